@@ -1,0 +1,20 @@
+// charrnn's public API: everything a library user imports. Browser-safe: nothing here touches node:.
+export { resolveConfig, SEED_DEFAULTS, type TrainConfig } from './config.js';
+export { CharrnnError, type ErrorKind } from './errors.js';
+export {
+  type BackendName,
+  bytesFor,
+  createKernels,
+  type Dtype,
+  type FloatArray,
+  initKernels,
+  type KernelOptions,
+  type Kernels,
+  RefKernels,
+} from './kernels/index.js';
+export { MT19937, type RngState } from './rng.js';
+export { initRnnParams, type LossResult, lossFun, RNN_PARAM_NAMES, type RnnParams, RnnModel, rnnShapes } from './rnn.js';
+export { decodeSafetensors, encodeSafetensors, type SafeTensors, type Tensor } from './safetensors.js';
+export { checkSampleOptions, feedPrime, generate, type SampleOptions } from './sample.js';
+export { type Corpus, CorpusEncoder, corpusFromString, encodeCorpus, type IdArray, Vocab } from './text.js';
+export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type StepEvent, Trainer } from './train.js';

@@ -1,0 +1,194 @@
+// The plain TypeScript backend: the living definition of every kernel in `types.ts`, and the fallback
+// where WebAssembly SIMD is missing. Straight loops, no cleverness; the wasm backend is tested against it.
+import type { BackendName, Dtype, FloatArray, Kernels } from './types.js';
+
+export class RefKernels implements Kernels {
+  readonly backend: BackendName = 'ref';
+  constructor(readonly dtype: Dtype) {}
+
+  alloc(n: number): FloatArray {
+    return this.dtype === 'f64' ? new Float64Array(n) : new Float32Array(n);
+  }
+  allocInt32(n: number): Int32Array {
+    return new Int32Array(n);
+  }
+
+  // y (M) = W (M,K) @ x (K)
+  gemv(y: FloatArray, W: FloatArray, x: FloatArray, M: number, K: number, acc: boolean): void {
+    for (let i = 0; i < M; i++) {
+      let s = 0;
+      const row = i * K;
+      for (let k = 0; k < K; k++) s += W[row + k] * x[k];
+      y[i] = acc ? y[i] + s : s;
+    }
+  }
+
+  // y (K) = W^T @ x, W is (M,K)
+  gemvT(y: FloatArray, W: FloatArray, x: FloatArray, M: number, K: number, acc: boolean): void {
+    if (!acc) y.fill(0, 0, K);
+    for (let i = 0; i < M; i++) {
+      const xi = x[i];
+      const row = i * K;
+      for (let k = 0; k < K; k++) y[k] = y[k] + W[row + k] * xi;
+    }
+  }
+
+  // A (M,K) += x (M) y^T (K)
+  ger(A: FloatArray, x: FloatArray, y: FloatArray, M: number, K: number): void {
+    for (let i = 0; i < M; i++) {
+      const xi = x[i];
+      const row = i * K;
+      for (let k = 0; k < K; k++) A[row + k] = A[row + k] + xi * y[k];
+    }
+  }
+
+  // C (M,N) = A (M,K) @ B^T, B is (N,K)
+  gemmNT(C: FloatArray, A: FloatArray, B: FloatArray, M: number, N: number, K: number, acc: boolean): void {
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += A[i * K + k] * B[j * K + k];
+        C[i * N + j] = acc ? C[i * N + j] + s : s;
+      }
+    }
+  }
+
+  // C (M,N) = A (M,K) @ B (K,N)
+  gemmNN(C: FloatArray, A: FloatArray, B: FloatArray, M: number, N: number, K: number, acc: boolean): void {
+    if (!acc) C.fill(0, 0, M * N);
+    for (let i = 0; i < M; i++) {
+      for (let k = 0; k < K; k++) {
+        const a = A[i * K + k];
+        for (let j = 0; j < N; j++) C[i * N + j] = C[i * N + j] + a * B[k * N + j];
+      }
+    }
+  }
+
+  // C (M,N) = A^T @ B, A is (K,M), B is (K,N)
+  gemmTN(C: FloatArray, A: FloatArray, B: FloatArray, M: number, N: number, K: number, acc: boolean): void {
+    if (!acc) C.fill(0, 0, M * N);
+    for (let k = 0; k < K; k++) {
+      for (let i = 0; i < M; i++) {
+        const a = A[k * M + i];
+        for (let j = 0; j < N; j++) C[i * N + j] = C[i * N + j] + a * B[k * N + j];
+      }
+    }
+  }
+
+  // y (M) += W[:, col], W is (M,K)
+  addColumn(y: FloatArray, W: FloatArray, col: number, M: number, K: number): void {
+    for (let i = 0; i < M; i++) y[i] = y[i] + W[i * K + col];
+  }
+
+  // W[:, col] += x (M), W is (M,K)
+  addToColumn(W: FloatArray, x: FloatArray, col: number, M: number, K: number): void {
+    for (let i = 0; i < M; i++) W[i * K + col] = W[i * K + col] + x[i];
+  }
+
+  // Y (R,C) = E[ids[r], :]
+  gatherRows(Y: FloatArray, E: FloatArray, ids: Int32Array, R: number, C: number): void {
+    for (let r = 0; r < R; r++) Y.set(E.subarray(ids[r] * C, ids[r] * C + C), r * C);
+  }
+
+  // dE[ids[r], :] += dY[r, :]
+  scatterAddRows(dE: FloatArray, dY: FloatArray, ids: Int32Array, R: number, C: number): void {
+    for (let r = 0; r < R; r++) {
+      const e = ids[r] * C;
+      for (let c = 0; c < C; c++) dE[e + c] = dE[e + c] + dY[r * C + c];
+    }
+  }
+
+  add(y: FloatArray, x: FloatArray, b: FloatArray, n: number): void {
+    for (let i = 0; i < n; i++) y[i] = x[i] + b[i];
+  }
+
+  addRowVector(Y: FloatArray, b: FloatArray, R: number, C: number): void {
+    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) Y[r * C + c] = Y[r * C + c] + b[c];
+  }
+
+  sumRows(b: FloatArray, X: FloatArray, R: number, C: number): void {
+    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) b[c] = b[c] + X[r * C + c];
+  }
+
+  tanh(y: FloatArray, x: FloatArray, n: number): void {
+    for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]);
+  }
+
+  tanhBackward(dx: FloatArray, y: FloatArray, dy: FloatArray, n: number): void {
+    for (let i = 0; i < n; i++) dx[i] = (1 - y[i] * y[i]) * dy[i];
+  }
+
+  sigmoid(y: FloatArray, x: FloatArray, n: number): void {
+    for (let i = 0; i < n; i++) y[i] = 1 / (1 + Math.exp(-x[i]));
+  }
+
+  axpy(y: FloatArray, a: number, x: FloatArray, n: number): void {
+    for (let i = 0; i < n; i++) y[i] = y[i] + a * x[i];
+  }
+
+  scale(x: FloatArray, s: number, n: number): void {
+    for (let i = 0; i < n; i++) x[i] = x[i] * s;
+  }
+
+  sumSquares(x: FloatArray, n: number): number {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += x[i] * x[i];
+    return s;
+  }
+
+  clip(x: FloatArray, c: number, n: number): void {
+    for (let i = 0; i < n; i++) x[i] = Math.min(c, Math.max(-c, x[i]));
+  }
+
+  softmaxXent(dlogits: FloatArray, logits: FloatArray, targets: Int32Array, R: number, C: number): number {
+    let loss = 0;
+    for (let r = 0; r < R; r++) {
+      const o = r * C;
+      let max = -Infinity;
+      for (let c = 0; c < C; c++) max = Math.max(max, logits[o + c]);
+      let sum = 0;
+      for (let c = 0; c < C; c++) {
+        const e = Math.exp(logits[o + c] - max);
+        dlogits[o + c] = e;
+        sum += e;
+      }
+      const t = targets[r];
+      // ps[t][targets[t]] as the seed computes it: exp / sum(exp), then -log
+      loss -= Math.log(dlogits[o + t] / sum);
+      for (let c = 0; c < C; c++) dlogits[o + c] = dlogits[o + c] / sum;
+      dlogits[o + t] = dlogits[o + t] - 1;
+    }
+    return loss;
+  }
+
+  softmax(p: FloatArray, logits: FloatArray, n: number, invTemperature: number): void {
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) max = Math.max(max, logits[i]);
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const e = Math.exp((logits[i] - max) * invTemperature);
+      p[i] = e;
+      sum += e;
+    }
+    for (let i = 0; i < n; i++) p[i] = p[i] / sum;
+  }
+
+  adagrad(
+    param: FloatArray,
+    grad: FloatArray,
+    mem: FloatArray,
+    n: number,
+    lr: number,
+    eps: number,
+    clip: number,
+  ): void {
+    for (let i = 0; i < n; i++) {
+      const g = Math.min(clip, Math.max(-clip, grad[i]));
+      grad[i] = g;
+      const m = mem[i] + g * g;
+      mem[i] = m;
+      // the seed: param += -learning_rate * dparam / np.sqrt(mem + 1e-8)
+      param[i] = param[i] + (-lr * g) / Math.sqrt(m + eps);
+    }
+  }
+}
