@@ -126,7 +126,7 @@ export class CorpusEncoder {
       if (len === 0) throw invalidUtf8(this.bytesRead + i);
       if (i + len > n) {
         // validate what we have now so an error names the right offset, then carry the rest over
-        for (let j = i + 1; j < n; j++) if ((chunk[j] & 0xc0) !== 0x80) throw invalidUtf8(this.bytesRead + j);
+        for (let j = i + 1; j < n; j++) if ((chunk[j] & 0xc0) !== 0x80) throw invalidUtf8(this.bytesRead + i);
         this.pending.set(chunk.subarray(i, n));
         this.pendingLength = n - i;
         this.pendingOffset = this.bytesRead + i;
@@ -205,7 +205,7 @@ function decodeSequence(bytes: Uint8Array, i: number, len: number, offset: numbe
   let cp = len === 2 ? b0 & 0x1f : len === 3 ? b0 & 0x0f : b0 & 0x07;
   for (let k = 1; k < len; k++) {
     const b = bytes[i + k];
-    if ((b & 0xc0) !== 0x80) throw invalidUtf8(offset + k);
+    if ((b & 0xc0) !== 0x80) throw invalidUtf8(offset); // like Python: the offset of the sequence's first byte
     cp = (cp << 6) | (b & 0x3f);
   }
   if (len === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) throw invalidUtf8(offset);

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// The charrnn command line: `charrnn train [FILE]` and `charrnn sample CKPT`. Parses options with
+// commander, maps them onto the core's typed config, and turns every user error into one line on stderr
+// with a non-zero exit (2 for usage errors), never a stack trace.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SEED_DEFAULTS } from '../config.js';
+import { CharrnnError } from '../errors.js';
+import { runSample, type SampleCliOptions } from './sample.js';
+import { runTrain, type TrainCliOptions } from './train.js';
+
+function integer(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    }
+    return n;
+  };
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0');
+  return n;
+}
+
+function seedValue(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 0xffffffff) {
+    throw new InvalidArgumentError('expected an integer from 0 to 4294967295');
+  }
+  return n;
+}
+
+const program = new Command()
+  .name('charrnn')
+  .description('Character-level recurrent language models: train on any text, sample new text.')
+  .version('0.1.0')
+  .exitOverride()
+  .configureOutput({
+    outputError: (text, write) => write(`charrnn: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}; see --help\n`),
+  });
+
+program
+  .command('train')
+  .description(
+    "Train the seed's vanilla RNN (min-char-rnn) on a UTF-8 text file, printing a sample and the smooth loss " +
+      'every 1000 iterations, exactly as the seed does.',
+  )
+  .argument('[file]', 'UTF-8 text to learn from (default: the built-in corpus, this project’s own text)')
+  .option('--hidden <n>', 'hidden units (hidden_size)', integer(1), SEED_DEFAULTS.hidden)
+  .option('--seq-length <n>', 'characters per BPTT window (seq_length)', integer(1), SEED_DEFAULTS.seqLength)
+  .option('--lr <x>', 'Adagrad learning rate', positive, SEED_DEFAULTS.lr)
+  .option('--clip <x>', 'clip every gradient element to [-x, x]', positive, SEED_DEFAULTS.clip)
+  .option('--seed <n>', 'numpy-compatible RNG seed (default: random)', seedValue)
+  .option('--iters <n>', 'stop after this many iterations in total, resumed ones included (default: run until Ctrl-C)', integer(0))
+  .option('--sample-every <n>', 'sample every n iterations (0: never)', integer(0), SEED_DEFAULTS.sampleEvery)
+  .option('--sample-length <n>', 'characters per sample', integer(0), SEED_DEFAULTS.sampleLength)
+  .option('--log-every <n>', "print 'iter N, loss: X' every n iterations (default: as --sample-every, or 1000)", integer(1))
+  .option('--log-file <path>', 'append one JSON object per logged iteration (JSON Lines)')
+  .option('--save <path>', 'checkpoint file to write at the end and on Ctrl-C (default with --resume: that file)')
+  .option('--save-every <n>', 'also save every n iterations', integer(1))
+  .option('--resume <path>', 'continue from a checkpoint, exactly where it stopped')
+  .addOption(new Option('--dtype <type>', 'float precision: f32 is fastest, f64 matches numpy').choices(['f32', 'f64']))
+  .addOption(new Option('--backend <name>', 'kernels: wasm (SIMD) or ref (plain TypeScript)').choices(['wasm', 'ref']))
+  .option('--quiet', 'no progress line or status lines on stderr')
+  .action(async (file: string | undefined, options: TrainCliOptions, command: Command) => {
+    const explicit = new Set(
+      Object.keys(options).filter((k) => command.getOptionValueSource(k) === 'cli'),
+    );
+    await runTrain(file, options, explicit);
+  });
+
+program
+  .command('sample')
+  .description('Generate text from a checkpoint, streamed to stdout.')
+  .argument('<checkpoint>', 'a checkpoint written by charrnn train --save (or the web page)')
+  .option('--length <n>', 'characters to generate', integer(0), 1000)
+  .option('--prime <text>', 'text to start from (its characters must be in the vocabulary)')
+  .option('--temperature <t>', 'below 1: safer, above 1: wilder', positive, 1)
+  .option('--top-k <k>', 'draw only from the k most likely characters', integer(1))
+  .option('--argmax', 'always take the most likely character')
+  .option('--seed <n>', 'RNG seed for reproducible samples (default: random)', seedValue)
+  .action(async (checkpoint: string, options: SampleCliOptions) => {
+    await runSample(checkpoint, options);
+  });
+
+async function main(): Promise<number> {
+  try {
+    await program.parseAsync(process.argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; every parse error has already been printed as one line
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof CharrnnError) {
+      process.stderr.write(`charrnn: ${e.line}\n`);
+      return e.kind === 'usage' ? 2 : 1;
+    }
+    process.stderr.write(`charrnn: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 70;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,44 @@
+// `charrnn sample`: loads a checkpoint and streams generated text to stdout in chunks.
+import { initKernels } from '../kernels/index.js';
+import { checkSampleOptions } from '../sample.js';
+import { Trainer } from '../train.js';
+import { readBytes } from './io.js';
+
+export interface SampleCliOptions {
+  length: number;
+  prime?: string;
+  temperature: number;
+  topK?: number;
+  argmax?: boolean;
+  seed?: number;
+}
+
+const FLUSH_CHARS = 8192;
+
+export async function runSample(path: string, o: SampleCliOptions): Promise<void> {
+  const options = {
+    temperature: o.temperature,
+    ...(o.topK !== undefined ? { topK: o.topK } : {}),
+    ...(o.argmax ? { argmax: true } : {}),
+  };
+  checkSampleOptions(options);
+  await initKernels();
+  const trainer = Trainer.fromCheckpoint(readBytes(path, 'the checkpoint'), undefined, {}, `'${path}'`);
+  trainer.rng.seed(o.seed ?? globalThis.crypto.getRandomValues(new Uint32Array(1))[0]);
+  const prime = o.prime ?? '';
+  const out = process.stdout;
+  let closed = false;
+  out.on('error', () => {
+    closed = true; // e.g. `| head`: the reader went away; stop quietly
+  });
+  let buffer = prime;
+  for (const ch of trainer.sample(o.length, prime, options)) {
+    buffer += ch;
+    if (buffer.length >= FLUSH_CHARS) {
+      if (closed) return;
+      if (!out.write(buffer)) await new Promise((resolve) => out.once('drain', resolve));
+      buffer = '';
+    }
+  }
+  if (!closed) out.write(`${buffer}\n`);
+}
