@@ -6,10 +6,13 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const parts = [readFileSync(join(root, 'README.md'), 'utf8')];
 const walk = (dir) => {
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) walk(path);
-    else if (entry.name.endsWith('.ts') && !entry.name.includes('.generated.')) parts.push(readFileSync(path, 'utf8'));
+    else if (entry.name.endsWith('.ts') && !entry.name.includes('.generated.'))
+      parts.push(readFileSync(path, 'utf8'));
   }
 };
 walk(join(root, 'src'));

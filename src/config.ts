@@ -60,7 +60,11 @@ const RANGES: Record<NumericKey, Range> = {
 export function resolveConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
   for (const key of Object.keys(overrides)) {
     if (!(key in SEED_DEFAULTS)) {
-      throw new CharrnnError(`unknown setting '${key}'`, `known settings: ${Object.keys(SEED_DEFAULTS).join(', ')}`, 'usage');
+      throw new CharrnnError(
+        `unknown setting '${key}'`,
+        `known settings: ${Object.keys(SEED_DEFAULTS).join(', ')}`,
+        'usage',
+      );
     }
   }
   const config: TrainConfig = { ...SEED_DEFAULTS };
@@ -68,7 +72,10 @@ export function resolveConfig(overrides: Partial<TrainConfig> = {}): TrainConfig
     if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
   }
   for (const key of Object.keys(RANGES) as NumericKey[]) checkRange(key, config[key], RANGES[key]);
-  if (config.seed !== undefined && !(Number.isInteger(config.seed) && config.seed >= 0 && config.seed <= 0xffffffff)) {
+  if (
+    config.seed !== undefined &&
+    !(Number.isInteger(config.seed) && config.seed >= 0 && config.seed <= 0xffffffff)
+  ) {
     throw new CharrnnError(`seed must be an integer from 0 to 4294967295, got ${config.seed}`, '', 'usage');
   }
   if (config.dtype !== 'f32' && config.dtype !== 'f64') {
@@ -82,7 +89,13 @@ export function resolveConfig(overrides: Partial<TrainConfig> = {}): TrainConfig
 
 function checkRange(key: string, value: number, r: Range): void {
   const low = r.minInclusive ? value >= r.min : value > r.min;
-  if (typeof value !== 'number' || Number.isNaN(value) || !low || value > r.max || (r.integer && !Number.isInteger(value))) {
+  if (
+    typeof value !== 'number' ||
+    Number.isNaN(value) ||
+    !low ||
+    value > r.max ||
+    (r.integer && !Number.isInteger(value))
+  ) {
     const kind = r.integer ? 'an integer' : 'a number';
     const bound = r.minInclusive ? `>= ${r.min}` : `> ${r.min}`;
     throw new CharrnnError(`${key} must be ${kind} ${bound} and <= ${r.max}, got ${value}`, '', 'usage');

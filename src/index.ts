@@ -13,7 +13,15 @@ export {
   RefKernels,
 } from './kernels/index.js';
 export { MT19937, type RngState } from './rng.js';
-export { initRnnParams, type LossResult, lossFun, RNN_PARAM_NAMES, type RnnParams, RnnModel, rnnShapes } from './rnn.js';
+export {
+  initRnnParams,
+  type LossResult,
+  lossFun,
+  RNN_PARAM_NAMES,
+  RnnModel,
+  type RnnParams,
+  rnnShapes,
+} from './rnn.js';
 export { decodeSafetensors, encodeSafetensors, type SafeTensors, type Tensor } from './safetensors.js';
 export { checkSampleOptions, feedPrime, generate, type SampleOptions } from './sample.js';
 export { type Corpus, CorpusEncoder, corpusFromString, encodeCorpus, type IdArray, Vocab } from './text.js';

@@ -83,7 +83,7 @@ export function lossFun(
       max = Math.max(max, y[j]);
     }
     let sum = 0;
-    for (let j = 0; j < V; j++) sum += (y[j] = Math.exp(y[j] - max));
+    for (let j = 0; j < V; j++) sum += y[j] = Math.exp(y[j] - max);
     for (let j = 0; j < V; j++) y[j] /= sum; // probabilities for next chars
     ps.push(y);
     loss += -Math.log(y[targets[t]]); // softmax (cross-entropy loss)
@@ -249,6 +249,9 @@ export class RnnModel {
 
 export function splitParams(flat: FloatArray, H: number, V: number): RnnParams {
   let o = 0;
-  const take = (n: number) => flat.subarray(o, (o += n));
+  const take = (n: number) => {
+    o += n;
+    return flat.subarray(o - n, o);
+  };
   return { Wxh: take(H * V), Whh: take(H * H), Why: take(V * H), bh: take(H), by: take(V) };
 }

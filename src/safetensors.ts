@@ -53,7 +53,10 @@ export function encodeSafetensors(st: SafeTensors): Uint8Array {
 /** Decodes and validates a safetensors file; `what` names it in errors (e.g. its path). */
 export function decodeSafetensors(bytes: Uint8Array, what = 'the checkpoint'): SafeTensors {
   const bad = (problem: string) =>
-    new CharrnnError(`${what} is not a valid charrnn checkpoint: ${problem}`, 'check the path, or save it again');
+    new CharrnnError(
+      `${what} is not a valid charrnn checkpoint: ${problem}`,
+      'check the path, or save it again',
+    );
   if (bytes.length < 8) throw bad(`it is ${bytes.length} bytes long, shorter than the 8-byte header size`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerSize = Number(view.getBigUint64(0, true));
@@ -83,7 +86,8 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'the checkpoint'): S
     }
     if (!isRecord(entry)) throw bad(`tensor '${name}' has no description`);
     const { dtype, shape, data_offsets: offsets } = entry;
-    if (dtype !== 'F32' && dtype !== 'F64' && dtype !== 'I32') throw bad(`tensor '${name}' has dtype ${String(dtype)}`);
+    if (dtype !== 'F32' && dtype !== 'F64' && dtype !== 'I32')
+      throw bad(`tensor '${name}' has dtype ${String(dtype)}`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw bad(`tensor '${name}' has an invalid shape`);
     }
@@ -98,9 +102,14 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'the checkpoint'): S
     }
     const [begin, end] = offsets as [number, number];
     const count = product(shape as number[]);
-    if (end - begin !== count * WIDTH[dtype]) throw bad(`tensor '${name}': its data size does not match its shape`);
+    if (end - begin !== count * WIDTH[dtype])
+      throw bad(`tensor '${name}': its data size does not match its shape`);
     spans.push([begin, end, name]);
-    tensors.set(name, { dtype, shape: shape as number[], data: readLittleEndian(bytes, dataStart + begin, count, dtype) });
+    tensors.set(name, {
+      dtype,
+      shape: shape as number[],
+      data: readLittleEndian(bytes, dataStart + begin, count, dtype),
+    });
   }
   spans.sort((a, b) => a[0] - b[0]);
   let covered = 0;

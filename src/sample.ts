@@ -16,7 +16,11 @@ export interface SampleOptions {
 
 export function checkSampleOptions(o: SampleOptions): void {
   if (o.temperature !== undefined && !(o.temperature > 0 && Number.isFinite(o.temperature))) {
-    throw new CharrnnError(`temperature must be a number > 0, got ${o.temperature}`, 'try 1 (the seed) or 0.5', 'usage');
+    throw new CharrnnError(
+      `temperature must be a number > 0, got ${o.temperature}`,
+      'try 1 (the seed) or 0.5',
+      'usage',
+    );
   }
   if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) {
     throw new CharrnnError(`top-k must be an integer >= 0, got ${o.topK}`, '', 'usage');

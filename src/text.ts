@@ -113,12 +113,21 @@ export class CorpusEncoder {
     }
     const ascii = this.ascii;
     const n = chunk.length;
+    // a chunk of n bytes holds at most n characters
+    if (this.length + n - i > this.capacity) throw new Error('corpus capacity exceeded');
+    // the hot loop keeps the id array and the length in locals; slow paths write them back
+    let ids = this.ids;
+    let length = this.length;
     while (i < n) {
       const b = chunk[i];
       if (b < 0x80) {
         let id = ascii[b];
-        if (id < 0) id = ascii[b] = this.newSymbol(b);
-        this.append(id);
+        if (id < 0) {
+          this.length = length;
+          id = ascii[b] = this.newSymbol(b);
+          ids = this.ids;
+        }
+        ids[length++] = id;
         i++;
         continue;
       }
@@ -132,9 +141,13 @@ export class CorpusEncoder {
         this.pendingOffset = this.bytesRead + i;
         break;
       }
+      this.length = length;
       this.push(decodeSequence(chunk, i, len, this.bytesRead + i));
+      ids = this.ids;
+      length = this.length;
       i += len;
     }
+    this.length = length;
     this.bytesRead += n;
   }
 

@@ -6,7 +6,7 @@ import { resolveConfig, type TrainConfig } from './config.js';
 import { CharrnnError } from './errors.js';
 import type { FloatArray } from './kernels/types.js';
 import { MT19937, type RngState } from './rng.js';
-import { initRnnParams, RNN_PARAM_NAMES, type RnnParams, RnnModel, rnnShapes, splitParams } from './rnn.js';
+import { initRnnParams, RNN_PARAM_NAMES, RnnModel, type RnnParams, rnnShapes, splitParams } from './rnn.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
 import { feedPrime, generate, type SampleOptions } from './sample.js';
 import { type Corpus, type IdArray, Vocab } from './text.js';
@@ -149,8 +149,10 @@ export class Trainer {
     const mems = splitParams(this.mem, H, V);
     const tensors = new Map<string, Tensor>();
     const dtype = this.config.dtype === 'f64' ? 'F64' : 'F32';
-    for (const name of RNN_PARAM_NAMES) tensors.set(name, { dtype, shape: shapes[name], data: this.params[name] });
-    for (const name of RNN_PARAM_NAMES) tensors.set(`m${name}`, { dtype, shape: shapes[name], data: mems[name] });
+    for (const name of RNN_PARAM_NAMES)
+      tensors.set(name, { dtype, shape: shapes[name], data: this.params[name] });
+    for (const name of RNN_PARAM_NAMES)
+      tensors.set(`m${name}`, { dtype, shape: shapes[name], data: mems[name] });
     const { backend: _backend, ...hyper } = this.config;
     const metadata: Record<string, string> = {
       format: CHECKPOINT_FORMAT,
@@ -179,10 +181,14 @@ export class Trainer {
   ): Trainer {
     const st = decodeSafetensors(bytes, what);
     const bad = (problem: string) =>
-      new CharrnnError(`${what} is not a valid charrnn checkpoint: ${problem}`, 'check the path, or save it again');
+      new CharrnnError(
+        `${what} is not a valid charrnn checkpoint: ${problem}`,
+        'check the path, or save it again',
+      );
     const meta = st.metadata;
     if (meta.format !== CHECKPOINT_FORMAT) throw bad('its metadata does not name the charrnn format');
-    if (meta.version !== CHECKPOINT_VERSION) throw bad(`format version ${meta.version} is not supported (expected 1)`);
+    if (meta.version !== CHECKPOINT_VERSION)
+      throw bad(`format version ${meta.version} is not supported (expected 1)`);
     if (meta.model !== 'rnn') throw bad(`model type '${meta.model}' is not supported`);
     const parsed = (key: string): unknown => {
       try {
@@ -192,7 +198,11 @@ export class Trainer {
       }
     };
     const codePoints = parsed('vocab');
-    if (!Array.isArray(codePoints) || codePoints.length === 0 || !codePoints.every((c) => Number.isInteger(c))) {
+    if (
+      !Array.isArray(codePoints) ||
+      codePoints.length === 0 ||
+      !codePoints.every((c) => Number.isInteger(c))
+    ) {
       throw bad('its vocabulary is invalid');
     }
     let vocab: Vocab;
@@ -283,7 +293,12 @@ function remapCorpus(corpus: Corpus, vocab: Vocab): IdArray {
       'train on text with the same symbols, or start a new model on this text',
     );
   }
-  const ids = vocab.size <= 256 ? new Uint8Array(corpus.ids.length) : vocab.size <= 65536 ? new Uint16Array(corpus.ids.length) : new Uint32Array(corpus.ids.length);
+  const ids =
+    vocab.size <= 256
+      ? new Uint8Array(corpus.ids.length)
+      : vocab.size <= 65536
+        ? new Uint16Array(corpus.ids.length)
+        : new Uint32Array(corpus.ids.length);
   for (let i = 0; i < ids.length; i++) ids[i] = table[corpus.ids[i]];
   return ids;
 }

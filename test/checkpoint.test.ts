@@ -9,7 +9,14 @@ import { Trainer } from '../src/train.js';
 const corpus = corpusFromString('the quick brown fox jumps over the lazy dog. '.repeat(8));
 
 function small(): Trainer {
-  return Trainer.create(corpus, { hidden: 16, seqLength: 8, seed: 3, sampleEvery: 7, sampleLength: 10, backend: 'ref' });
+  return Trainer.create(corpus, {
+    hidden: 16,
+    seqLength: 8,
+    seed: 3,
+    sampleEvery: 7,
+    sampleLength: 10,
+    backend: 'ref',
+  });
 }
 
 /** A file with its header replaced (data kept), to forge bad headers. */
@@ -50,40 +57,78 @@ describe('safetensors', () => {
   const cases: [string, Uint8Array, RegExp][] = [
     ['an empty file', new Uint8Array(0), /shorter than the 8-byte header size/],
     ['a truncated file', good.subarray(0, good.length - 10), /truncated|offsets outside/],
-    ['a huge header size', (() => {
-      const b = good.slice();
-      new DataView(b.buffer).setBigUint64(0, 1n << 40n, true);
-      return b;
-    })(), /header size/],
-    ['a header that is not JSON', (() => {
-      const b = good.slice();
-      b[9] = 0x7b;
-      b[10] = 0x7b;
-      return b;
-    })(), /not valid JSON/],
-    ['an unknown dtype', withHeader(good, (h) => {
-      (h.Wxh as { dtype: string }).dtype = 'BF16';
-    }), /dtype BF16/],
-    ['overlapping tensors', withHeader(good, (h) => {
-      (h.Whh as { data_offsets: number[] }).data_offsets = (h.Wxh as { data_offsets: number[] }).data_offsets;
-    }), /overlaps|does not match/],
-    ['a shape that does not match the data', withHeader(good, (h) => {
-      (h.bh as { shape: number[] }).shape = [3];
-    }), /does not match its shape/],
-    ['a metadata value that is not a string', withHeader(good, (h) => {
-      (h.__metadata__ as Record<string, unknown>).iter = 5;
-    }), /is not a string/],
-    ['another format', withHeader(good, (h) => {
-      (h.__metadata__ as Record<string, unknown>).format = 'other';
-    }), /does not name the charrnn format/],
-    ['a wrong shape for the model', withHeader(good, (h) => {
-      const cfg = JSON.parse((h.__metadata__ as Record<string, string>).config);
-      cfg.hidden = 17;
-      (h.__metadata__ as Record<string, string>).config = JSON.stringify(cfg);
-    }), /has shape \[16,\d+\], expected \[17/],
-    ['a broken vocabulary', withHeader(good, (h) => {
-      (h.__metadata__ as Record<string, string>).vocab = '[3,2,1]';
-    }), /vocabulary/],
+    [
+      'a huge header size',
+      (() => {
+        const b = good.slice();
+        new DataView(b.buffer).setBigUint64(0, 1n << 40n, true);
+        return b;
+      })(),
+      /header size/,
+    ],
+    [
+      'a header that is not JSON',
+      (() => {
+        const b = good.slice();
+        b[9] = 0x7b;
+        b[10] = 0x7b;
+        return b;
+      })(),
+      /not valid JSON/,
+    ],
+    [
+      'an unknown dtype',
+      withHeader(good, (h) => {
+        (h.Wxh as { dtype: string }).dtype = 'BF16';
+      }),
+      /dtype BF16/,
+    ],
+    [
+      'overlapping tensors',
+      withHeader(good, (h) => {
+        (h.Whh as { data_offsets: number[] }).data_offsets = (
+          h.Wxh as { data_offsets: number[] }
+        ).data_offsets;
+      }),
+      /overlaps|does not match/,
+    ],
+    [
+      'a shape that does not match the data',
+      withHeader(good, (h) => {
+        (h.bh as { shape: number[] }).shape = [3];
+      }),
+      /does not match its shape/,
+    ],
+    [
+      'a metadata value that is not a string',
+      withHeader(good, (h) => {
+        (h.__metadata__ as Record<string, unknown>).iter = 5;
+      }),
+      /is not a string/,
+    ],
+    [
+      'another format',
+      withHeader(good, (h) => {
+        (h.__metadata__ as Record<string, unknown>).format = 'other';
+      }),
+      /does not name the charrnn format/,
+    ],
+    [
+      'a wrong shape for the model',
+      withHeader(good, (h) => {
+        const cfg = JSON.parse((h.__metadata__ as Record<string, string>).config);
+        cfg.hidden = 17;
+        (h.__metadata__ as Record<string, string>).config = JSON.stringify(cfg);
+      }),
+      /has shape \[16,\d+\], expected \[17/,
+    ],
+    [
+      'a broken vocabulary',
+      withHeader(good, (h) => {
+        (h.__metadata__ as Record<string, string>).vocab = '[3,2,1]';
+      }),
+      /vocabulary/,
+    ],
   ];
   for (const [what, bytes, pattern] of cases) {
     it(`refuses ${what} with one clear line`, () => {
@@ -111,8 +156,10 @@ describe('exact restore', () => {
 
   it('refuses text with symbols outside the checkpoint vocabulary', () => {
     assert.throws(
-      () => Trainer.fromCheckpoint(small().toCheckpoint(), corpusFromString('the quick brown fox! '.repeat(3))),
-      (e: unknown) => e instanceof CharrnnError && /1 symbol outside the model's vocabulary \("!"\)/.test(e.message),
+      () =>
+        Trainer.fromCheckpoint(small().toCheckpoint(), corpusFromString('the quick brown fox! '.repeat(3))),
+      (e: unknown) =>
+        e instanceof CharrnnError && /1 symbol outside the model's vocabulary \("!"\)/.test(e.message),
     );
   });
 });

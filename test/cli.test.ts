@@ -2,7 +2,15 @@
 // output, checkpoints and exact resume, Ctrl-C, sampling, and one clear line for every bad input.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -46,24 +54,67 @@ describe('charrnn train', () => {
   it("prints the seed's first sample and iteration line, identical to numpy's (seed 1, f64)", () => {
     const r = charrnn('train', FIXTURE, '--seed', '1', '--iters', '1', '--dtype', 'f64');
     assert.equal(r.status, 0, r.stderr);
-    const firstBlock = golden.stdout.split('\n').slice(0, golden.stdout.split('\n').indexOf('iter 0, loss: 100.633794') + 1);
-    assert.equal(r.stdout, `data has ${golden.corpus.length} characters, ${golden.vocab.length} unique.\n${firstBlock.join('\n')}\n`);
+    const firstBlock = golden.stdout
+      .split('\n')
+      .slice(0, golden.stdout.split('\n').indexOf('iter 0, loss: 100.633794') + 1);
+    assert.equal(
+      r.stdout,
+      `data has ${golden.corpus.length} characters, ${golden.vocab.length} unique.\n${firstBlock.join('\n')}\n`,
+    );
   });
 
   it('trains on the built-in corpus when no file is given, and says so in one line', () => {
     const r = charrnn('train', '--iters', '3', '--seed', '2');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr.split('\n')[0], /no FILE given: training on the built-in corpus/);
-    assert.match(r.stdout, /^data has \d+ characters, \d+ unique\.\n----\n [^]*\n----\niter 0, loss: \d+\.\d{6}\n$/);
+    assert.match(
+      r.stdout,
+      /^data has \d+ characters, \d+ unique\.\n----\n [\s\S]*\n----\niter 0, loss: \d+\.\d{6}\n$/,
+    );
   });
 
   it('resume is exact: 60 + 60 iterations give the same checkpoint bytes and log as 120 straight', () => {
     const common = ['--seed', '5', '--sample-every', '25', '--sample-length', '30', '--log-every', '10'];
-    const straight = charrnn('train', FIXTURE, ...common, '--iters', '120', '--save', 'straight.ckpt', '--log-file', 'straight.jsonl');
+    const straight = charrnn(
+      'train',
+      FIXTURE,
+      ...common,
+      '--iters',
+      '120',
+      '--save',
+      'straight.ckpt',
+      '--log-file',
+      'straight.jsonl',
+    );
     assert.equal(straight.status, 0, straight.stderr);
-    const a = charrnn('train', FIXTURE, ...common, '--iters', '60', '--save', 'half.ckpt', '--log-file', 'resumed.jsonl');
+    const a = charrnn(
+      'train',
+      FIXTURE,
+      ...common,
+      '--iters',
+      '60',
+      '--save',
+      'half.ckpt',
+      '--log-file',
+      'resumed.jsonl',
+    );
     assert.equal(a.status, 0, a.stderr);
-    const b = charrnn('train', FIXTURE, '--resume', 'half.ckpt', '--iters', '120', '--sample-every', '25', '--sample-length', '30', '--log-every', '10', '--log-file', 'resumed.jsonl');
+    const b = charrnn(
+      'train',
+      FIXTURE,
+      '--resume',
+      'half.ckpt',
+      '--iters',
+      '120',
+      '--sample-every',
+      '25',
+      '--sample-length',
+      '30',
+      '--log-every',
+      '10',
+      '--log-file',
+      'resumed.jsonl',
+    );
     assert.equal(b.status, 0, b.stderr);
     assert.deepEqual(readFileSync(join(dir, 'half.ckpt')), readFileSync(join(dir, 'straight.ckpt')));
     const body = (s: string) => s.split('\n').slice(1).join('\n');
@@ -83,7 +134,11 @@ describe('charrnn train', () => {
   });
 
   it('saves on Ctrl-C (exit 130) a checkpoint that samples', async () => {
-    const child = spawn(process.execPath, [CLI, 'train', FIXTURE, '--save', 'sigint.ckpt', '--sample-every', '0'], { cwd: dir });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'train', FIXTURE, '--save', 'sigint.ckpt', '--sample-every', '0'],
+      { cwd: dir },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => {
       stderr += d;
@@ -100,7 +155,17 @@ describe('charrnn train', () => {
   it('stops on a non-finite loss with a clear line and leaves the last checkpoint intact', () => {
     assert.equal(charrnn('train', FIXTURE, '--seed', '1', '--iters', '5', '--save', 'good.ckpt').status, 0);
     const before = readFileSync(join(dir, 'good.ckpt'));
-    const r = charrnn('train', FIXTURE, '--resume', 'good.ckpt', '--iters', '100000', '--lr', '1000000', '--quiet');
+    const r = charrnn(
+      'train',
+      FIXTURE,
+      '--resume',
+      'good.ckpt',
+      '--iters',
+      '100000',
+      '--lr',
+      '1000000',
+      '--quiet',
+    );
     assertOneLineError(r, 1, /training diverged at iteration \d+: the loss is (NaN|Infinity); lower --lr/);
     assert.deepEqual(readFileSync(join(dir, 'good.ckpt')), before);
   });
@@ -108,13 +173,20 @@ describe('charrnn train', () => {
   it('writes checkpoints atomically: a failed save names the problem and leaves no temporary file', () => {
     const r = charrnn('train', FIXTURE, '--iters', '2', '--save', join(dir, 'no-such-dir', 'x.ckpt'));
     assertOneLineError(r, 1, /cannot write the checkpoint .*x\.ckpt/);
-    assert.equal(readdirSync(dir).some((f) => f.endsWith('.tmp')), false);
+    assert.equal(
+      readdirSync(dir).some((f) => f.endsWith('.tmp')),
+      false,
+    );
   });
 });
 
 describe('charrnn sample', () => {
   it('is deterministic with --seed, honours --length and --prime, and streams', () => {
-    assert.equal(charrnn('train', FIXTURE, '--seed', '1', '--iters', '300', '--save', 's.ckpt', '--sample-every', '0').status, 0);
+    assert.equal(
+      charrnn('train', FIXTURE, '--seed', '1', '--iters', '300', '--save', 's.ckpt', '--sample-every', '0')
+        .status,
+      0,
+    );
     const a = charrnn('sample', 's.ckpt', '--length', '300', '--seed', '9', '--prime', 'The ');
     const b = charrnn('sample', 's.ckpt', '--length', '300', '--seed', '9', '--prime', 'The ');
     const c = charrnn('sample', 's.ckpt', '--length', '300', '--seed', '10', '--prime', 'The ');
@@ -126,7 +198,18 @@ describe('charrnn sample', () => {
     const greedy = charrnn('sample', 's.ckpt', '--length', '50', '--argmax', '--seed', '1');
     const greedy2 = charrnn('sample', 's.ckpt', '--length', '50', '--argmax', '--seed', '2');
     assert.equal(greedy.stdout, greedy2.stdout);
-    const cold = charrnn('sample', 's.ckpt', '--length', '100', '--temperature', '0.2', '--top-k', '3', '--seed', '1');
+    const cold = charrnn(
+      'sample',
+      's.ckpt',
+      '--length',
+      '100',
+      '--temperature',
+      '0.2',
+      '--top-k',
+      '3',
+      '--seed',
+      '1',
+    );
     assert.equal(cold.status, 0, cold.stderr);
   });
 });
@@ -141,23 +224,63 @@ describe('bad input: one line, non-zero exit, no stack trace', () => {
     ['a missing file', () => ['train', 'missing.txt'], 1, /the text file 'missing\.txt' does not exist/],
     ['a directory', () => ['train', 'a-directory'], 1, /'a-directory' is a directory/],
     ['an empty file', () => ['train', file('empty.txt', '')], 1, /is empty/],
-    ['a text shorter than seq-length + 1', () => ['train', file('short.txt', 'abcdefghij')], 1, /has 10 characters, but a window of seq-length 25 needs at least 26/],
-    ['invalid UTF-8', () => ['train', file('latin1.txt', Uint8Array.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x61, 0x62]))], 1, /not valid UTF-8: an invalid byte at byte offset 3/],
+    [
+      'a text shorter than seq-length + 1',
+      () => ['train', file('short.txt', 'abcdefghij')],
+      1,
+      /has 10 characters, but a window of seq-length 25 needs at least 26/,
+    ],
+    [
+      'invalid UTF-8',
+      () => ['train', file('latin1.txt', Uint8Array.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x61, 0x62]))],
+      1,
+      /not valid UTF-8: an invalid byte at byte offset 3/,
+    ],
     ['a bad number', () => ['train', FIXTURE, '--hidden', 'ten'], 2, /--hidden.*expected an integer/],
     ['an out-of-range number', () => ['train', FIXTURE, '--lr', '-1'], 2, /--lr.*expected a number > 0/],
     ['an unknown option', () => ['train', FIXTURE, '--hiden', '10'], 2, /unknown option '--hiden'/],
     ['an unknown command', () => ['trian'], 2, /unknown command 'trian'/],
     ['a bad dtype', () => ['train', FIXTURE, '--dtype', 'f16'], 2, /--dtype.*f16.*invalid|Allowed choices/],
-    ['a prime outside the vocabulary', () => ['sample', ckpt(), '--prime', 'The €'], 1, /the prime text contains '€' \(U\+20AC\), which is not in the model's vocabulary/],
-    ['a bad temperature', () => ['sample', ckpt(), '--temperature', '0'], 2, /--temperature.*expected a number > 0/],
+    [
+      'a prime outside the vocabulary',
+      () => ['sample', ckpt(), '--prime', 'The €'],
+      1,
+      /the prime text contains '€' \(U\+20AC\), which is not in the model's vocabulary/,
+    ],
+    [
+      'a bad temperature',
+      () => ['sample', ckpt(), '--temperature', '0'],
+      2,
+      /--temperature.*expected a number > 0/,
+    ],
     ['a missing checkpoint', () => ['sample', 'nope.ckpt'], 1, /the checkpoint 'nope\.ckpt' does not exist/],
-    ['a corrupt checkpoint', () => ['sample', file('junk.ckpt', 'this is not a checkpoint at all')], 1, /not a valid charrnn checkpoint/],
-    ['a truncated checkpoint', () => {
-      const bytes = readFileSync(join(dir, ckpt()));
-      return ['sample', file('trunc.ckpt', bytes.subarray(0, bytes.length - 100))];
-    }, 1, /not a valid charrnn checkpoint: .*truncated/],
-    ['resuming on text with new symbols', () => ['train', file('new.txt', 'Zebras and €uros '.repeat(5)), '--resume', ckpt(), '--quiet'], 1, /symbols? outside the model's vocabulary/],
-    ['changing the model size on resume', () => ['train', FIXTURE, '--resume', ckpt(), '--hidden', '50', '--quiet'], 2, /trained with hidden 100; it cannot be changed to 50/],
+    [
+      'a corrupt checkpoint',
+      () => ['sample', file('junk.ckpt', 'this is not a checkpoint at all')],
+      1,
+      /not a valid charrnn checkpoint/,
+    ],
+    [
+      'a truncated checkpoint',
+      () => {
+        const bytes = readFileSync(join(dir, ckpt()));
+        return ['sample', file('trunc.ckpt', bytes.subarray(0, bytes.length - 100))];
+      },
+      1,
+      /not a valid charrnn checkpoint: .*truncated/,
+    ],
+    [
+      'resuming on text with new symbols',
+      () => ['train', file('new.txt', 'Zebras and €uros '.repeat(5)), '--resume', ckpt(), '--quiet'],
+      1,
+      /symbols? outside the model's vocabulary/,
+    ],
+    [
+      'changing the model size on resume',
+      () => ['train', FIXTURE, '--resume', ckpt(), '--hidden', '50', '--quiet'],
+      2,
+      /trained with hidden 100; it cannot be changed to 50/,
+    ],
   ];
   for (const [what, args, status, pattern] of cases) {
     it(what, () => assertOneLineError(charrnn(...args()), status, pattern));

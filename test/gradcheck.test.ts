@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initKernels, wasmAvailable } from '../src/kernels/index.js';
 import { MT19937 } from '../src/rng.js';
-import { lossFun, RNN_PARAM_NAMES, type RnnParams, RnnModel } from '../src/rnn.js';
+import { lossFun, RNN_PARAM_NAMES, RnnModel, type RnnParams } from '../src/rnn.js';
 
 const TOL = { gradRel: 1e-6 } as const;
 const STEP = 1e-5;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { before, describe as group, it } from 'node:test';
 import { initKernels, wasmAvailable } from '../src/kernels/index.js';
 import { MT19937 } from '../src/rng.js';
-import { initRnnParams, lossFun, RNN_PARAM_NAMES, type RnnParams, RnnModel } from '../src/rnn.js';
+import { initRnnParams, lossFun, RNN_PARAM_NAMES, RnnModel, type RnnParams } from '../src/rnn.js';
 import { corpusFromString } from '../src/text.js';
 import { Trainer } from '../src/train.js';
 import { compareSummary, describe, golden, relDiff, type Worst, worstOf } from './helpers/golden.js';
@@ -49,9 +49,7 @@ group('numpy parity (seed 1)', () => {
 
   it(`initial weights: randn(H,V)*0.01, randn(H,H)*0.01, randn(V,H)*0.01 within ${TOL.init}`, () => {
     const p = seededParams();
-    const w = ['Wxh', 'Whh', 'Why'].map((n) =>
-      compareSummary(p[n as 'Wxh'], golden.init[n as 'Wxh'], n),
-    );
+    const w = ['Wxh', 'Whh', 'Why'].map((n) => compareSummary(p[n as 'Wxh'], golden.init[n as 'Wxh'], n));
     const worst = w.reduce((a, b) => (b.rel > a.rel ? b : a));
     console.log(`  init: ${describe(worst)}`);
     assert.ok(worst.rel <= TOL.init, describe(worst));
@@ -103,7 +101,12 @@ group('numpy parity (seed 1)', () => {
   }
 
   it('later trajectory stays near numpy (loose: training is chaotic)', () => {
-    const trainer = Trainer.create(corpus, { seed: golden.seed, dtype: 'f64', backend: 'ref', sampleEvery: 0 });
+    const trainer = Trainer.create(corpus, {
+      seed: golden.seed,
+      dtype: 'f64',
+      backend: 'ref',
+      sampleEvery: 0,
+    });
     const byIter = new Map(golden.trajectory.rows.map((r) => [r[0], r[2]]));
     let worst = 0;
     for (let i = 0; i < golden.iterations; i++) {
@@ -111,7 +114,9 @@ group('numpy parity (seed 1)', () => {
       const want = byIter.get(i);
       if (want !== undefined && i >= 100) worst = Math.max(worst, relDiff(e.smoothLoss, want));
     }
-    console.log(`  smooth loss, iterations 100-${golden.iterations - 1}: largest relative difference ${worst.toExponential(3)}`);
+    console.log(
+      `  smooth loss, iterations 100-${golden.iterations - 1}: largest relative difference ${worst.toExponential(3)}`,
+    );
     assert.ok(worst < 0.1, `smooth loss drifted ${worst} from numpy`);
     assert.ok(relDiff(trainer.smoothLoss, golden.final.smooth_loss) < 0.1);
   });

@@ -29,7 +29,10 @@ function assertClose(got: number[], want: number[], tol: number, what: string): 
       where = i;
     }
   }
-  assert.ok(worst <= tol, `${what}: largest relative difference ${worst} at [${where}]: got ${got[where]}, want ${want[where]}`);
+  assert.ok(
+    worst <= tol,
+    `${what}: largest relative difference ${worst} at [${where}]: got ${got[where]}, want ${want[where]}`,
+  );
 }
 
 describe('MT19937 reproduces numpy', () => {
@@ -37,8 +40,18 @@ describe('MT19937 reproduces numpy', () => {
     it(`seed ${c.seed}: state, random_sample, randn (with the cached value), choice`, () => {
       const rng = new MT19937(c.seed);
       assert.deepEqual(rng.getState().mt.slice(0, 4), c.key);
-      assertClose(Array.from({ length: 5 }, () => rng.random()), c.uniform, TOL.uniform, 'random_sample');
-      assertClose(Array.from({ length: 7 }, () => rng.randn()), c.normal, TOL.normal, 'randn');
+      assertClose(
+        Array.from({ length: 5 }, () => rng.random()),
+        c.uniform,
+        TOL.uniform,
+        'random_sample',
+      );
+      assertClose(
+        Array.from({ length: 7 }, () => rng.randn()),
+        c.normal,
+        TOL.normal,
+        'randn',
+      );
       rng.random(); // numpy drew random_sample(6) for p here: keep the streams aligned
       for (let i = 0; i < 5; i++) rng.random();
       const cdf = new Float64Array(6);
@@ -46,7 +59,12 @@ describe('MT19937 reproduces numpy', () => {
         Array.from({ length: 20 }, () => rng.choice(c.p, 6, cdf)),
         c.choices,
       );
-      assertClose(Array.from({ length: 3 }, () => rng.randn()), c.after, TOL.normal, 'randn after choice');
+      assertClose(
+        Array.from({ length: 3 }, () => rng.randn()),
+        c.after,
+        TOL.normal,
+        'randn after choice',
+      );
     });
   }
 

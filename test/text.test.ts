@@ -57,18 +57,22 @@ describe('corpus encoding', () => {
         const enc = new CorpusEncoder(bytes.length);
         assert.throws(
           () => {
-            for (let i = 0; i < bytes.length; i += chunk) enc.write(Uint8Array.from(bytes.slice(i, i + chunk)));
+            for (let i = 0; i < bytes.length; i += chunk)
+              enc.write(Uint8Array.from(bytes.slice(i, i + chunk)));
             enc.finish();
           },
           (e: unknown) =>
-            e instanceof CharrnnError && e.message.includes(`at byte offset ${offset}`) && /not valid UTF-8/.test(e.message),
+            e instanceof CharrnnError &&
+            e.message.includes(`at byte offset ${offset}`) &&
+            /not valid UTF-8/.test(e.message),
         );
       }
     });
   }
 
   it('stores ids in the narrowest typed array: Uint8 up to 256 symbols, then Uint16, then Uint32', () => {
-    const symbols = (n: number, from = 0x100) => Array.from({ length: n }, (_, i) => String.fromCodePoint(from + i)).join('');
+    const symbols = (n: number, from = 0x100) =>
+      Array.from({ length: n }, (_, i) => String.fromCodePoint(from + i)).join('');
     assert.ok(corpusFromString(symbols(256)).ids instanceof Uint8Array);
     const c257 = corpusFromString(`${symbols(257)}x`);
     assert.ok(c257.ids instanceof Uint16Array);

@@ -1,7 +1,17 @@
 // File I/O for the CLI: corpora read in chunks straight into the streaming encoder (never one big
 // string), checkpoints read whole and written atomically (temporary file, fsync, rename), so an
 // interrupted save never destroys the previous checkpoint.
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CharrnnError } from '../errors.js';
 import { type Corpus, CorpusEncoder } from '../text.js';
@@ -29,7 +39,8 @@ function openForReading(path: string, what: string): number {
 function fileError(e: unknown, path: string, what: string): CharrnnError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new CharrnnError(`${what} '${path}' does not exist`, 'check the path');
-  if (code === 'EACCES') return new CharrnnError(`${what} '${path}' cannot be read: permission denied`, 'check its permissions');
+  if (code === 'EACCES')
+    return new CharrnnError(`${what} '${path}' cannot be read: permission denied`, 'check its permissions');
   return new CharrnnError(`${what} '${path}' cannot be read: ${(e as Error).message}`, 'check the path');
 }
 
@@ -38,7 +49,8 @@ export function readCorpus(path: string): Corpus {
   const fd = openForReading(path, 'the text file');
   try {
     const size = fstatSync(fd).size;
-    if (size === 0) throw new CharrnnError(`the text file '${path}' is empty`, 'give a file with some text in it');
+    if (size === 0)
+      throw new CharrnnError(`the text file '${path}' is empty`, 'give a file with some text in it');
     const encoder = new CorpusEncoder(size);
     const buffer = new Uint8Array(Math.min(CHUNK, size));
     for (;;) {

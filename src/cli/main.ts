@@ -20,7 +20,8 @@ function integer(min: number) {
 
 function positive(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0');
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('expected a number > 0');
   return n;
 }
 
@@ -38,7 +39,13 @@ const program = new Command()
   .version('0.1.0')
   .exitOverride()
   .configureOutput({
-    outputError: (text, write) => write(`charrnn: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}; see --help\n`),
+    outputError: (text, write) =>
+      write(
+        `charrnn: ${text
+          .replace(/^error: /, '')
+          .trim()
+          .replace(/\s*\n\s*/g, ' ')}; see --help\n`,
+      ),
   });
 
 program
@@ -53,21 +60,37 @@ program
   .option('--lr <x>', 'Adagrad learning rate', positive, SEED_DEFAULTS.lr)
   .option('--clip <x>', 'clip every gradient element to [-x, x]', positive, SEED_DEFAULTS.clip)
   .option('--seed <n>', 'numpy-compatible RNG seed (default: random)', seedValue)
-  .option('--iters <n>', 'stop after this many iterations in total, resumed ones included (default: run until Ctrl-C)', integer(0))
+  .option(
+    '--iters <n>',
+    'stop after this many iterations in total, resumed ones included (default: run until Ctrl-C)',
+    integer(0),
+  )
   .option('--sample-every <n>', 'sample every n iterations (0: never)', integer(0), SEED_DEFAULTS.sampleEvery)
   .option('--sample-length <n>', 'characters per sample', integer(0), SEED_DEFAULTS.sampleLength)
-  .option('--log-every <n>', "print 'iter N, loss: X' every n iterations (default: as --sample-every, or 1000)", integer(1))
+  .option(
+    '--log-every <n>',
+    "print 'iter N, loss: X' every n iterations (default: as --sample-every, or 1000)",
+    integer(1),
+  )
   .option('--log-file <path>', 'append one JSON object per logged iteration (JSON Lines)')
-  .option('--save <path>', 'checkpoint file to write at the end and on Ctrl-C (default with --resume: that file)')
+  .option(
+    '--save <path>',
+    'checkpoint file to write at the end and on Ctrl-C (default with --resume: that file)',
+  )
   .option('--save-every <n>', 'also save every n iterations', integer(1))
   .option('--resume <path>', 'continue from a checkpoint, exactly where it stopped')
-  .addOption(new Option('--dtype <type>', 'float precision: f32 is fastest, f64 matches numpy').choices(['f32', 'f64']))
-  .addOption(new Option('--backend <name>', 'kernels: wasm (SIMD) or ref (plain TypeScript)').choices(['wasm', 'ref']))
+  .addOption(
+    new Option('--dtype <type>', 'float precision: f32 is fastest, f64 matches numpy').choices([
+      'f32',
+      'f64',
+    ]),
+  )
+  .addOption(
+    new Option('--backend <name>', 'kernels: wasm (SIMD) or ref (plain TypeScript)').choices(['wasm', 'ref']),
+  )
   .option('--quiet', 'no progress line or status lines on stderr')
   .action(async (file: string | undefined, options: TrainCliOptions, command: Command) => {
-    const explicit = new Set(
-      Object.keys(options).filter((k) => command.getOptionValueSource(k) === 'cli'),
-    );
+    const explicit = new Set(Object.keys(options).filter((k) => command.getOptionValueSource(k) === 'cli'));
     await runTrain(file, options, explicit);
   });
 

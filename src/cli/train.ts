@@ -32,7 +32,11 @@ export interface TrainCliOptions {
 /** How long one slice of steps runs before the loop yields to the event loop (signals, progress). */
 const SLICE_MS = 50;
 
-export async function runTrain(file: string | undefined, o: TrainCliOptions, explicit: Set<string>): Promise<void> {
+export async function runTrain(
+  file: string | undefined,
+  o: TrainCliOptions,
+  explicit: Set<string>,
+): Promise<void> {
   await initKernels();
   const corpus = loadCorpus(file, o.quiet === true);
   const trainer = o.resume ? resume(o, corpus, explicit) : create(o, corpus);
@@ -101,7 +105,10 @@ export async function runTrain(file: string | undefined, o: TrainCliOptions, exp
 
 function loadCorpus(file: string | undefined, quiet: boolean): Corpus {
   if (file !== undefined) return readCorpus(file);
-  if (!quiet) process.stderr.write("charrnn: no FILE given: training on the built-in corpus (charrnn's own README and sources)\n");
+  if (!quiet)
+    process.stderr.write(
+      "charrnn: no FILE given: training on the built-in corpus (charrnn's own README and sources)\n",
+    );
   return readCorpus(BUILTIN_CORPUS);
 }
 
@@ -113,7 +120,17 @@ function overrides(o: TrainCliOptions, keys: Iterable<string>): Partial<TrainCon
   return picked;
 }
 
-const CONFIG_KEYS = ['hidden', 'seqLength', 'lr', 'clip', 'seed', 'sampleEvery', 'sampleLength', 'dtype', 'backend'];
+const CONFIG_KEYS = [
+  'hidden',
+  'seqLength',
+  'lr',
+  'clip',
+  'seed',
+  'sampleEvery',
+  'sampleLength',
+  'dtype',
+  'backend',
+];
 
 function create(o: TrainCliOptions, corpus: Corpus): Trainer {
   return Trainer.create(corpus, overrides(o, CONFIG_KEYS));
@@ -122,7 +139,11 @@ function create(o: TrainCliOptions, corpus: Corpus): Trainer {
 function resume(o: TrainCliOptions, corpus: Corpus, explicit: Set<string>): Trainer {
   const path = o.resume as string;
   if (explicit.has('seed')) {
-    throw new CharrnnError('--seed cannot be combined with --resume', 'the checkpoint carries its RNG state', 'usage');
+    throw new CharrnnError(
+      '--seed cannot be combined with --resume',
+      'the checkpoint carries its RNG state',
+      'usage',
+    );
   }
   // on resume, only the options given on the command line change the checkpoint's settings
   const given = overrides(

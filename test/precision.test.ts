@@ -1,0 +1,78 @@
+// float32, the default and fastest path, against the float64 reference: the first step's loss and
+// gradients within an f32 tolerance, and the smooth loss after a few hundred iterations within noise.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { initKernels, wasmAvailable } from '../src/kernels/index.js';
+import { MT19937 } from '../src/rng.js';
+import { initRnnParams, lossFun, RNN_PARAM_NAMES, RnnModel, type RnnParams } from '../src/rnn.js';
+import { corpusFromString } from '../src/text.js';
+import { Trainer } from '../src/train.js';
+import { golden } from './helpers/golden.js';
+
+/** f32 has a 6e-8 unit roundoff; sums of 100-term products over 25 steps stay well inside these. */
+const TOL = { loss: 1e-5, grad: 1e-4, smoothLossAfter500: 0.01 } as const;
+const corpus = corpusFromString(golden.corpus);
+const H = 100;
+const T = 25;
+const V = corpus.vocab.size;
+
+before(async () => {
+  await initKernels();
+});
+
+describe('f32 against the f64 reference', () => {
+  for (const backend of ['wasm', 'ref'] as const) {
+    it(`${backend} f32 first step: loss within ${TOL.loss} relative, gradients within ${TOL.grad} of each tensor's scale`, (t) => {
+      if (backend === 'wasm' && !wasmAvailable()) return t.skip('wasm backend not built');
+      const p64 = {} as RnnParams<Float64Array>;
+      for (const [n, size] of [
+        ['Wxh', H * V],
+        ['Whh', H * H],
+        ['Why', V * H],
+        ['bh', H],
+        ['by', V],
+      ] as const) {
+        p64[n] = new Float64Array(size);
+      }
+      initRnnParams(p64, new MT19937(golden.seed));
+      const inputs = Array.from(corpus.ids.subarray(0, T));
+      const targets = Array.from(corpus.ids.subarray(1, T + 1));
+      const want = lossFun(p64, inputs, targets, new Float64Array(H), Infinity);
+      const m = new RnnModel(H, V, T, 'f32', backend);
+      for (const n of RNN_PARAM_NAMES) m.params[n].set(p64[n]);
+      const loss = m.lossAndGrad(inputs, targets);
+      const lossRel = Math.abs(loss - want.loss) / want.loss;
+      assert.ok(lossRel < TOL.loss, `loss ${loss} vs ${want.loss}: relative difference ${lossRel}`);
+      for (const n of RNN_PARAM_NAMES) {
+        const g = m.grads[n];
+        const w = want.grads[n];
+        let scale = 0;
+        for (const x of w) scale = Math.max(scale, Math.abs(x));
+        let worst = 0;
+        let at = 0;
+        for (let i = 0; i < w.length; i++) {
+          const d = Math.abs(g[i] - w[i]) / scale;
+          if (d > worst) [worst, at] = [d, i];
+        }
+        assert.ok(
+          worst < TOL.grad,
+          `d${n}: largest difference ${worst} of the tensor's scale at [${at}]: got ${g[at]}, want ${w[at]}`,
+        );
+      }
+    });
+  }
+
+  it(`wasm f32 training tracks f64: smooth loss after 500 iterations within ${TOL.smoothLossAfter500 * 100}%`, () => {
+    const run = (dtype: 'f32' | 'f64') => {
+      const trainer = Trainer.create(corpus, { seed: 1, dtype, sampleEvery: 0 });
+      for (let i = 0; i < 500; i++) trainer.step();
+      return trainer.smoothLoss;
+    };
+    const [a, b] = [run('f32'), run('f64')];
+    const rel = Math.abs(a - b) / b;
+    console.log(
+      `  smooth loss after 500 iterations: f32 ${a}, f64 ${b} (relative difference ${rel.toExponential(2)})`,
+    );
+    assert.ok(rel < TOL.smoothLossAfter500, `f32 ${a} vs f64 ${b}`);
+  });
+});
