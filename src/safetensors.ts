@@ -143,7 +143,8 @@ function writeLittleEndian(out: Uint8Array, at: number, data: TensorData): void 
 
 function readLittleEndian(bytes: Uint8Array, at: number, count: number, dtype: TensorDtype): TensorData {
   const w = WIDTH[dtype];
-  const copy = bytes.slice(at, at + count * w); // a fresh, aligned buffer
+  const copy = new Uint8Array(count * w); // a fresh, aligned buffer (slice would share a Node Buffer's)
+  copy.set(bytes.subarray(at, at + count * w));
   if (!LITTLE_ENDIAN) for (let i = 0; i < copy.length; i += w) copy.subarray(i, i + w).reverse();
   return dtype === 'F64'
     ? new Float64Array(copy.buffer)

@@ -8,7 +8,7 @@ import type { FloatArray } from './kernels/types.js';
 import { MT19937, type RngState } from './rng.js';
 import { initRnnParams, RNN_PARAM_NAMES, RnnModel, type RnnParams, rnnShapes, splitParams } from './rnn.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
-import { feedPrime, generate, type SampleOptions } from './sample.js';
+import { checkSampleOptions, feedPrime, generate, type SampleOptions } from './sample.js';
 import { type Corpus, type IdArray, Vocab } from './text.js';
 
 export interface StepEvent {
@@ -129,6 +129,7 @@ export class Trainer {
    * the vocabulary has one), using this trainer's RNG.
    */
   *sample(length: number, prime = '', options: SampleOptions = {}): Generator<string, void, undefined> {
+    checkSampleOptions(options);
     const model = this.model;
     const ids = prime ? this.vocab.encode(prime, 'the prime text') : Int32Array.of(this.vocab.id(10) ?? 0);
     model.genH.fill(0);

@@ -163,3 +163,13 @@ describe('exact restore', () => {
     );
   });
 });
+
+describe('checkpoint bytes from Node', () => {
+  it('decodes a Node Buffer (whose slice shares memory) as well as a Uint8Array', async () => {
+    const { Buffer } = await import('node:buffer');
+    const bytes = small().toCheckpoint();
+    const padded = Buffer.concat([Buffer.alloc(3), Buffer.from(bytes)]).subarray(3);
+    const t = Trainer.fromCheckpoint(padded, corpus, { backend: 'ref' });
+    assert.deepEqual(t.toCheckpoint(), bytes);
+  });
+});

@@ -1,0 +1,242 @@
+// The page's training worker: owns the one Trainer (the same core library as the CLI), runs steps in
+// time slices so commands (pause, generate, save...) get answered between slices, and posts progress,
+// samples, generated text and errors (as CharrnnError.line) to the page.
+import type { TrainConfig } from '../src/config.js';
+import { CharrnnError } from '../src/errors.js';
+import { initKernels, wasmAvailable } from '../src/kernels/index.js';
+import { checkSampleOptions } from '../src/sample.js';
+import { type Corpus, corpusFromString, encodeCorpus } from '../src/text.js';
+import { Trainer } from '../src/train.js';
+import type { FromWorker, ModelInfo, TextSource, ToWorker, WorkerState } from './protocol.js';
+
+/** milliseconds of training per slice, then the worker looks at its messages */
+const TRAIN_SLICE_MS = 40;
+/** milliseconds of generation per slice (a chunk of streamed text) */
+const GEN_SLICE_MS = 8;
+
+let state: WorkerState = 'idle';
+/** the model being trained (running or paused) */
+let trainer: Trainer | undefined;
+/** a loaded checkpoint not trained on yet: its bytes (Start restores from them) and a trainer for sampling */
+let loaded: { bytes: Uint8Array; trainer: Trainer } | undefined;
+/** the generation in progress */
+let gen: { id: number; chars: Iterator<string, void> } | undefined;
+/** recent (time, iter) marks for the throughput over about the last second */
+let marks: { t: number; iter: number }[] = [];
+
+function post(msg: FromWorker, transfer: Transferable[] = []): void {
+  self.postMessage(msg, { transfer });
+}
+
+function fail(during: Extract<FromWorker, { type: 'error' }>['during'], e: unknown): void {
+  const line = e instanceof CharrnnError ? e.line : e instanceof Error ? e.message : String(e);
+  if (!(e instanceof CharrnnError)) console.error(e);
+  post({ type: 'error', line, during });
+}
+
+function setState(next: WorkerState): void {
+  state = next;
+  post({ type: 'state', state });
+}
+
+function info(t: Trainer): ModelInfo {
+  const { backend: _backend, ...config } = t.config;
+  return {
+    iter: t.iter,
+    smoothLoss: t.smoothLoss,
+    vocabSize: t.vocab.size,
+    config,
+    backend: t.model.kernels.backend,
+  };
+}
+
+function corpusOf(source: TextSource): Corpus {
+  if (source.kind === 'string') return corpusFromString(source.text);
+  return encodeCorpus(source.bytes);
+}
+
+function start(source: TextSource, config: Partial<TrainConfig>): void {
+  if (state === 'running' || state === 'paused')
+    throw new CharrnnError('a model is already training', 'press Reset first');
+  const corpus = corpusOf(source);
+  if (corpus.ids.length === 0)
+    throw new CharrnnError(`${source.what} is empty`, 'give it some text to learn from');
+  const resumed = loaded !== undefined;
+  trainer = loaded ? Trainer.fromCheckpoint(loaded.bytes, corpus, config) : Trainer.create(corpus, config);
+  loaded = undefined;
+  post({ type: 'started', info: info(trainer), chars: corpus.ids.length, resumed });
+  resume();
+}
+
+function resume(): void {
+  marks = [];
+  setState('running');
+  schedule();
+}
+
+function reset(): void {
+  trainer = undefined;
+  loaded = undefined;
+  gen = undefined;
+  setState('idle');
+}
+
+function load(bytes: Uint8Array, name: string): void {
+  const t = Trainer.fromCheckpoint(bytes, undefined, {}, name);
+  trainer = undefined;
+  gen = undefined;
+  loaded = { bytes, trainer: t };
+  post({ type: 'loaded', name, info: info(t) });
+  setState('loaded');
+}
+
+function save(): void {
+  const model = trainer ?? loaded?.trainer;
+  if (!model)
+    throw new CharrnnError('there is no model to save', 'press Start to train one, or load a checkpoint');
+  const bytes = trainer ? trainer.toCheckpoint() : loaded!.bytes.slice();
+  post({ type: 'checkpoint', bytes }, [bytes.buffer]);
+}
+
+function generate(id: number, length: number, temperature: number, prime: string): void {
+  const model = trainer ?? loaded?.trainer;
+  if (!model)
+    throw new CharrnnError('there is no model yet', 'press Start to train one, or load a checkpoint');
+  checkSampleOptions({ temperature });
+  if (!(Number.isInteger(length) && length >= 1 && length <= 1_000_000)) {
+    throw new CharrnnError(`length must be an integer from 1 to 1000000, got ${length}`, '', 'usage');
+  }
+  // sample from a snapshot, so generating never touches the training RNG (training goes on exactly as
+  // the CLI's would) and the text comes from one fixed model even while training continues
+  const snapshot = Trainer.fromCheckpoint(model.toCheckpoint());
+  const chars = snapshot.sample(length, prime, { temperature });
+  // the first step encodes the prime: an unknown symbol throws here, before anything is streamed
+  const first = chars.next();
+  gen = { id, chars: chars };
+  post({ type: 'gen', id, text: first.done ? '' : first.value, done: first.done === true });
+  if (first.done) gen = undefined;
+  schedule();
+}
+
+// ---- the time-sliced loop: one tick = a chunk of generation, then a slice of training ----
+
+const tickChannel = new MessageChannel();
+let scheduled = false;
+tickChannel.port1.onmessage = () => {
+  scheduled = false;
+  tick();
+};
+
+function schedule(): void {
+  if (scheduled || (state !== 'running' && !gen)) return;
+  scheduled = true;
+  tickChannel.port2.postMessage(null);
+}
+
+function tick(): void {
+  if (gen) {
+    const g = gen;
+    try {
+      const end = performance.now() + GEN_SLICE_MS;
+      let text = '';
+      let done = false;
+      while (performance.now() < end) {
+        const r = g.chars.next();
+        if (r.done) {
+          done = true;
+          break;
+        }
+        text += r.value;
+      }
+      post({ type: 'gen', id: g.id, text, done });
+      if (done) gen = undefined;
+    } catch (e) {
+      gen = undefined;
+      fail('generate', e);
+    }
+  }
+  if (state === 'running' && trainer) {
+    const t = trainer;
+    try {
+      const seqLength = t.config.seqLength;
+      const end = performance.now() + TRAIN_SLICE_MS;
+      do {
+        const ev = t.step();
+        if (ev.sample !== undefined) post({ type: 'sample', iter: ev.iter, text: ev.sample });
+      } while (performance.now() < end);
+      const now = performance.now();
+      marks.push({ t: now, iter: t.iter });
+      while (marks.length > 2 && now - marks[1].t >= 1000) marks.shift();
+      const first = marks[0];
+      const itersPerSec = marks.length > 1 ? ((t.iter - first.iter) * 1000) / (now - first.t) : 0;
+      post({
+        type: 'progress',
+        iter: t.iter,
+        smoothLoss: t.smoothLoss,
+        itersPerSec,
+        charsPerSec: itersPerSec * seqLength,
+      });
+    } catch (e) {
+      setState('paused');
+      fail('train', e);
+    }
+  }
+  schedule();
+}
+
+// ---- commands from the page ----
+
+function handle(msg: ToWorker): void {
+  switch (msg.type) {
+    case 'start':
+      try {
+        start(msg.source, msg.config);
+      } catch (e) {
+        fail('start', e);
+      }
+      return;
+    case 'pause':
+      if (state === 'running') setState('paused');
+      return;
+    case 'resume':
+      if (state === 'paused' && trainer) resume();
+      return;
+    case 'reset':
+      reset();
+      return;
+    case 'generate':
+      try {
+        generate(msg.id, msg.length, msg.temperature, msg.prime);
+      } catch (e) {
+        post({ type: 'gen', id: msg.id, text: '', done: true });
+        fail('generate', e);
+      }
+      return;
+    case 'save':
+      try {
+        save();
+      } catch (e) {
+        fail('save', e);
+      }
+      return;
+    case 'load':
+      try {
+        load(msg.bytes, msg.name);
+      } catch (e) {
+        fail('load', e);
+      }
+      return;
+  }
+}
+
+// compile the WebAssembly kernels once; commands wait for it (in order) so every model gets the fast path
+const ready = initKernels()
+  .catch((e: unknown) => {
+    console.warn('charrnn: WebAssembly kernels unavailable, using the TypeScript backend', e);
+    return false;
+  })
+  .then(() => post({ type: 'ready', backend: wasmAvailable() ? 'wasm' : 'ref' }));
+
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  void ready.then(() => handle(e.data));
+};
