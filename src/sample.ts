@@ -2,8 +2,15 @@
 // argmax on top. With temperature 1 and nothing else it draws exactly as numpy's
 // np.random.choice(range(V), p=p.ravel()) does, from the same MT19937 stream.
 import { CharrnnError } from './errors.js';
+import type { FloatArray, Kernels } from './kernels/types.js';
 import type { MT19937 } from './rng.js';
-import type { RnnModel } from './rnn.js';
+
+/** What generation needs of a model: one step of a single stream, returning the V logits (reused). */
+export interface Stepper {
+  readonly vocabSize: number;
+  readonly kernels: Kernels;
+  forwardOne(x: number): FloatArray;
+}
 
 export interface SampleOptions {
   /** divide the logits by this before the softmax (1: the seed) */
@@ -28,24 +35,24 @@ export function checkSampleOptions(o: SampleOptions): void {
 }
 
 /**
- * Generates n ids from the model's generation state `model.genH` (set it first, e.g. to hprev),
- * feeding `seedId` first, as the seed's sample() does. Yields each id as it is drawn.
+ * Generates n ids from the model's current generation state (set it first, e.g. to hprev), feeding
+ * `seedId` first, as the seed's sample() does. Yields each id as it is drawn.
  */
 export function* generate(
-  model: RnnModel,
+  model: Stepper,
   rng: MT19937,
   seedId: number,
   n: number,
   options: SampleOptions = {},
 ): Generator<number, void, undefined> {
-  const V = model.V;
+  const V = model.vocabSize;
   const invT = 1 / (options.temperature ?? 1);
   const topK = options.topK ?? 0;
   const cdf = new Float64Array(V);
   const order = topK > 0 && topK < V ? new Int32Array(V) : undefined;
   let x = seedId;
   for (let t = 0; t < n; t++) {
-    const logits = model.forwardOne(model.genH, x);
+    const logits = model.forwardOne(x);
     if (options.argmax) {
       x = argmax(logits, V);
     } else {
@@ -58,8 +65,8 @@ export function* generate(
 }
 
 /** Runs `prime` (ids) through the generation state; returns the last id, the seed for `generate`. */
-export function feedPrime(model: RnnModel, prime: ArrayLike<number>): number {
-  for (let i = 0; i < prime.length - 1; i++) model.forwardOne(model.genH, prime[i]);
+export function feedPrime(model: Stepper, prime: ArrayLike<number>): number {
+  for (let i = 0; i < prime.length - 1; i++) model.forwardOne(prime[i]);
   return prime[prime.length - 1];
 }
 

@@ -232,3 +232,30 @@ function invalidUtf8(offset: number, what = 'an invalid byte'): CharrnnError {
     'convert the file to UTF-8 (for example with iconv) and try again',
   );
 }
+
+/** The corpus's ids in `vocab`'s numbering; a symbol outside `vocab` is a clear error. */
+export function remapCorpus(corpus: Corpus, vocab: Vocab): IdArray {
+  if (corpus.vocab === vocab || corpus.vocab.toString() === vocab.toString()) return corpus.ids;
+  const table = new Int32Array(corpus.vocab.size);
+  const missing: string[] = [];
+  corpus.vocab.codePoints.forEach((cp, i) => {
+    const id = vocab.id(cp);
+    if (id === undefined) missing.push(String.fromCodePoint(cp));
+    table[i] = id ?? -1;
+  });
+  if (missing.length > 0) {
+    const shown = missing
+      .slice(0, 5)
+      .map((c) => JSON.stringify(c))
+      .join(', ');
+    throw new CharrnnError(
+      `the text has ${missing.length} symbol${missing.length > 1 ? 's' : ''} outside the model's vocabulary (${shown}${missing.length > 5 ? ', ...' : ''})`,
+      'train on text with the same symbols, or start a new model on this text',
+    );
+  }
+  const n = corpus.ids.length;
+  const ids =
+    vocab.size <= 256 ? new Uint8Array(n) : vocab.size <= 65536 ? new Uint16Array(n) : new Uint32Array(n);
+  for (let i = 0; i < n; i++) ids[i] = table[corpus.ids[i]];
+  return ids;
+}

@@ -8,8 +8,8 @@ import type { FloatArray } from './kernels/types.js';
 import { MT19937, type RngState } from './rng.js';
 import { initRnnParams, RNN_PARAM_NAMES, RnnModel, type RnnParams, rnnShapes, splitParams } from './rnn.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
-import { checkSampleOptions, feedPrime, generate, type SampleOptions } from './sample.js';
-import { type Corpus, type IdArray, Vocab } from './text.js';
+import { checkSampleOptions, feedPrime, generate, type SampleOptions, type Stepper } from './sample.js';
+import { type Corpus, type IdArray, remapCorpus, Vocab } from './text.js';
 
 export interface StepEvent {
   /** the iteration just done (the seed's n) */
@@ -38,6 +38,8 @@ export class Trainer {
   pointer = 0;
   smoothLoss: number;
   private data: IdArray | undefined;
+  /** generation through the model's own generation state `genH` */
+  private readonly stepper: Stepper;
   private readonly inputs: Int32Array;
   private readonly targets: Int32Array;
 
@@ -53,6 +55,12 @@ export class Trainer {
     this.smoothLoss = -Math.log(1.0 / V) * T; // loss at iteration 0
     this.inputs = new Int32Array(T);
     this.targets = new Int32Array(T);
+    const model = this.model;
+    this.stepper = {
+      vocabSize: V,
+      kernels: model.kernels,
+      forwardOne: (x) => model.forwardOne(model.genH, x),
+    };
   }
 
   /** A new model for `corpus`, initialized as the seed does from np.random.seed(config.seed). */
@@ -103,7 +111,7 @@ export class Trainer {
     let sample: string | undefined;
     if (sampleEvery > 0 && n % sampleEvery === 0) {
       model.genH.set(model.hprev);
-      sample = this.decode(generate(model, this.rng, this.inputs[0], sampleLength));
+      sample = this.decode(generate(this.stepper, this.rng, this.inputs[0], sampleLength));
     }
     // forward seq_length characters through the net and fetch gradient
     const loss = model.lossAndGrad(this.inputs, this.targets);
@@ -133,8 +141,8 @@ export class Trainer {
     const model = this.model;
     const ids = prime ? this.vocab.encode(prime, 'the prime text') : Int32Array.of(this.vocab.id(10) ?? 0);
     model.genH.fill(0);
-    const seed = feedPrime(model, ids);
-    for (const id of generate(model, this.rng, seed, length, options)) yield this.vocab.char(id);
+    const seed = feedPrime(this.stepper, ids);
+    for (const id of generate(this.stepper, this.rng, seed, length, options)) yield this.vocab.char(id);
   }
 
   private decode(ids: Iterable<number>): string {
@@ -272,36 +280,6 @@ export class Trainer {
     if (corpus) trainer.setData(corpus);
     return trainer;
   }
-}
-
-/** The corpus's ids in `vocab`'s numbering; a symbol outside `vocab` is a clear error. */
-function remapCorpus(corpus: Corpus, vocab: Vocab): IdArray {
-  if (corpus.vocab === vocab || corpus.vocab.toString() === vocab.toString()) return corpus.ids;
-  const table = new Int32Array(corpus.vocab.size);
-  const missing: string[] = [];
-  corpus.vocab.codePoints.forEach((cp, i) => {
-    const id = vocab.id(cp);
-    if (id === undefined) missing.push(String.fromCodePoint(cp));
-    table[i] = id ?? -1;
-  });
-  if (missing.length > 0) {
-    const shown = missing
-      .slice(0, 5)
-      .map((c) => JSON.stringify(c))
-      .join(', ');
-    throw new CharrnnError(
-      `the text has ${missing.length} symbol${missing.length > 1 ? 's' : ''} outside the model's vocabulary (${shown}${missing.length > 5 ? ', ...' : ''})`,
-      'train on text with the same symbols, or start a new model on this text',
-    );
-  }
-  const ids =
-    vocab.size <= 256
-      ? new Uint8Array(corpus.ids.length)
-      : vocab.size <= 65536
-        ? new Uint16Array(corpus.ids.length)
-        : new Uint32Array(corpus.ids.length);
-  for (let i = 0; i < ids.length; i++) ids[i] = table[corpus.ids[i]];
-  return ids;
 }
 
 /** A number as JSON that parses back to the same float64, -0 included. */

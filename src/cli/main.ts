@@ -3,8 +3,9 @@
 // commander, maps them onto the core's typed config, and turns every user error into one line on stderr
 // with a non-zero exit (2 for usage errors), never a stack trace.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { SEED_DEFAULTS } from '../config.js';
 import { CharrnnError } from '../errors.js';
+import { PRESETS } from '../presets.js';
+import { runEval } from './eval.js';
 import { runSample, type SampleCliOptions } from './sample.js';
 import { runTrain, type TrainCliOptions } from './train.js';
 
@@ -22,6 +23,20 @@ function positive(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
     throw new InvalidArgumentError('expected a number > 0');
+  return n;
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('expected a number >= 0');
+  return n;
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n < 1))
+    throw new InvalidArgumentError('expected a number from 0 to below 1');
   return n;
 }
 
@@ -51,22 +66,74 @@ const program = new Command()
 program
   .command('train')
   .description(
-    "Train the seed's vanilla RNN (min-char-rnn) on a UTF-8 text file, printing a sample and the smooth loss " +
-      'every 1000 iterations, exactly as the seed does.',
+    "Train on a UTF-8 text file. The default preset is the seed's vanilla RNN (min-char-rnn), printing a " +
+      'sample and the smooth loss every 1000 iterations exactly as the seed does; --preset char-lstm (or any ' +
+      'of --model, --layers, --batch, --optimizer...) trains an LSTM/GRU recipe with validation.',
   )
   .argument('[file]', 'UTF-8 text to learn from (default: the built-in corpus, this project’s own text)')
-  .option('--hidden <n>', 'hidden units (hidden_size)', integer(1), SEED_DEFAULTS.hidden)
-  .option('--seq-length <n>', 'characters per BPTT window (seq_length)', integer(1), SEED_DEFAULTS.seqLength)
-  .option('--lr <x>', 'Adagrad learning rate', positive, SEED_DEFAULTS.lr)
-  .option('--clip <x>', 'clip every gradient element to [-x, x]', positive, SEED_DEFAULTS.clip)
+  .option(
+    '--preset <name>',
+    `named configuration: ${PRESETS.map((p) => p.name).join(', ')} (default: min-char-rnn)`,
+  )
+  .addOption(
+    new Option('--model <type>', 'cell: rnn (the seed), lstm or gru').choices(['rnn', 'lstm', 'gru']),
+  )
+  .option('--layers <n>', 'stacked recurrent layers (recipes: 2)', integer(1))
+  .option('--hidden <n>', 'hidden units per layer (seed: 100; recipes: 256)', integer(1))
+  .option('--embedding <n>', 'learned input embedding size, 0 for one-hot input (recipes: 64)', integer(0))
+  .option('--dropout <p>', 'dropout on each layer output in training (recipes: 0)', fraction)
+  .option('--batch <n>', 'parallel streams per minibatch (recipes: 32)', integer(1))
+  .option('--seq-length <n>', 'characters per BPTT window (seed: 25; recipes: 64)', integer(1))
+  .addOption(
+    new Option('--optimizer <name>', 'update rule (seed: adagrad; recipes: adam)').choices([
+      'adagrad',
+      'rmsprop',
+      'adam',
+      'adamw',
+    ]),
+  )
+  .option('--lr <x>', 'learning rate (seed: 0.1; recipes: 0.002)', positive)
+  .option('--clip <x>', 'clip every gradient element to [-x, x] (seed: 5)', positive)
+  .option('--clip-norm <x>', 'clip the gradient to this global L2 norm (recipes: 5)', positive)
+  .option('--weight-decay <x>', 'AdamW decoupled weight decay (0.01)', nonNegative)
+  .addOption(
+    new Option('--schedule <kind>', 'learning-rate schedule (constant)').choices([
+      'constant',
+      'cosine',
+      'step',
+    ]),
+  )
+  .option('--warmup <n>', 'iterations of linear learning-rate warmup (0)', integer(0))
+  .option('--lr-floor <f>', 'where the decay ends, as a fraction of --lr (0.1)', fraction)
+  .option(
+    '--decay-iters <n>',
+    'cosine decay length in iterations (default: --time-limit, else --iters)',
+    integer(0),
+  )
+  .option(
+    '--val-fraction <f>',
+    'the last fraction of the text held out for validation (recipes: 0.1; seed: 0)',
+    fraction,
+  )
+  .option(
+    '--eval-every <n>',
+    'evaluate on the validation split every n iterations (recipes: 500)',
+    integer(1),
+  )
+  .option(
+    '--time-limit <s>',
+    'train for this many seconds of training time, then save and evaluate',
+    positive,
+  )
+  .option('--threads <n>', 'threads sharing each minibatch (recipes: 2)', integer(1))
   .option('--seed <n>', 'numpy-compatible RNG seed (default: random)', seedValue)
   .option(
     '--iters <n>',
     'stop after this many iterations in total, resumed ones included (default: run until Ctrl-C)',
     integer(0),
   )
-  .option('--sample-every <n>', 'sample every n iterations (0: never)', integer(0), SEED_DEFAULTS.sampleEvery)
-  .option('--sample-length <n>', 'characters per sample', integer(0), SEED_DEFAULTS.sampleLength)
+  .option('--sample-every <n>', 'sample every n iterations, 0: never (seed: 1000; recipes: 500)', integer(0))
+  .option('--sample-length <n>', 'characters per sample (200)', integer(0))
   .option(
     '--log-every <n>',
     "print 'iter N, loss: X' every n iterations (default: as --sample-every, or 1000)",
@@ -89,9 +156,17 @@ program
     new Option('--backend <name>', 'kernels: wasm (SIMD) or ref (plain TypeScript)').choices(['wasm', 'ref']),
   )
   .option('--quiet', 'no progress line or status lines on stderr')
-  .action(async (file: string | undefined, options: TrainCliOptions, command: Command) => {
-    const explicit = new Set(Object.keys(options).filter((k) => command.getOptionValueSource(k) === 'cli'));
-    await runTrain(file, options, explicit);
+  .action(async (file: string | undefined, options: TrainCliOptions) => {
+    await runTrain(file, options);
+  });
+
+program
+  .command('eval')
+  .description('Print the loss of a model on a text file, in nats and bits per character.')
+  .argument('<checkpoint>', 'a checkpoint written by charrnn train')
+  .argument('<file>', 'UTF-8 text to score')
+  .action(async (checkpoint: string, file: string) => {
+    await runEval(checkpoint, file);
   });
 
 program

@@ -1,5 +1,6 @@
 // `charrnn sample`: loads a checkpoint and streams generated text to stdout in chunks.
 import { initKernels } from '../kernels/index.js';
+import { isRecipeCheckpoint, ModelTrainer } from '../recipe.js';
 import { checkSampleOptions } from '../sample.js';
 import { Trainer } from '../train.js';
 import { readBytes } from './io.js';
@@ -23,7 +24,10 @@ export async function runSample(path: string, o: SampleCliOptions): Promise<void
   };
   checkSampleOptions(options);
   await initKernels();
-  const trainer = Trainer.fromCheckpoint(readBytes(path, 'the checkpoint'), undefined, {}, `'${path}'`);
+  const bytes = readBytes(path, 'the checkpoint');
+  const trainer = isRecipeCheckpoint(bytes)
+    ? ModelTrainer.fromCheckpoint(bytes, undefined, {}, `'${path}'`)
+    : Trainer.fromCheckpoint(bytes, undefined, {}, `'${path}'`);
   trainer.rng.seed(o.seed ?? globalThis.crypto.getRandomValues(new Uint32Array(1))[0]);
   const prime = o.prime ?? '';
   const out = process.stdout;
