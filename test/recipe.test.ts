@@ -267,9 +267,9 @@ describe('charrnn train with a recipe (CLI)', () => {
         .map((r) => r.loss);
     const [x, y] = [losses('one.jsonl'), losses('two.jsonl')];
     assert.equal(x.length, y.length);
-    x.forEach((v: number, i: number) =>
-      assert.ok(Math.abs(v - y[i]) / v < 1e-4, `iteration ${i * 5}: ${v} vs ${y[i]}`),
-    );
+    for (let i = 0; i < x.length; i++) {
+      assert.ok(Math.abs(x[i] - y[i]) / x[i] < 1e-4, `iteration ${i * 5}: ${x[i]} vs ${y[i]}`);
+    }
   });
 
   it('eval and sample read recipe checkpoints; --time-limit stops and evaluates', () => {
