@@ -4,8 +4,8 @@ import { RefKernels } from './ref.js';
 import type { BackendName, Dtype, Kernels } from './types.js';
 import { createWasmKernels, initWasm, wasmAvailable } from './wasm.js';
 
-export type { BackendName, Dtype, FloatArray, Kernels } from './types.js';
 export { RefKernels } from './ref.js';
+export type { BackendName, Dtype, FloatArray, Kernels } from './types.js';
 export { wasmAvailable } from './wasm.js';
 
 /** Compiles the WebAssembly module once (async, so it works on a browser's main thread too). */

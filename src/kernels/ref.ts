@@ -191,4 +191,175 @@ export class RefKernels implements Kernels {
       param[i] = param[i] + (-lr * g) / Math.sqrt(m + eps);
     }
   }
+  rmsprop(
+    param: FloatArray,
+    grad: FloatArray,
+    ms: FloatArray,
+    n: number,
+    lr: number,
+    decay: number,
+    eps: number,
+  ): void {
+    for (let i = 0; i < n; i++) {
+      const g = grad[i];
+      const m = decay * ms[i] + (1 - decay) * g * g;
+      ms[i] = m;
+      param[i] = param[i] + (-lr * g) / (Math.sqrt(m) + eps);
+    }
+  }
+
+  adam(
+    param: FloatArray,
+    grad: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    bc1: number,
+    bc2: number,
+    weightDecay: number,
+  ): void {
+    const stepSize = lr / bc1;
+    const sqrtBc2 = Math.sqrt(bc2);
+    const keep = 1 - lr * weightDecay;
+    for (let i = 0; i < n; i++) {
+      const g = grad[i];
+      const mi = beta1 * m[i] + (1 - beta1) * g;
+      const vi = beta2 * v[i] + (1 - beta2) * g * g;
+      m[i] = mi;
+      v[i] = vi;
+      param[i] = param[i] * keep - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + eps);
+    }
+  }
+
+  mul(y: FloatArray, x: FloatArray, m: FloatArray, n: number): void {
+    for (let i = 0; i < n; i++) y[i] = x[i] * m[i];
+  }
+
+  // G (B,4H) pre-activations -> activations; c, tanhC, h (B,H)
+  lstmCellForward(
+    G: FloatArray,
+    c: FloatArray,
+    tanhC: FloatArray,
+    h: FloatArray,
+    cPrev: FloatArray,
+    B: number,
+    H: number,
+  ): void {
+    for (let b = 0; b < B; b++) {
+      const g0 = b * 4 * H;
+      const s0 = b * H;
+      for (let j = 0; j < H; j++) {
+        const i = 1 / (1 + Math.exp(-G[g0 + j]));
+        const f = 1 / (1 + Math.exp(-G[g0 + H + j]));
+        const g = Math.tanh(G[g0 + 2 * H + j]);
+        const o = 1 / (1 + Math.exp(-G[g0 + 3 * H + j]));
+        G[g0 + j] = i;
+        G[g0 + H + j] = f;
+        G[g0 + 2 * H + j] = g;
+        G[g0 + 3 * H + j] = o;
+        const cj = f * cPrev[s0 + j] + i * g;
+        const tc = Math.tanh(cj);
+        c[s0 + j] = cj;
+        tanhC[s0 + j] = tc;
+        h[s0 + j] = o * tc;
+      }
+    }
+  }
+
+  // dG (B,4H), dcPrev (B,H) from G (B,4H) activations, cPrev, tanhC, dh, dc (B,H)
+  lstmCellBackward(
+    dG: FloatArray,
+    dcPrev: FloatArray,
+    G: FloatArray,
+    cPrev: FloatArray,
+    tanhC: FloatArray,
+    dh: FloatArray,
+    dc: FloatArray,
+    B: number,
+    H: number,
+  ): void {
+    for (let b = 0; b < B; b++) {
+      const g0 = b * 4 * H;
+      const s0 = b * H;
+      for (let j = 0; j < H; j++) {
+        const i = G[g0 + j];
+        const f = G[g0 + H + j];
+        const g = G[g0 + 2 * H + j];
+        const o = G[g0 + 3 * H + j];
+        const tc = tanhC[s0 + j];
+        const dhj = dh[s0 + j];
+        const dct = dc[s0 + j] + dhj * o * (1 - tc * tc);
+        dG[g0 + j] = dct * g * i * (1 - i);
+        dG[g0 + H + j] = dct * cPrev[s0 + j] * f * (1 - f);
+        dG[g0 + 2 * H + j] = dct * i * (1 - g * g);
+        dG[g0 + 3 * H + j] = dhj * tc * o * (1 - o);
+        dcPrev[s0 + j] = dct * f;
+      }
+    }
+  }
+
+  // Gx (B,3H) -> r, z, n; Gh (B,3H) n part += bhn; h (B,H)
+  gruCellForward(
+    Gx: FloatArray,
+    Gh: FloatArray,
+    h: FloatArray,
+    hPrev: FloatArray,
+    bhn: FloatArray,
+    B: number,
+    H: number,
+  ): void {
+    for (let b = 0; b < B; b++) {
+      const g0 = b * 3 * H;
+      const s0 = b * H;
+      for (let j = 0; j < H; j++) {
+        const r = 1 / (1 + Math.exp(-(Gx[g0 + j] + Gh[g0 + j])));
+        const z = 1 / (1 + Math.exp(-(Gx[g0 + H + j] + Gh[g0 + H + j])));
+        const hn = Gh[g0 + 2 * H + j] + bhn[j];
+        const n = Math.tanh(Gx[g0 + 2 * H + j] + r * hn);
+        Gx[g0 + j] = r;
+        Gx[g0 + H + j] = z;
+        Gx[g0 + 2 * H + j] = n;
+        Gh[g0 + 2 * H + j] = hn;
+        h[s0 + j] = (1 - z) * n + z * hPrev[s0 + j];
+      }
+    }
+  }
+
+  // dGx, dGh (B,3H); dhPrev (B,H) += dh*z
+  gruCellBackward(
+    dGx: FloatArray,
+    dGh: FloatArray,
+    dhPrev: FloatArray,
+    Gx: FloatArray,
+    Gh: FloatArray,
+    hPrev: FloatArray,
+    dh: FloatArray,
+    B: number,
+    H: number,
+  ): void {
+    for (let b = 0; b < B; b++) {
+      const g0 = b * 3 * H;
+      const s0 = b * H;
+      for (let j = 0; j < H; j++) {
+        const r = Gx[g0 + j];
+        const z = Gx[g0 + H + j];
+        const n = Gx[g0 + 2 * H + j];
+        const dhj = dh[s0 + j];
+        const dn = dhj * (1 - z) * (1 - n * n);
+        const dr = dn * Gh[g0 + 2 * H + j] * r * (1 - r);
+        const dz = dhj * (hPrev[s0 + j] - n) * z * (1 - z);
+        dGx[g0 + j] = dr;
+        dGx[g0 + H + j] = dz;
+        dGx[g0 + 2 * H + j] = dn;
+        dGh[g0 + j] = dr;
+        dGh[g0 + H + j] = dz;
+        dGh[g0 + 2 * H + j] = dn * r;
+        dhPrev[s0 + j] = dhPrev[s0 + j] + dhj * z;
+      }
+    }
+  }
 }

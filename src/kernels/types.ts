@@ -79,5 +79,112 @@ export interface Kernels {
    * g = clamp(g, -clip, clip); mem += g*g; param += -lr * g / sqrt(mem + eps). g is left clipped.
    * clip = Infinity disables clipping.
    */
-  adagrad(param: FloatArray, grad: FloatArray, mem: FloatArray, n: number, lr: number, eps: number, clip: number): void;
+  adagrad(
+    param: FloatArray,
+    grad: FloatArray,
+    mem: FloatArray,
+    n: number,
+    lr: number,
+    eps: number,
+    clip: number,
+  ): void;
+  /**
+   * char-rnn's RMSProp (torch optim.rmsprop), in one pass:
+   * ms = decay*ms + (1-decay)*g*g; param += -lr * g / (sqrt(ms) + eps).
+   */
+  rmsprop(
+    param: FloatArray,
+    grad: FloatArray,
+    ms: FloatArray,
+    n: number,
+    lr: number,
+    decay: number,
+    eps: number,
+  ): void;
+  /**
+   * Adam / AdamW as PyTorch computes them, in one pass (bc1 = 1 - beta1^t, bc2 = 1 - beta2^t):
+   * param *= 1 - lr*weightDecay (decoupled, AdamW; 0 for Adam); m = beta1*m + (1-beta1)*g;
+   * v = beta2*v + (1-beta2)*g*g; param += -(lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps).
+   */
+  adam(
+    param: FloatArray,
+    grad: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    bc1: number,
+    bc2: number,
+    weightDecay: number,
+  ): void;
+
+  // ---- recurrent cells and dropout (src/models) ----
+  /** y (n) = x (n) * m (n), element-wise (dropout's mask, forward and backward); y may be x. */
+  mul(y: FloatArray, x: FloatArray, m: FloatArray, n: number): void;
+  /**
+   * The LSTM cell's element-wise part for B rows, gates in PyTorch's order i, f, g, o (each H wide).
+   * G (B,4H) holds the pre-activations on entry and i=sigmoid, f=sigmoid, g=tanh, o=sigmoid on exit;
+   * c (B,H) = f*cPrev + i*g; tanhC (B,H) = tanh(c); h (B,H) = o*tanhC. c may be the same array as cPrev.
+   */
+  lstmCellForward(
+    G: FloatArray,
+    c: FloatArray,
+    tanhC: FloatArray,
+    h: FloatArray,
+    cPrev: FloatArray,
+    B: number,
+    H: number,
+  ): void;
+  /**
+   * Backward of lstmCellForward, from its saved activations G (B,4H), cPrev (B,H) and tanhC (B,H).
+   * dh (B,H) is the whole gradient on h; dc (B,H) the gradient on c from the next step. With
+   * dct = dc + dh*o*(1-tanhC^2): dG (B,4H) = [dct*g*i*(1-i), dct*cPrev*f*(1-f), dct*i*(1-g*g), dh*tanhC*o*(1-o)]
+   * (gradients of the pre-activations) and dcPrev (B,H) = dct*f. dcPrev may be the same array as dc.
+   */
+  lstmCellBackward(
+    dG: FloatArray,
+    dcPrev: FloatArray,
+    G: FloatArray,
+    cPrev: FloatArray,
+    tanhC: FloatArray,
+    dh: FloatArray,
+    dc: FloatArray,
+    B: number,
+    H: number,
+  ): void;
+  /**
+   * The GRU cell's element-wise part for B rows, gates in PyTorch's order r, z, n (each H wide).
+   * Gx (B,3H) = W_ih x + b_ih on entry, r=sigmoid(Gx_r+Gh_r), z=sigmoid(Gx_z+Gh_z), n=tanh(Gx_n + r*(Gh_n+bhn))
+   * on exit; Gh (B,3H) = W_hh hPrev on entry, its n part has bhn (H) added on exit (kept for the backward);
+   * h (B,H) = (1-z)*n + z*hPrev. h may be the same array as hPrev.
+   */
+  gruCellForward(
+    Gx: FloatArray,
+    Gh: FloatArray,
+    h: FloatArray,
+    hPrev: FloatArray,
+    bhn: FloatArray,
+    B: number,
+    H: number,
+  ): void;
+  /**
+   * Backward of gruCellForward, from its outputs Gx (B,3H) (r,z,n) and Gh (B,3H), and hPrev (B,H). dh (B,H)
+   * is the whole gradient on h. With dn = dh*(1-z)*(1-n*n), dr = dn*Gh_n*r*(1-r), dz = dh*(hPrev-n)*z*(1-z):
+   * dGx (B,3H) = [dr, dz, dn], dGh (B,3H) = [dr, dz, dn*r], and dhPrev (B,H) += dh*z (accumulates; the
+   * caller adds dGh @ W_hh).
+   */
+  gruCellBackward(
+    dGx: FloatArray,
+    dGh: FloatArray,
+    dhPrev: FloatArray,
+    Gx: FloatArray,
+    Gh: FloatArray,
+    hPrev: FloatArray,
+    dh: FloatArray,
+    B: number,
+    H: number,
+  ): void;
 }

@@ -1,12 +1,289 @@
-// Placeholder until the WebAssembly SIMD backend lands: reports itself unavailable.
-import type { Dtype, Kernels } from './types.js';
+// The WebAssembly SIMD backend: loads the kernels compiled from assembly/kernels.ts (embedded as base64 in
+// wasm-binary.generated.ts by `npm run build:wasm`, so no fs or fetch is needed in Node or a browser).
+// `initWasm()` compiles the module once; `createWasmKernels()` gives each caller a fresh instance with its
+// own fixed-size memory and a bump allocator, and wraps the exports as a `Kernels` whose methods pass
+// pointers (byte offsets) straight through: no allocation and no checks per call.
+import type { Dtype, FloatArray, Kernels } from './types.js';
+import { wasmBase64 } from './wasm-binary.generated.js';
 
-export async function initWasm(): Promise<boolean> {
-  return false;
+const PAGE = 65536;
+/** The first page is left to the module's static data (its f64 exp/log tables); the arena starts above. */
+const RESERVED_BYTES = PAGE;
+
+type Ptr = number;
+type Flag = 0 | 1;
+/** One dtype's set of exports, with the `_f32` / `_f64` suffix dropped. */
+interface KernelExports {
+  gemv(y: Ptr, W: Ptr, x: Ptr, M: number, K: number, acc: Flag): void;
+  gemvT(y: Ptr, W: Ptr, x: Ptr, M: number, K: number, acc: Flag): void;
+  ger(A: Ptr, x: Ptr, y: Ptr, M: number, K: number): void;
+  gemmNT(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, acc: Flag): void;
+  gemmNN(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, acc: Flag): void;
+  gemmTN(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, acc: Flag): void;
+  addColumn(y: Ptr, W: Ptr, col: number, M: number, K: number): void;
+  addToColumn(W: Ptr, x: Ptr, col: number, M: number, K: number): void;
+  gatherRows(Y: Ptr, E: Ptr, ids: Ptr, R: number, C: number): void;
+  scatterAddRows(dE: Ptr, dY: Ptr, ids: Ptr, R: number, C: number): void;
+  add(y: Ptr, x: Ptr, b: Ptr, n: number): void;
+  addRowVector(Y: Ptr, b: Ptr, R: number, C: number): void;
+  sumRows(b: Ptr, X: Ptr, R: number, C: number): void;
+  tanh(y: Ptr, x: Ptr, n: number): void;
+  tanhBackward(dx: Ptr, y: Ptr, dy: Ptr, n: number): void;
+  sigmoid(y: Ptr, x: Ptr, n: number): void;
+  axpy(y: Ptr, a: number, x: Ptr, n: number): void;
+  scale(x: Ptr, s: number, n: number): void;
+  sumSquares(x: Ptr, n: number): number;
+  clip(x: Ptr, c: number, n: number): void;
+  softmaxXent(dl: Ptr, lg: Ptr, tg: Ptr, R: number, C: number): number;
+  softmax(p: Ptr, lg: Ptr, n: number, invT: number): void;
+  adagrad(param: Ptr, grad: Ptr, mem: Ptr, n: number, lr: number, eps: number, clip: number): void;
+  rmsprop(param: Ptr, grad: Ptr, ms: Ptr, n: number, lr: number, decay: number, eps: number): void;
+  adam(
+    param: Ptr,
+    grad: Ptr,
+    m: Ptr,
+    v: Ptr,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    bc1: number,
+    bc2: number,
+    weightDecay: number,
+  ): void;
+  mul(y: Ptr, x: Ptr, m: Ptr, n: number): void;
+  lstmCellForward(G: Ptr, c: Ptr, tanhC: Ptr, h: Ptr, cPrev: Ptr, B: number, H: number): void;
+  lstmCellBackward(
+    dG: Ptr,
+    dcPrev: Ptr,
+    G: Ptr,
+    cPrev: Ptr,
+    tanhC: Ptr,
+    dh: Ptr,
+    dc: Ptr,
+    B: number,
+    H: number,
+  ): void;
+  gruCellForward(Gx: Ptr, Gh: Ptr, h: Ptr, hPrev: Ptr, bhn: Ptr, B: number, H: number): void;
+  gruCellBackward(
+    dGx: Ptr,
+    dGh: Ptr,
+    dhPrev: Ptr,
+    Gx: Ptr,
+    Gh: Ptr,
+    hPrev: Ptr,
+    dh: Ptr,
+    B: number,
+    H: number,
+  ): void;
 }
+const KERNEL_NAMES = [
+  'gemv',
+  'gemvT',
+  'ger',
+  'gemmNT',
+  'gemmNN',
+  'gemmTN',
+  'addColumn',
+  'addToColumn',
+  'gatherRows',
+  'scatterAddRows',
+  'add',
+  'addRowVector',
+  'sumRows',
+  'tanh',
+  'tanhBackward',
+  'sigmoid',
+  'axpy',
+  'scale',
+  'sumSquares',
+  'clip',
+  'softmaxXent',
+  'softmax',
+  'adagrad',
+  'rmsprop',
+  'adam',
+  'mul',
+  'lstmCellForward',
+  'lstmCellBackward',
+  'gruCellForward',
+  'gruCellBackward',
+] as const satisfies readonly (keyof KernelExports)[];
+
+let compiled: WebAssembly.Module | null = null;
+let compiling: Promise<boolean> | null = null;
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Compiles the embedded module once. Resolves false (and the caller stays on the reference kernels) where
+ * the engine lacks WebAssembly or its SIMD proposal: compiling a module that uses v128 then fails.
+ * `bytes` replaces the embedded module (for benchmarking another build of assembly/kernels.ts); only the
+ * first call counts.
+ */
+export function initWasm(bytes?: Uint8Array<ArrayBuffer>): Promise<boolean> {
+  compiling ??= (async () => {
+    if (typeof WebAssembly !== 'object') return false;
+    try {
+      compiled = await WebAssembly.compile(bytes ?? decodeBase64(wasmBase64));
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  return compiling;
+}
+
+/** Whether `initWasm()` has succeeded. */
 export function wasmAvailable(): boolean {
-  return false;
+  return compiled !== null;
 }
-export function createWasmKernels(_dtype: Dtype, _capacity: number): Kernels {
-  throw new Error('the wasm backend is not built');
+
+const align16 = (n: number): number => Math.ceil(n / 16) * 16;
+
+/**
+ * `byteOffset` is a getter that V8 does not inline (~15 ns a read, three reads a call: more than the call
+ * itself), so each array carries its offset under a symbol: set by `alloc`, and on first use for views
+ * made with `subarray` (make those once, not per call). Wasm memory is never grown, so offsets never change.
+ */
+const PTR: unique symbol = Symbol('charrnn.wasmPtr');
+type Tagged = { [PTR]?: number };
+function ptr(a: FloatArray | Int32Array): number {
+  let p = (a as Tagged)[PTR];
+  if (p === undefined) {
+    p = a.byteOffset;
+    (a as Tagged)[PTR] = p;
+  }
+  return p;
+}
+function tag<A extends FloatArray | Int32Array>(a: A): A {
+  (a as Tagged)[PTR] = a.byteOffset;
+  return a;
+}
+
+/**
+ * A wasm `Kernels` instance for `dtype` whose `alloc`/`allocInt32` can hand out `capacityBytes` in total
+ * (see `bytesFor` in index.ts). The memory is sized once and never grown, so the views stay valid.
+ */
+export function createWasmKernels(dtype: Dtype, capacityBytes: number): Kernels {
+  if (compiled === null) throw new Error('the wasm backend is not initialized: await initKernels() first');
+  if (!(Number.isFinite(capacityBytes) && capacityBytes >= 0)) {
+    throw new Error(`createWasmKernels: capacityBytes must be a finite number >= 0, got ${capacityBytes}`);
+  }
+  const capacity = align16(capacityBytes);
+  const pages = Math.ceil((RESERVED_BYTES + capacity) / PAGE);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+  const raw = instance.exports as Record<string, unknown>;
+  const heapBase = (raw['heapBase'] as () => number)();
+  if (heapBase > RESERVED_BYTES) {
+    throw new Error(`wasm kernels: static data (${heapBase} bytes) exceeds the reserved ${RESERVED_BYTES}`);
+  }
+  const ex = {} as Record<keyof KernelExports, unknown>;
+  for (const name of KERNEL_NAMES) ex[name] = raw[`${name}_${dtype}`];
+  const k = ex as KernelExports;
+  const buffer = memory.buffer;
+  const end = RESERVED_BYTES + capacity;
+  let top = RESERVED_BYTES;
+
+  const take = (n: number, width: number, what: string): number => {
+    if (!(Number.isInteger(n) && n >= 0)) throw new Error(`${what}(${n}): n must be an integer >= 0`);
+    const offset = top;
+    const next = align16(offset + n * width);
+    if (next > end) {
+      throw new Error(
+        `wasm kernel arena full: ${what}(${n}) needs ${n * width} bytes, ` +
+          `${end - offset} of ${capacity} left (size the arena with bytesFor)`,
+      );
+    }
+    top = next;
+    return offset;
+  };
+
+  // The methods: each binds its export once; per call, pointers in, nothing allocated.
+  const gemv = k.gemv;
+  const gemvT = k.gemvT;
+  const ger = k.ger;
+  const gemmNT = k.gemmNT;
+  const gemmNN = k.gemmNN;
+  const gemmTN = k.gemmTN;
+  const addColumn = k.addColumn;
+  const addToColumn = k.addToColumn;
+  const gatherRows = k.gatherRows;
+  const scatterAddRows = k.scatterAddRows;
+  const add = k.add;
+  const addRowVector = k.addRowVector;
+  const sumRows = k.sumRows;
+  const tanh = k.tanh;
+  const tanhBackward = k.tanhBackward;
+  const sigmoid = k.sigmoid;
+  const axpy = k.axpy;
+  const scale = k.scale;
+  const sumSquares = k.sumSquares;
+  const clip = k.clip;
+  const softmaxXent = k.softmaxXent;
+  const softmax = k.softmax;
+  const adagrad = k.adagrad;
+  const rmsprop = k.rmsprop;
+  const adam = k.adam;
+  const mul = k.mul;
+  const lstmCellForward = k.lstmCellForward;
+  const lstmCellBackward = k.lstmCellBackward;
+  const gruCellForward = k.gruCellForward;
+  const gruCellBackward = k.gruCellBackward;
+
+  const kernels: Kernels = {
+    backend: 'wasm',
+    dtype,
+    alloc(n: number): FloatArray {
+      if (dtype === 'f64') return tag(new Float64Array(buffer, take(n, 8, 'alloc'), n));
+      return tag(new Float32Array(buffer, take(n, 4, 'alloc'), n));
+    },
+    allocInt32(n: number): Int32Array {
+      return tag(new Int32Array(buffer, take(n, 4, 'allocInt32'), n));
+    },
+    gemv: (y, W, x, M, K, acc) => gemv(ptr(y), ptr(W), ptr(x), M, K, acc ? 1 : 0),
+    gemvT: (y, W, x, M, K, acc) => gemvT(ptr(y), ptr(W), ptr(x), M, K, acc ? 1 : 0),
+    ger: (A, x, y, M, K) => ger(ptr(A), ptr(x), ptr(y), M, K),
+    gemmNT: (C, A, B, M, N, K, acc) => gemmNT(ptr(C), ptr(A), ptr(B), M, N, K, acc ? 1 : 0),
+    gemmNN: (C, A, B, M, N, K, acc) => gemmNN(ptr(C), ptr(A), ptr(B), M, N, K, acc ? 1 : 0),
+    gemmTN: (C, A, B, M, N, K, acc) => gemmTN(ptr(C), ptr(A), ptr(B), M, N, K, acc ? 1 : 0),
+    addColumn: (y, W, col, M, K) => addColumn(ptr(y), ptr(W), col, M, K),
+    addToColumn: (W, x, col, M, K) => addToColumn(ptr(W), ptr(x), col, M, K),
+    gatherRows: (Y, E, ids, R, C) => gatherRows(ptr(Y), ptr(E), ptr(ids), R, C),
+    scatterAddRows: (dE, dY, ids, R, C) => scatterAddRows(ptr(dE), ptr(dY), ptr(ids), R, C),
+    add: (y, x, b, n) => add(ptr(y), ptr(x), ptr(b), n),
+    addRowVector: (Y, b, R, C) => addRowVector(ptr(Y), ptr(b), R, C),
+    sumRows: (b, X, R, C) => sumRows(ptr(b), ptr(X), R, C),
+    tanh: (y, x, n) => tanh(ptr(y), ptr(x), n),
+    tanhBackward: (dx, y, dy, n) => tanhBackward(ptr(dx), ptr(y), ptr(dy), n),
+    sigmoid: (y, x, n) => sigmoid(ptr(y), ptr(x), n),
+    axpy: (y, a, x, n) => axpy(ptr(y), a, ptr(x), n),
+    scale: (x, s, n) => scale(ptr(x), s, n),
+    sumSquares: (x, n) => sumSquares(ptr(x), n),
+    clip: (x, c, n) => clip(ptr(x), c, n),
+    softmaxXent: (dl, lg, tg, R, C) => softmaxXent(ptr(dl), ptr(lg), ptr(tg), R, C),
+    softmax: (p, lg, n, invT) => softmax(ptr(p), ptr(lg), n, invT),
+    adagrad: (param, grad, mem, n, lr, eps, c) => adagrad(ptr(param), ptr(grad), ptr(mem), n, lr, eps, c),
+    rmsprop: (param, grad, ms, n, lr, decay, eps) =>
+      rmsprop(ptr(param), ptr(grad), ptr(ms), n, lr, decay, eps),
+    adam: (param, grad, m, v, n, lr, beta1, beta2, eps, bc1, bc2, wd) =>
+      adam(ptr(param), ptr(grad), ptr(m), ptr(v), n, lr, beta1, beta2, eps, bc1, bc2, wd),
+    mul: (y, x, m, n) => mul(ptr(y), ptr(x), ptr(m), n),
+    lstmCellForward: (G, c, tanhC, h, cPrev, B, H) =>
+      lstmCellForward(ptr(G), ptr(c), ptr(tanhC), ptr(h), ptr(cPrev), B, H),
+    lstmCellBackward: (dG, dcPrev, G, cPrev, tanhC, dh, dc, B, H) =>
+      lstmCellBackward(ptr(dG), ptr(dcPrev), ptr(G), ptr(cPrev), ptr(tanhC), ptr(dh), ptr(dc), B, H),
+    gruCellForward: (Gx, Gh, h, hPrev, bhn, B, H) =>
+      gruCellForward(ptr(Gx), ptr(Gh), ptr(h), ptr(hPrev), ptr(bhn), B, H),
+    gruCellBackward: (dGx, dGh, dhPrev, Gx, Gh, hPrev, dh, B, H) =>
+      gruCellBackward(ptr(dGx), ptr(dGh), ptr(dhPrev), ptr(Gx), ptr(Gh), ptr(hPrev), ptr(dh), B, H),
+  };
+  return kernels;
 }
