@@ -2,7 +2,7 @@
 // seq 25, batch 1, Adagrad) for every backend and dtype, and sampling speed. Prints medians of
 // repeated timed blocks, so a noisy shared machine shows up as spread rather than as a wrong number.
 import { readCorpus } from '../src/cli/io.js';
-import { initKernels, wasmAvailable } from '../src/kernels/index.js';
+import { initKernels, wasmAvailable, wasmRelaxed } from '../src/kernels/index.js';
 import type { BackendName, Dtype } from '../src/kernels/types.js';
 import type { Corpus } from '../src/text.js';
 import { Trainer } from '../src/train.js';
@@ -70,6 +70,7 @@ const T = 25;
 const V = corpus.vocab.size;
 const flops = seedFlopsPerIteration(H, V, T);
 console.log(`corpus ${path}: ${corpus.ids.length} characters, V=${V}`);
+console.log(`wasm kernels: ${wasmAvailable() ? (wasmRelaxed() ? 'relaxed-simd build (FMA)' : 'plain SIMD build') : 'unavailable'}`);
 console.log(`seed configuration: H=${H}, T=${T}, batch 1; ${(flops / 1e6).toFixed(3)} MFLOP per iteration`);
 console.log(`medians of ${BLOCKS} blocks of ${BLOCK_SECONDS} s (min-max in brackets)\n`);
 console.log('backend dtype   train iter/s            chars/s   GFLOP/s   sample chars/s');

@@ -150,6 +150,11 @@ export class RnnModel {
   private readonly dhnext: FloatArray;
   private readonly inputs: Int32Array;
   private readonly targets: Int32Array;
+  // row views made once (a subarray per step would be allocation in the hot loop): hsRow[t] is hs[t]
+  private readonly hsRow: FloatArray[];
+  private readonly dhsRow: FloatArray[];
+  /** (T, H): hs[1..T], the seed's hs[0..T-1] */
+  private readonly hsOut: FloatArray;
   // generation buffers: the pre-activation and the logits of one step
   private readonly genTmp: FloatArray;
   /** the hidden state of generation (separate from the training state `hprev`) */
@@ -182,6 +187,9 @@ export class RnnModel {
     this.dhnext = k.alloc(H);
     this.inputs = k.allocInt32(T);
     this.targets = k.allocInt32(T);
+    this.hsRow = Array.from({ length: T + 1 }, (_, t) => this.hs.subarray(t * H, (t + 1) * H));
+    this.hsOut = this.hs.subarray(H, (T + 1) * H);
+    this.dhsRow = Array.from({ length: T }, (_, t) => this.dhs.subarray(t * H, (t + 1) * H));
     this.genTmp = k.alloc(H);
     this.genH = k.alloc(H);
     this.logits = k.alloc(V);
@@ -207,21 +215,20 @@ export class RnnModel {
    * fuses): fills `dtheta`, advances `hprev` to the last hidden state, returns the summed loss.
    */
   lossAndGrad(inputs: ArrayLike<number>, targets: ArrayLike<number>): number {
-    const { H, V, T, kernels: k, params: p, grads: g, hs, ys, dhs, dhnext } = this;
+    const { H, V, T, kernels: k, params: p, grads: g, hs, ys, dhs, dhnext, hsRow, dhsRow, hsOut } = this;
     this.inputs.set(inputs as ArrayLike<number>);
     this.targets.set(targets as ArrayLike<number>);
     const x = this.inputs;
     // forward: the recurrence, one Whh product per step
     hs.set(this.hprev);
     for (let t = 0; t < T; t++) {
-      const hPrev = hs.subarray(t * H, t * H + H);
-      const h = hs.subarray((t + 1) * H, (t + 2) * H);
+      const hPrev = hsRow[t];
+      const h = hsRow[t + 1];
       k.gemv(h, p.Whh, hPrev, H, H, false); // Whh @ hs[t-1]
       k.addColumn(h, p.Wxh, x[t], H, V); // + Wxh @ xs[t]
       k.add(h, h, p.bh, H); // + bh
       k.tanh(h, h, H);
     }
-    const hsOut = hs.subarray(H, (T + 1) * H); // (T, H): hs[0..T-1] in the seed's numbering
     k.gemmNT(ys, hsOut, p.Why, T, V, H, false); // ys (T,V) = hs @ Why^T
     k.addRowVector(ys, p.by, T, V);
     const loss = k.softmaxXent(ys, ys, this.targets, T, V); // ys now holds dy = ps - onehot
@@ -232,17 +239,17 @@ export class RnnModel {
     k.gemmNN(dhs, ys, p.Why, T, H, V, false); // dh from the output (T,H) = dy @ Why
     dhnext.fill(0);
     for (let t = T - 1; t >= 0; t--) {
-      const dh = dhs.subarray(t * H, t * H + H);
+      const dh = dhsRow[t];
       k.add(dh, dh, dhnext, H); // dh = Why^T dy + dhnext
-      k.tanhBackward(dh, hs.subarray((t + 1) * H, (t + 2) * H), dh, H); // dhraw
+      k.tanhBackward(dh, hsRow[t + 1], dh, H); // dhraw
       k.gemvT(dhnext, p.Whh, dh, H, H, false); // dhnext = Whh^T @ dhraw
     }
     g.bh.fill(0);
     k.sumRows(g.bh, dhs, T, H); // dbh
     k.gemmTN(g.Whh, dhs, hs, H, H, T, false); // dWhh (H,H) = dhraw^T @ hs[t-1]
     g.Wxh.fill(0);
-    for (let t = 0; t < T; t++) k.addToColumn(g.Wxh, dhs.subarray(t * H, t * H + H), x[t], H, V); // dWxh
-    this.hprev.set(hs.subarray(T * H, (T + 1) * H));
+    for (let t = 0; t < T; t++) k.addToColumn(g.Wxh, dhsRow[t], x[t], H, V); // dWxh
+    this.hprev.set(hsRow[T]);
     return loss;
   }
 }

@@ -6,7 +6,7 @@ import { Trainer } from '../train.js';
 import { readBytes, readCorpus } from './io.js';
 
 export async function runEval(checkpoint: string, file: string): Promise<void> {
-  await initKernels();
+  await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
   const bytes = readBytes(checkpoint, 'the checkpoint');
   const what = `'${checkpoint}'`;
   const corpus = readCorpus(file);

@@ -2,12 +2,21 @@
 // The charrnn command line: `charrnn train [FILE]` and `charrnn sample CKPT`. Parses options with
 // commander, maps them onto the core's typed config, and turns every user error into one line on stderr
 // with a non-zero exit (2 for usage errors), never a stack trace.
+import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CharrnnError } from '../errors.js';
 import { PRESETS } from '../presets.js';
 import { runEval } from './eval.js';
 import { runSample, type SampleCliOptions } from './sample.js';
 import { runTrain, type TrainCliOptions } from './train.js';
+
+// The kernels prefer WebAssembly relaxed-simd (fused multiply-add). V8 ships it from 11.4 on; Node 20's
+// V8 11.3 has it behind a flag, which must be set before the module is compiled (it is process-wide, so
+// worker threads get it too). CHARRNN_RELAXED_SIMD=0 keeps the plain SIMD build.
+const [v8Major, v8Minor] = process.versions.v8.split('.').map(Number);
+if (process.env.CHARRNN_RELAXED_SIMD !== '0' && (v8Major < 11 || (v8Major === 11 && v8Minor < 4))) {
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+}
 
 function integer(min: number) {
   return (value: string): number => {

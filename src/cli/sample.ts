@@ -23,7 +23,7 @@ export async function runSample(path: string, o: SampleCliOptions): Promise<void
     ...(o.argmax ? { argmax: true } : {}),
   };
   checkSampleOptions(options);
-  await initKernels();
+  await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
   const bytes = readBytes(path, 'the checkpoint');
   const trainer = isRecipeCheckpoint(bytes)
     ? ModelTrainer.fromCheckpoint(bytes, undefined, {}, `'${path}'`)

@@ -4,5 +4,5 @@ import { initKernels } from '../kernels/index.js';
 import type { ShardInit } from '../parallel.js';
 import { startShardWorker } from '../recipe.js';
 
-await initKernels();
+await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
 startShardWorker(workerData as ShardInit);

@@ -103,7 +103,7 @@ interface Run {
 }
 
 export async function runTrain(file: string | undefined, o: TrainCliOptions): Promise<void> {
-  await initKernels();
+  await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
   const info = (line: string) => {
     if (!o.quiet) process.stderr.write(`charrnn: ${line}\n`);
   };

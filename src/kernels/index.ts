@@ -2,15 +2,18 @@
 // reference otherwise (feature detection, the plain path kept in the else).
 import { RefKernels } from './ref.js';
 import type { BackendName, Dtype, Kernels } from './types.js';
-import { createWasmKernels, initWasm, wasmAvailable } from './wasm.js';
+import { createWasmKernels, initWasm, type WasmOptions, wasmAvailable } from './wasm.js';
 
 export { RefKernels } from './ref.js';
 export type { BackendName, Dtype, FloatArray, Kernels } from './types.js';
-export { wasmAvailable } from './wasm.js';
+export { type WasmOptions, wasmAvailable, wasmRelaxed } from './wasm.js';
 
-/** Compiles the WebAssembly module once (async, so it works on a browser's main thread too). */
-export async function initKernels(): Promise<boolean> {
-  return initWasm();
+/**
+ * Compiles the WebAssembly module once (async, so it works on a browser's main thread too): the
+ * relaxed-simd build (fused multiply-add) where the engine has it, else plain SIMD; false: no wasm.
+ */
+export async function initKernels(options: WasmOptions = {}): Promise<boolean> {
+  return initWasm(options);
 }
 
 export interface KernelOptions {

@@ -4,7 +4,7 @@
 // own fixed-size memory and a bump allocator, and wraps the exports as a `Kernels` whose methods pass
 // pointers (byte offsets) straight through: no allocation and no checks per call.
 import type { Dtype, FloatArray, Kernels } from './types.js';
-import { wasmBase64 } from './wasm-binary.generated.js';
+import { wasmBase64, wasmRelaxedBase64 } from './wasm-binary.generated.js';
 
 const PAGE = 65536;
 /** The first page is left to the module's static data (its f64 exp/log tables); the arena starts above. */
@@ -113,6 +113,7 @@ const KERNEL_NAMES = [
 
 let compiled: WebAssembly.Module | null = null;
 let compiling: Promise<boolean> | null = null;
+let relaxedInUse = false;
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
@@ -121,23 +122,45 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+export interface WasmOptions {
+  /** another build of assembly/kernels.ts to use instead of the embedded ones (benchmarks, tests) */
+  bytes?: Uint8Array<ArrayBuffer>;
+  /** prefer the relaxed-simd build (fused multiply-add) where the engine has relaxed-simd (default true) */
+  relaxed?: boolean;
+}
+
 /**
- * Compiles the embedded module once. Resolves false (and the caller stays on the reference kernels) where
- * the engine lacks WebAssembly or its SIMD proposal: compiling a module that uses v128 then fails.
- * `bytes` replaces the embedded module (for benchmarking another build of assembly/kernels.ts); only the
- * first call counts.
+ * Compiles the embedded module once: the relaxed-simd build where the engine accepts it (FMA: faster, and
+ * rounding that may differ from another machine's in the last bit), else the plain SIMD build. Resolves
+ * false (and the caller stays on the reference kernels) where the engine lacks WebAssembly or its SIMD
+ * proposal: compiling a module that uses v128 then fails. Only the first call counts.
  */
-export function initWasm(bytes?: Uint8Array<ArrayBuffer>): Promise<boolean> {
+export function initWasm(options: WasmOptions | Uint8Array<ArrayBuffer> = {}): Promise<boolean> {
+  const o: WasmOptions = options instanceof Uint8Array ? { bytes: options } : options;
   compiling ??= (async () => {
     if (typeof WebAssembly !== 'object') return false;
-    try {
-      compiled = await WebAssembly.compile(bytes ?? decodeBase64(wasmBase64));
-      return true;
-    } catch {
-      return false;
+    const candidates = o.bytes
+      ? [o.bytes]
+      : o.relaxed === false
+        ? [decodeBase64(wasmBase64)]
+        : [decodeBase64(wasmRelaxedBase64), decodeBase64(wasmBase64)];
+    for (const [i, bytes] of candidates.entries()) {
+      try {
+        compiled = await WebAssembly.compile(bytes);
+        relaxedInUse = !o.bytes && o.relaxed !== false && i === 0;
+        return true;
+      } catch {
+        // the engine lacks this build's features: try the next
+      }
     }
+    return false;
   })();
   return compiling;
+}
+
+/** Whether the kernels in use are the relaxed-simd (FMA) build. */
+export function wasmRelaxed(): boolean {
+  return relaxedInUse;
 }
 
 /** Whether `initWasm()` has succeeded. */
