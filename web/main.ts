@@ -1,13 +1,17 @@
-// The page: text sources, settings (named like the CLI's flags), controls, the live loss chart
-// (uPlot), the latest sample and a Generate panel. All model work happens in worker.ts with the core
-// library; this file only reads inputs, sends commands and draws what the worker reports.
+// The page: text sources, settings (named like the CLI's flags: the seed's rnn, or an LSTM/GRU recipe),
+// controls, the live loss chart (uPlot: smooth loss and validation loss), the latest sample and a
+// Generate panel. All model work happens in worker.ts with the core library; this file only reads
+// inputs, sends commands and draws what the worker reports.
 import uPlot from 'uplot';
 import { resolveConfig, SEED_DEFAULTS, type TrainConfig } from '../src/config.js';
 import { CharrnnError } from '../src/errors.js';
+import type { OptimizerKind } from '../src/models/optim.js';
+import { findPreset, PRESETS } from '../src/presets.js';
+import { type RecipeConfig, resolveRecipe } from '../src/recipe.js';
 import { checkSampleOptions } from '../src/sample.js';
 import { corpusFromString, encodeCorpus } from '../src/text.js';
 import { BUILTIN_NAME, BUILTIN_TEXT } from './corpus.js';
-import type { FromWorker, ModelInfo, TextSource, ToWorker, WorkerState } from './protocol.js';
+import type { FromWorker, ModelInfo, StartSettings, TextSource, ToWorker, WorkerState } from './protocol.js';
 
 /** at most this many chart redraws per second */
 const CHART_FPS = 5;
@@ -20,6 +24,8 @@ interface Probe {
   ready: boolean;
   backend: string;
   state: WorkerState;
+  /** the model being trained or loaded: rnn (the seed), lstm or gru; '' when there is none */
+  model: string;
   iter: number;
   /** points drawn so far and the last few [iter, smoothLoss] */
   pointCount: number;
@@ -28,6 +34,13 @@ interface Probe {
   points: [number, number][];
   itersPerSec: number;
   charsPerSec: number;
+  /** validation points drawn so far (recipes), the first and the latest, in nats/char */
+  valCount: number;
+  firstVal: number | null;
+  lastVal: number | null;
+  lastValBits: number | null;
+  /** the chart's y-axis label */
+  axisLabel: string;
   samples: number;
   lastSampleIter: number | null;
   generating: boolean;
@@ -45,6 +58,7 @@ const probe: Probe = {
   ready: false,
   backend: '',
   state: 'idle',
+  model: '',
   iter: 0,
   pointCount: 0,
   firstLoss: null,
@@ -52,6 +66,11 @@ const probe: Probe = {
   points: [],
   itersPerSec: 0,
   charsPerSec: 0,
+  valCount: 0,
+  firstVal: null,
+  lastVal: null,
+  lastValBits: null,
+  axisLabel: '',
   samples: 0,
   lastSampleIter: null,
   generating: false,
@@ -75,11 +94,20 @@ const ui = {
   paste: el<HTMLTextAreaElement>('paste'),
   textInfo: el('text-info'),
   settings: el<HTMLFormElement>('settings'),
+  preset: el<HTMLSelectElement>('preset'),
   modelType: el<HTMLSelectElement>('model-type'),
+  layers: el<HTMLInputElement>('layers'),
   hidden: el<HTMLInputElement>('hidden'),
+  embedding: el<HTMLInputElement>('embedding'),
+  dropout: el<HTMLInputElement>('dropout'),
+  batch: el<HTMLInputElement>('batch'),
   seqLength: el<HTMLInputElement>('seq-length'),
+  optimizer: el<HTMLSelectElement>('optimizer'),
   lr: el<HTMLInputElement>('lr'),
   clip: el<HTMLInputElement>('clip'),
+  clipNorm: el<HTMLInputElement>('clip-norm'),
+  valFraction: el<HTMLInputElement>('val-fraction'),
+  evalEvery: el<HTMLInputElement>('eval-every'),
   seed: el<HTMLInputElement>('seed'),
   sampleEvery: el<HTMLInputElement>('sample-every'),
   sampleLength: el<HTMLInputElement>('sample-length'),
@@ -95,6 +123,9 @@ const ui = {
   statLoss: el('stat-loss'),
   statIts: el('stat-its'),
   statCps: el('stat-cps'),
+  statValBox: el('stat-val-box'),
+  statVal: el('stat-val'),
+  statValBits: el('stat-val-bits'),
   chart: el('chart'),
   sampleIter: el('sample-iter'),
   sampleText: el('sample-text'),
@@ -122,48 +153,233 @@ function clearError(): void {
 
 const fmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
-// ---- settings: the form <-> TrainConfig, with the CLI's flag names in messages ----
+// ---- settings: the form <-> TrainConfig (the seed) or RecipeConfig (LSTM/GRU), with the CLI's flag names ----
 
-const fields = [
+type ModelType = 'rnn' | 'lstm' | 'gru';
+type NumberKey = 'hidden' | 'seqLength' | 'lr' | 'sampleEvery' | 'sampleLength';
+type SeedKey = NumberKey | 'clip';
+type RecipeKey =
+  | NumberKey
+  | 'layers'
+  | 'embedding'
+  | 'dropout'
+  | 'batch'
+  | 'clipNorm'
+  | 'valFraction'
+  | 'evalEvery';
+
+/** the seed's numeric settings (--model rnn) */
+const seedFields: readonly (readonly [SeedKey, HTMLInputElement, string])[] = [
   ['hidden', ui.hidden, '--hidden'],
   ['seqLength', ui.seqLength, '--seq-length'],
   ['lr', ui.lr, '--lr'],
   ['clip', ui.clip, '--clip'],
   ['sampleEvery', ui.sampleEvery, '--sample-every'],
   ['sampleLength', ui.sampleLength, '--sample-length'],
-] as const;
-/** settings that define the model: a loaded checkpoint fixes them */
-const modelFields = [ui.modelType, ui.hidden, ui.seqLength, ui.dtype, ui.seed];
+];
+/** the recipes' numeric settings (--model lstm or gru) */
+const recipeFields: readonly (readonly [RecipeKey, HTMLInputElement, string])[] = [
+  ['layers', ui.layers, '--layers'],
+  ['hidden', ui.hidden, '--hidden'],
+  ['embedding', ui.embedding, '--embedding'],
+  ['dropout', ui.dropout, '--dropout'],
+  ['batch', ui.batch, '--batch'],
+  ['seqLength', ui.seqLength, '--seq-length'],
+  ['lr', ui.lr, '--lr'],
+  ['clipNorm', ui.clipNorm, '--clip-norm'],
+  ['valFraction', ui.valFraction, '--val-fraction'],
+  ['evalEvery', ui.evalEvery, '--eval-every'],
+  ['sampleEvery', ui.sampleEvery, '--sample-every'],
+  ['sampleLength', ui.sampleLength, '--sample-length'],
+];
+/** every input and select of the settings form */
+const allFields: (HTMLInputElement | HTMLSelectElement)[] = [
+  ...new Set([
+    ui.preset,
+    ui.modelType,
+    ...seedFields.map(([, input]) => input),
+    ...recipeFields.map(([, input]) => input),
+    ui.optimizer,
+    ui.seed,
+    ui.dtype,
+  ]),
+];
+/** settings that define the model: a loaded checkpoint fixes them (the core refuses to change them) */
+const modelFields = [
+  ui.preset,
+  ui.modelType,
+  ui.layers,
+  ui.hidden,
+  ui.embedding,
+  ui.batch,
+  ui.seqLength,
+  ui.optimizer,
+  ui.dtype,
+  ui.seed,
+];
 
-function fillSettings(c: Omit<TrainConfig, 'backend'>): void {
-  for (const [key, input] of fields) input.value = String(c[key]);
-  ui.seed.value = c.seed === undefined ? '' : String(c.seed);
-  ui.dtype.value = c.dtype;
+/**
+ * What the page fills in when --model changes to lstm or gru with the built-in text chosen: the CLI's
+ * recipe (batch 32 x seq-length 64 and 10% validation) needs about 20,500 characters, the built-in text
+ * has about 2,700. Small enough to train fast in the page and to leave a validation split of 274
+ * characters (two windows of 4 x 32); see the help text in index.html.
+ */
+const BUILTIN_RECIPE: Readonly<Partial<RecipeConfig>> = Object.freeze({
+  layers: 1,
+  hidden: 64,
+  embedding: 32,
+  dropout: 0.2,
+  batch: 4,
+  seqLength: 32,
+  optimizer: 'adam',
+  lr: 2e-3,
+  clipNorm: 5,
+  valFraction: 0.1,
+  evalEvery: 50,
+  sampleEvery: 200,
+  sampleLength: 200,
+  dtype: 'f32',
+});
+
+/** Limits of the page (not of the core): beyond them the tab's memory runs out; the CLI trains bigger. */
+const PAGE_LIMITS: Partial<Record<RecipeKey, number>> = {
+  layers: 8,
+  hidden: 2048,
+  embedding: 2048,
+  batch: 1024,
+  seqLength: 100_000,
+};
+
+function modelType(): ModelType {
+  const v = ui.modelType.value;
+  return v === 'lstm' || v === 'gru' ? v : 'rnn';
 }
 
-function parseNumber(input: HTMLInputElement, flag: string): number {
+const numberText = (v: number): string => String(v);
+
+/** Fills the form from a seed config (--model rnn) or a recipe config (lstm/gru); other fields keep their values. */
+function fillSettings(model: ModelType, c: Partial<TrainConfig> | Partial<RecipeConfig>): void {
+  ui.modelType.value = model;
+  const values = c as Record<string, unknown>;
+  for (const [key, input] of model === 'rnn' ? seedFields : recipeFields) {
+    const v = values[key];
+    if (typeof v === 'number') input.value = numberText(v);
+  }
+  if (model !== 'rnn') {
+    const optimizer = (c as Partial<RecipeConfig>).optimizer;
+    if (optimizer) ui.optimizer.value = optimizer;
+  }
+  if ('seed' in c && c.seed !== undefined) ui.seed.value = String(c.seed);
+  if (c.dtype) ui.dtype.value = c.dtype;
+  showModelFields();
+  syncPreset();
+}
+
+/** Shows the recipe fields (--layers, --batch, ...) only for lstm/gru, and --clip only for the seed. */
+function showModelFields(): void {
+  const recipe = modelType() !== 'rnn';
+  for (const e of document.querySelectorAll<HTMLElement>('[data-recipe]')) e.hidden = !recipe;
+  for (const e of document.querySelectorAll<HTMLElement>('[data-seed]')) e.hidden = recipe;
+  if (state === 'idle') requestDraw(); // the empty chart's axis names the model's loss
+}
+
+/** Whether the form holds exactly a preset's settings (the seed field aside). */
+function matchesPreset(name: string): boolean {
+  const p = findPreset(name);
+  if (!p) return false;
+  const settings = p.settings as Record<string, unknown>;
+  const model: ModelType =
+    p.trainer === 'seed' ? 'rnn' : ((settings.model as ModelType | undefined) ?? 'lstm');
+  if (model !== modelType() || settings.dtype !== ui.dtype.value) return false;
+  if (model !== 'rnn' && settings.optimizer !== ui.optimizer.value) return false;
+  return (model === 'rnn' ? seedFields : recipeFields).every(
+    ([key, input]) => input.value.trim() !== '' && Number(input.value) === settings[key],
+  );
+}
+
+/** The --preset select names the preset the form matches, or shows (custom). */
+function syncPreset(): void {
+  ui.preset.value = PRESETS.find((p) => matchesPreset(p.name))?.name ?? '';
+}
+
+function applyPreset(name: string): void {
+  const p = findPreset(name);
+  if (!p) return;
+  if (p.trainer === 'seed') fillSettings('rnn', p.settings as Partial<TrainConfig>);
+  else {
+    const settings = p.settings as Partial<RecipeConfig>;
+    fillSettings(settings.model ?? 'lstm', settings);
+  }
+}
+
+/** --model changed: the seed's defaults for rnn; from rnn to lstm/gru, the recipe (small for the built-in text). */
+let shownModel: ModelType = 'rnn';
+function changeModel(): void {
+  const next = modelType();
+  const prev = shownModel;
+  shownModel = next;
+  if (next === 'rnn') fillSettings('rnn', SEED_DEFAULTS);
+  else if (prev === 'rnn') {
+    const preset = findPreset(next === 'gru' ? 'char-gru' : 'char-lstm')!.settings as Partial<RecipeConfig>;
+    fillSettings(next, sourceKind() === 'builtin' ? { ...preset, ...BUILTIN_RECIPE } : preset);
+  } else {
+    showModelFields(); // lstm <-> gru: the same settings, the other cell
+    syncPreset();
+  }
+}
+
+function parseNumber(input: HTMLInputElement, flag: string, allowInfinity = false): number {
   const s = input.value.trim();
   if (s === '') throw new CharrnnError(`${flag} is empty`, 'enter a number', 'usage');
-  const v = Number(s);
-  if (!Number.isFinite(v)) throw new CharrnnError(`${flag} must be a number, got '${s}'`, '', 'usage');
+  const v = allowInfinity && /^(infinity|off)$/i.test(s) ? Infinity : Number(s);
+  if (!(Number.isFinite(v) || (allowInfinity && v === Infinity)))
+    throw new CharrnnError(`${flag} must be a number, got '${s}'`, '', 'usage');
   return v;
 }
 
-function readSettings(): Partial<TrainConfig> {
-  // --model: only 'rnn (the seed)' exists so far; when LSTM/GRU land, ui.modelType.value maps onto the config here
-  const config: Partial<TrainConfig> = { dtype: ui.dtype.value === 'f64' ? 'f64' : 'f32' };
-  for (const [key, input, flag] of fields) config[key] = parseNumber(input, flag);
-  if (ui.seed.value.trim() !== '') config.seed = parseNumber(ui.seed, '--seed');
-  try {
-    resolveConfig(config); // the core's checks, before anything is sent
-  } catch (e) {
-    if (!(e instanceof CharrnnError)) throw e;
-    // name the flag as the form labels it
-    const [key] = e.message.split(' ');
-    const flag = fields.find(([k]) => k === key)?.[2] ?? (key === 'seed' ? '--seed' : key);
-    throw new CharrnnError(e.message.replace(key, flag), e.hint, e.kind);
+/** A core error about a setting, with the setting named as the form labels it (--seq-length, not seqLength). */
+function withFlag(e: CharrnnError, flags: readonly (readonly [string, HTMLElement, string])[]): CharrnnError {
+  const [key] = e.message.split(' ');
+  const flag =
+    flags.find(([k, , f]) => k === key || f === `--${key}`)?.[2] ??
+    ({ seed: '--seed', dtype: '--dtype', optimizer: '--optimizer' } as Record<string, string>)[key ?? ''];
+  return flag ? new CharrnnError(`${flag}${e.message.slice(key!.length)}`, e.hint, e.kind) : e;
+}
+
+function readSettings(): StartSettings {
+  const model = modelType();
+  const dtype = ui.dtype.value === 'f64' ? 'f64' : 'f32';
+  const seed = ui.seed.value.trim() !== '' ? parseNumber(ui.seed, '--seed') : undefined;
+  if (model === 'rnn') {
+    const config: Partial<TrainConfig> = { dtype };
+    for (const [key, input, flag] of seedFields) config[key] = parseNumber(input, flag, key === 'clip');
+    if (seed !== undefined) config.seed = seed;
+    try {
+      resolveConfig(config); // the core's checks, before anything is sent
+    } catch (e) {
+      throw e instanceof CharrnnError ? withFlag(e, seedFields) : e;
+    }
+    return { trainer: 'seed', config };
   }
-  return config;
+  const config: Partial<RecipeConfig> = { model, dtype, optimizer: ui.optimizer.value as OptimizerKind };
+  for (const [key, input, flag] of recipeFields) {
+    const v = parseNumber(input, flag, key === 'clipNorm');
+    const max = PAGE_LIMITS[key];
+    if (max !== undefined && v > max)
+      throw new CharrnnError(
+        `${flag} must be at most ${max} in the page, got ${v}`,
+        'train bigger models with the CLI',
+        'usage',
+      );
+    config[key] = v;
+  }
+  if (seed !== undefined) config.seed = seed;
+  try {
+    resolveRecipe({ ...config, threads: 1 }); // the core's checks, before anything is sent
+  } catch (e) {
+    throw e instanceof CharrnnError ? withFlag(e, recipeFields) : e;
+  }
+  return { trainer: 'recipe', config };
 }
 
 // ---- text sources ----
@@ -266,10 +482,17 @@ function setState(next: WorkerState): void {
   ui.save.disabled = state === 'idle';
   ui.generate.disabled = state === 'idle';
   ui.textFields.disabled = active;
-  for (const f of [...fields.map(([, input]) => input), ...modelFields]) f.disabled = active;
+  for (const f of allFields) f.disabled = active;
   if (state === 'loaded') for (const f of modelFields) f.disabled = true;
   if (state === 'idle') for (const f of modelFields) f.disabled = false;
   showStatus();
+}
+
+/** A model in a few words: 'rnn 100' (the seed), 'lstm 2×256, batch 32'. */
+function describeModel(m: ModelInfo): string {
+  if (m.trainer === 'seed') return `rnn ${m.config.hidden} (the seed)`;
+  const c = m.config;
+  return `${c.model} ${c.layers}×${c.hidden}, batch ${c.batch}, seq-length ${c.seqLength}`;
 }
 
 function showStatus(): void {
@@ -278,17 +501,25 @@ function showStatus(): void {
     case 'idle':
       ui.status.textContent = 'No model yet: press Start to train one, or load a checkpoint.';
       break;
-    case 'loaded':
+    case 'loaded': {
+      const best =
+        m?.trainer === 'recipe' && Number.isFinite(m.bestValLoss)
+          ? `, best val loss ${m.bestValLoss.toFixed(3)} nats/char`
+          : '';
       ui.status.textContent = m
-        ? `Loaded ${loadedName}: iteration ${m.iter}, hidden ${m.config.hidden}, ${m.vocabSize} symbols. Generate from it, or Start to continue training on the chosen text.`
+        ? `Loaded ${loadedName}: ${describeModel(m)}, iteration ${m.iter}, ${m.vocabSize} symbols${best}. Generate from it, or Start to continue training on the chosen text.`
         : '';
       break;
+    }
     case 'running':
-    case 'paused':
+    case 'paused': {
+      const noVal =
+        m?.trainer === 'recipe' && !m.hasValidation ? ' No validation split (--val-fraction 0).' : '';
       ui.status.textContent = model
-        ? `${state === 'running' ? 'Training' : 'Paused'} on ${model.what} (${fmt.format(model.chars)} characters, ${model.info.vocabSize} symbols), seed ${model.info.config.seed}.`
+        ? `${state === 'running' ? 'Training' : 'Paused'}: ${describeModel(model.info)} on ${model.what} (${fmt.format(model.chars)} characters, ${model.info.vocabSize} symbols), seed ${model.info.config.seed}.${noVal}`
         : '';
       break;
+    }
   }
 }
 
@@ -296,37 +527,86 @@ function showStatus(): void {
 
 const xs: number[] = [];
 const ys: number[] = [];
-const vs: (number | null)[] = []; // validation loss: a slot for later, empty for now
+/** validation loss (recipes): a value at the evaluated iterations, null elsewhere (the line spans the gaps) */
+const vs: (number | null)[] = [];
 let chart: uPlot | undefined;
+let chartKey = '';
 let lastDraw = 0;
 let drawTimer: ReturnType<typeof setTimeout> | undefined;
 
-function makeChart(): uPlot {
+/**
+ * The y axis names the loss of the model on the chart: the seed's is the sum over a window of
+ * seq-length characters, a recipe's is per character (nats/char), so the two are not on one scale.
+ */
+function axisLabel(): string {
+  const info = model?.info;
+  if (info) {
+    return info.trainer === 'seed' ? `loss per ${info.config.seqLength}-char window` : 'loss (nats/char)';
+  }
+  if (modelType() !== 'rnn') return 'loss (nats/char)';
+  const T = Number(ui.seqLength.value);
+  return Number.isInteger(T) && T > 0 ? `loss per ${T}-char window` : 'loss per window';
+}
+
+/** Whether the chart is a recipe's: the seed has no validation split, so its chart has no validation series. */
+function chartHasValidation(): boolean {
+  return model ? model.info.trainer === 'recipe' : modelType() !== 'rnn';
+}
+
+function chartData(): uPlot.AlignedData {
+  return chartHasValidation() ? [xs, ys, vs] : [xs, ys];
+}
+
+function makeChart(label: string): uPlot {
+  const series: uPlot.Series[] = [
+    { label: 'iter' },
+    { label: 'smooth loss', stroke: '#2563eb', width: 2, points: { show: false } },
+  ];
+  if (chartHasValidation()) {
+    series.push({
+      label: 'validation loss',
+      stroke: '#dc2626',
+      width: 2,
+      dash: [6, 4],
+      spanGaps: true,
+      points: { show: true, size: 5, fill: '#dc2626' },
+    });
+  }
   const opts: uPlot.Options = {
     width: Math.max(200, ui.chart.clientWidth),
     height: 220,
     scales: { x: { time: false } },
-    axes: [{ label: 'iteration' }, { label: 'loss', size: 50 }],
-    series: [
-      { label: 'iter' },
-      { label: 'smooth loss', stroke: '#2563eb', width: 2, points: { show: false } },
-      { label: 'validation loss', stroke: '#dc2626', width: 2, dash: [6, 4], points: { show: false } },
-    ],
+    axes: [{ label: 'iteration' }, { label, size: 50 }],
+    series,
     legend: { live: true },
     cursor: { drag: { x: false, y: false } },
   };
-  return new uPlot(opts, [xs, ys, vs], ui.chart);
+  return new uPlot(opts, chartData(), ui.chart);
 }
 
 function draw(): void {
   drawTimer = undefined;
   lastDraw = performance.now();
-  chart ??= makeChart();
-  chart.setData([xs, ys, vs]);
+  // a new chart when the kind of model changes: its axis label and its series
+  const label = axisLabel();
+  const key = `${label}|${chartHasValidation()}`;
+  if (chart && key !== chartKey) {
+    chart.destroy();
+    chart = undefined;
+  }
+  if (!chart) {
+    chart = makeChart(label);
+    chartKey = key;
+    probe.axisLabel = label;
+  }
+  chart.setData(chartData());
   ui.statIter.textContent = fmt.format(probe.iter);
   ui.statLoss.textContent = probe.lastLoss === null ? '–' : probe.lastLoss.toFixed(3);
   ui.statIts.textContent = state === 'running' ? fmt.format(probe.itersPerSec) : '–';
   ui.statCps.textContent = state === 'running' ? fmt.format(probe.charsPerSec) : '–';
+  ui.statValBox.hidden = model ? model.info.trainer !== 'recipe' : modelType() === 'rnn';
+  ui.statVal.textContent = probe.lastVal === null ? '–' : probe.lastVal.toFixed(3);
+  ui.statValBits.textContent = probe.lastValBits === null ? '–' : probe.lastValBits.toFixed(3);
 }
 
 function requestDraw(): void {
@@ -335,24 +615,44 @@ function requestDraw(): void {
   drawTimer = setTimeout(draw, wait);
 }
 
-function addPoint(iter: number, loss: number): void {
-  if (xs.length >= MAX_POINTS) {
-    // thin the history by half, keeping the last point
-    for (const a of [xs, ys, vs] as (number | null)[][]) {
+/** A point of the smooth loss, with the validation loss when `val` is given (one point per iteration). */
+function addPoint(iter: number, loss: number, val: number | null = null): void {
+  if (xs.at(-1) === iter) {
+    // the same iteration again (a progress report right after a validation point): update it
+    ys[ys.length - 1] = loss;
+    if (val !== null) vs[vs.length - 1] = val;
+  } else {
+    if (xs.length >= MAX_POINTS) {
+      // thin the history by half, keeping the validation points and the last point
       let j = 0;
-      for (let i = 0; i < a.length; i += 2) a[j++] = a[i];
-      a.length = j;
+      for (let i = 0; i < xs.length; i++) {
+        if (i % 2 === 0 || vs[i] !== null || i === xs.length - 1) {
+          xs[j] = xs[i];
+          ys[j] = ys[i];
+          vs[j] = vs[i];
+          j++;
+        }
+      }
+      xs.length = ys.length = vs.length = j;
     }
+    xs.push(iter);
+    ys.push(loss);
+    vs.push(val);
+    probe.pointCount++;
   }
-  xs.push(iter);
-  ys.push(loss);
-  vs.push(null);
-  probe.pointCount++;
   probe.firstLoss ??= loss;
   probe.lastLoss = loss;
   probe.points.push([iter, loss]);
   if (probe.points.length > 20) probe.points.shift();
   requestDraw();
+}
+
+function addValidation(iter: number, smoothLoss: number, valLoss: number, valBits: number): void {
+  addPoint(iter, smoothLoss, valLoss);
+  probe.valCount++;
+  probe.firstVal ??= valLoss;
+  probe.lastVal = valLoss;
+  probe.lastValBits = valBits;
 }
 
 function clearChart(): void {
@@ -366,6 +666,10 @@ function clearChart(): void {
     points: [],
     itersPerSec: 0,
     charsPerSec: 0,
+    valCount: 0,
+    firstVal: null,
+    lastVal: null,
+    lastValBits: null,
   });
   requestDraw();
 }
@@ -429,6 +733,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       break;
     case 'started':
       model = { what: readSourceName(), chars: msg.chars, info: msg.info };
+      probe.model = msg.info.trainer === 'seed' ? 'rnn' : msg.info.config.model;
       ui.seed.value = String(msg.info.config.seed);
       probe.iter = msg.info.iter;
       if (xs.at(-1) !== msg.info.iter) addPoint(msg.info.iter, msg.info.smoothLoss);
@@ -439,6 +744,9 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       probe.itersPerSec = msg.itersPerSec;
       probe.charsPerSec = msg.charsPerSec;
       addPoint(msg.iter, msg.smoothLoss);
+      break;
+    case 'val':
+      addValidation(msg.iter, msg.smoothLoss, msg.valLoss, msg.valBits);
       break;
     case 'sample':
       probe.samples++;
@@ -459,7 +767,11 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       loadedName = msg.name;
       userSeed ??= ui.seed.value;
       model = { what: msg.name, chars: 0, info: msg.info };
-      fillSettings(msg.info.config);
+      probe.model = msg.info.trainer === 'seed' ? 'rnn' : msg.info.config.model;
+      // the checkpoint's own settings (its config metadata); setState('loaded') locks the model-defining ones
+      if (msg.info.trainer === 'seed') fillSettings('rnn', msg.info.config);
+      else fillSettings(msg.info.config.model, msg.info.config);
+      shownModel = modelType();
       clearChart();
       probe.iter = msg.info.iter;
       addPoint(msg.info.iter, msg.info.smoothLoss);
@@ -474,6 +786,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
 /** After Reset: no model, an empty chart, no samples, the seed field as the user left it. */
 function clearSession(): void {
   model = undefined;
+  probe.model = '';
   genId++;
   probe.generating = false;
   clearChart();
@@ -517,10 +830,10 @@ async function loadCheckpoint(file: File): Promise<void> {
 
 ui.start.addEventListener('click', () => {
   clearError();
-  let config: Partial<TrainConfig>;
+  let settings: StartSettings;
   let source: TextSource;
   try {
-    config = readSettings();
+    settings = readSettings();
     source = readSource();
   } catch (e) {
     showError(e);
@@ -528,7 +841,7 @@ ui.start.addEventListener('click', () => {
   }
   if (state !== 'loaded') clearChart(); // from a checkpoint, the chart goes on from its point
   userSeed ??= ui.seed.value;
-  send({ type: 'start', source, config });
+  send({ type: 'start', source, ...settings });
 });
 ui.pause.addEventListener('click', () => send({ type: 'pause' }));
 ui.resume.addEventListener('click', () => {
@@ -589,7 +902,15 @@ document.addEventListener('drop', (e) => {
 
 // the seed's settings, --sample-every 1000 included: with the WebAssembly kernels (~5000 iter/s) that is a
 // sample about every 0.2 s, and the first sample (iteration 0) shows at once on any backend
-fillSettings(SEED_DEFAULTS);
+fillSettings('rnn', SEED_DEFAULTS);
+ui.modelType.addEventListener('change', changeModel);
+ui.preset.addEventListener('change', () => {
+  applyPreset(ui.preset.value);
+  shownModel = modelType();
+});
+ui.settings.addEventListener('input', (e) => {
+  if (e.target !== ui.preset && e.target !== ui.modelType) syncPreset();
+});
 setState('idle');
 showTextInfo();
 draw();

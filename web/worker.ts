@@ -1,28 +1,38 @@
-// The page's training worker: owns the one Trainer (the same core library as the CLI), runs steps in
-// time slices so commands (pause, generate, save...) get answered between slices, and posts progress,
-// samples, generated text and errors (as CharrnnError.line) to the page.
+// The page's training worker: owns the one model being trained (the seed's Trainer for --model rnn,
+// ModelTrainer for LSTM/GRU: the same core library as the CLI), runs steps in time slices so commands
+// (pause, generate, save...) get answered between slices, evaluates recipes on their validation split
+// every --eval-every iterations, and posts progress, validation points, samples, generated text and
+// errors (as CharrnnError.line) to the page.
 import type { TrainConfig } from '../src/config.js';
 import { CharrnnError } from '../src/errors.js';
 import { initKernels, wasmAvailable } from '../src/kernels/index.js';
+import { isRecipeCheckpoint, ModelTrainer, type RecipeConfig } from '../src/recipe.js';
 import { checkSampleOptions } from '../src/sample.js';
 import { type Corpus, corpusFromString, encodeCorpus } from '../src/text.js';
 import { Trainer } from '../src/train.js';
-import type { FromWorker, ModelInfo, TextSource, ToWorker, WorkerState } from './protocol.js';
+import type { FromWorker, ModelInfo, StartSettings, TextSource, ToWorker, WorkerState } from './protocol.js';
 
 /** milliseconds of training per slice, then the worker looks at its messages */
 const TRAIN_SLICE_MS = 40;
 /** milliseconds of generation per slice (a chunk of streamed text) */
 const GEN_SLICE_MS = 8;
 
+/** Either trainer: both have iter, smoothLoss, vocab, config, step(), sample() and toCheckpoint(). */
+type AnyTrainer = Trainer | ModelTrainer;
+
 let state: WorkerState = 'idle';
 /** the model being trained (running or paused) */
-let trainer: Trainer | undefined;
+let trainer: AnyTrainer | undefined;
 /** a loaded checkpoint not trained on yet: its bytes (Start restores from them) and a trainer for sampling */
-let loaded: { bytes: Uint8Array; trainer: Trainer } | undefined;
+let loaded: { bytes: Uint8Array; trainer: AnyTrainer } | undefined;
 /** the generation in progress */
 let gen: { id: number; chars: Iterator<string, void> } | undefined;
-/** recent (time, iter) marks for the throughput over about the last second */
+/** milliseconds spent training (evaluation excluded) since the worker started: the throughput's clock */
+let trainClock = 0;
+/** recent (training-clock time, iter) marks for the throughput over about the last second of training */
 let marks: { t: number; iter: number }[] = [];
+/** the iteration of the last validation point posted (no point twice for one iteration) */
+let lastEval = -1;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(msg, { transfer });
@@ -39,15 +49,30 @@ function setState(next: WorkerState): void {
   post({ type: 'state', state });
 }
 
-function info(t: Trainer): ModelInfo {
-  const { backend: _backend, ...config } = t.config;
-  return {
+function info(t: AnyTrainer): ModelInfo {
+  const common = {
     iter: t.iter,
     smoothLoss: t.smoothLoss,
     vocabSize: t.vocab.size,
-    config,
     backend: t.model.kernels.backend,
   };
+  if (t instanceof ModelTrainer) {
+    const { backend: _backend, ...config } = t.config;
+    return {
+      ...common,
+      trainer: 'recipe',
+      config,
+      hasValidation: t.hasValidation,
+      bestValLoss: t.bestValLoss,
+    };
+  }
+  const { backend: _backend, ...config } = t.config;
+  return { ...common, trainer: 'seed', config };
+}
+
+/** Characters one step trains on: a window of seq-length (the seed), or batch such windows (recipes). */
+function charsPerStep(t: AnyTrainer): number {
+  return t instanceof ModelTrainer ? t.config.batch * t.config.seqLength : t.config.seqLength;
 }
 
 function corpusOf(source: TextSource): Corpus {
@@ -55,17 +80,52 @@ function corpusOf(source: TextSource): Corpus {
   return encodeCorpus(source.bytes);
 }
 
-function start(source: TextSource, config: Partial<TrainConfig>): void {
+/** The page runs one thread: a recipe checkpoint the CLI wrote with --threads N trains on with 1. */
+const PAGE_RECIPE: Partial<RecipeConfig> = { threads: 1 };
+
+function start(source: TextSource, settings: StartSettings): void {
   if (state === 'running' || state === 'paused')
     throw new CharrnnError('a model is already training', 'press Reset first');
   const corpus = corpusOf(source);
   if (corpus.ids.length === 0)
     throw new CharrnnError(`${source.what} is empty`, 'give it some text to learn from');
   const resumed = loaded !== undefined;
-  trainer = loaded ? Trainer.fromCheckpoint(loaded.bytes, corpus, config) : Trainer.create(corpus, config);
+  if (loaded) {
+    const isRecipe = loaded.trainer instanceof ModelTrainer;
+    if (isRecipe !== (settings.trainer === 'recipe')) {
+      throw new CharrnnError(
+        `the loaded checkpoint is ${isRecipe ? 'an LSTM/GRU recipe' : "the seed's rnn"}; it cannot continue as another model`,
+        'press Reset to start a new model',
+        'usage',
+      );
+    }
+  }
+  const bytes = loaded?.bytes;
+  if (settings.trainer === 'recipe') {
+    const config = { ...settings.config, ...PAGE_RECIPE };
+    trainer = bytes
+      ? ModelTrainer.fromCheckpoint(bytes, corpus, config)
+      : ModelTrainer.create(corpus, config);
+  } else {
+    const config: Partial<TrainConfig> = settings.config;
+    trainer = bytes ? Trainer.fromCheckpoint(bytes, corpus, config) : Trainer.create(corpus, config);
+  }
   loaded = undefined;
+  lastEval = -1;
   post({ type: 'started', info: info(trainer), chars: corpus.ids.length, resumed });
+  // a recipe's first validation point: where the curve starts (a new model: about ln of the vocabulary)
+  evaluate(trainer);
   resume();
+}
+
+/** A validation point now, if the model is a recipe with a validation split. Returns its milliseconds. */
+function evaluate(t: AnyTrainer): number {
+  if (!(t instanceof ModelTrainer) || !t.hasValidation || lastEval === t.iter) return 0;
+  const t0 = performance.now();
+  const v = t.evaluate();
+  lastEval = t.iter;
+  post({ type: 'val', iter: t.iter, smoothLoss: t.smoothLoss, valLoss: v.valLoss, valBits: v.valBits });
+  return performance.now() - t0;
 }
 
 function resume(): void {
@@ -82,7 +142,9 @@ function reset(): void {
 }
 
 function load(bytes: Uint8Array, name: string): void {
-  const t = Trainer.fromCheckpoint(bytes, undefined, {}, name);
+  const t = isRecipeCheckpoint(bytes)
+    ? ModelTrainer.fromCheckpoint(bytes, undefined, PAGE_RECIPE, name)
+    : Trainer.fromCheckpoint(bytes, undefined, {}, name);
   trainer = undefined;
   gen = undefined;
   loaded = { bytes, trainer: t };
@@ -108,7 +170,11 @@ function generate(id: number, length: number, temperature: number, prime: string
   }
   // sample from a snapshot, so generating never touches the training RNG (training goes on exactly as
   // the CLI's would) and the text comes from one fixed model even while training continues
-  const snapshot = Trainer.fromCheckpoint(model.toCheckpoint());
+  const bytes = model.toCheckpoint();
+  const snapshot =
+    model instanceof ModelTrainer
+      ? ModelTrainer.fromCheckpoint(bytes, undefined, PAGE_RECIPE)
+      : Trainer.fromCheckpoint(bytes);
   const chars = snapshot.sample(length, prime, { temperature });
   // the first step encodes the prime: an unknown symbol throws here, before anything is streamed
   const first = chars.next();
@@ -158,13 +224,18 @@ function tick(): void {
   if (state === 'running' && trainer) {
     const t = trainer;
     try {
-      const seqLength = t.config.seqLength;
-      const end = performance.now() + TRAIN_SLICE_MS;
+      const evalEvery = t instanceof ModelTrainer && t.hasValidation ? t.config.evalEvery : 0;
+      const sliceStart = performance.now();
+      const end = sliceStart + TRAIN_SLICE_MS;
+      let evalMs = 0;
       do {
         const ev = t.step();
         if (ev.sample !== undefined) post({ type: 'sample', iter: ev.iter, text: ev.sample });
+        if (evalEvery > 0 && t.iter % evalEvery === 0) evalMs += evaluate(t);
       } while (performance.now() < end);
-      const now = performance.now();
+      // the throughput counts training time only: evaluation is not training
+      trainClock += performance.now() - sliceStart - evalMs;
+      const now = trainClock;
       marks.push({ t: now, iter: t.iter });
       while (marks.length > 2 && now - marks[1].t >= 1000) marks.shift();
       const first = marks[0];
@@ -174,7 +245,7 @@ function tick(): void {
         iter: t.iter,
         smoothLoss: t.smoothLoss,
         itersPerSec,
-        charsPerSec: itersPerSec * seqLength,
+        charsPerSec: itersPerSec * charsPerStep(t),
       });
     } catch (e) {
       setState('paused');
@@ -190,7 +261,12 @@ function handle(msg: ToWorker): void {
   switch (msg.type) {
     case 'start':
       try {
-        start(msg.source, msg.config);
+        start(
+          msg.source,
+          msg.trainer === 'recipe'
+            ? { trainer: 'recipe', config: msg.config }
+            : { trainer: 'seed', config: msg.config },
+        );
       } catch (e) {
         fail('start', e);
       }
