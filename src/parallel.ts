@@ -18,7 +18,10 @@ enum Cmd {
   Stop = 6,
 }
 
-/** control: [generation, command, done generation of shard 1..K-1 (index 1 + k), error flag of shard k (index 1 + K + k)] */
+/**
+ * control: [generation, command, done generation of shard k at 1 + k, error flag of shard k at 1 + K + k,
+ * ready flag of shard k at 1 + 2K + k] for k in 1..K-1.
+ */
 export interface ShardBuffers {
   control: SharedArrayBuffer;
   params: SharedArrayBuffer;
@@ -50,6 +53,8 @@ export interface ShardInit {
 }
 
 const RNG_NUMBERS = 627;
+/** how long a worker may take to compile its kernels and build its replica */
+const STARTUP_TIMEOUT_MS = 60_000;
 
 function rngToNumbers(rng: MT19937 | undefined, out: Float64Array): void {
   if (!rng) return;
@@ -103,6 +108,8 @@ export function runShard(init: ShardInit, model: SequenceModel | Error): void {
   const inputs = new Int32Array(n);
   const targets = new Int32Array(n);
   let seen = 0;
+  Atomics.store(v.control, 1 + 2 * K + k, 1);
+  Atomics.notify(v.control, 1 + 2 * K + k);
   for (;;) {
     Atomics.wait(v.control, 0, seen);
     seen = Atomics.load(v.control, 0);
@@ -195,7 +202,7 @@ export class ShardedModel implements SequenceModel {
     const P = local.numParams;
     const BT = this.batch * this.seqLength;
     const buffers: ShardBuffers = {
-      control: new SharedArrayBuffer(4 * (1 + 2 * shards)),
+      control: new SharedArrayBuffer(4 * (1 + 3 * shards)),
       params: new SharedArrayBuffer(P * width),
       grads: new SharedArrayBuffer(Math.max(1, shards - 1) * P * width),
       io: new SharedArrayBuffer(2 * BT * 4),
@@ -230,7 +237,18 @@ export class ShardedModel implements SequenceModel {
 
   private wait(): void {
     const c = this.v.control;
-    for (let k = 1; k < this.K; k++) {
+    const K = this.K;
+    for (let k = 1; k < K; k++) {
+      // a worker that never started (its script failed to load) would leave us waiting forever
+      const deadline = performance.now() + STARTUP_TIMEOUT_MS;
+      while (Atomics.load(c, 1 + 2 * K + k) === 0) {
+        if (performance.now() > deadline) {
+          this.closed = true;
+          for (const end of this.terminators) end();
+          throw new Error(`worker thread ${k} did not start within ${STARTUP_TIMEOUT_MS / 1000} s`);
+        }
+        Atomics.wait(c, 1 + 2 * K + k, 0, 100);
+      }
       for (let seen = Atomics.load(c, 1 + k); seen !== this.generation; seen = Atomics.load(c, 1 + k)) {
         Atomics.wait(c, 1 + k, seen, 60_000);
       }

@@ -1,10 +1,19 @@
 // Worker threads for data-parallel training in Node: the Host the core asks to start each shard.
+import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Host } from '../recipe.js';
 
+// dist/cli/shard-worker.js when built; when running from the TypeScript sources under tsx (tests,
+// benchmarks), a worker does not inherit tsx's loader, so it registers tsx before importing the source
+const compiled = new URL('./shard-worker.js', import.meta.url);
+const source = new URL('./shard-worker.ts', import.meta.url).href;
+const viaTsx = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`;
+
 export const nodeHost: Host = {
   spawnShard(init) {
-    const worker = new Worker(new URL('./shard-worker.js', import.meta.url), { workerData: init });
+    const worker = existsSync(compiled)
+      ? new Worker(compiled, { workerData: init })
+      : new Worker(viaTsx, { eval: true, workerData: init });
     worker.unref(); // a worker blocked in Atomics.wait must not keep the process alive
     return () => {
       void worker.terminate();
