@@ -70,7 +70,9 @@ const T = 25;
 const V = corpus.vocab.size;
 const flops = seedFlopsPerIteration(H, V, T);
 console.log(`corpus ${path}: ${corpus.ids.length} characters, V=${V}`);
-console.log(`wasm kernels: ${wasmAvailable() ? (wasmRelaxed() ? 'relaxed-simd build (FMA)' : 'plain SIMD build') : 'unavailable'}`);
+console.log(
+  `wasm kernels: ${wasmAvailable() ? (wasmRelaxed() ? 'relaxed-simd build (FMA)' : 'plain SIMD build') : 'unavailable'}`,
+);
 console.log(`seed configuration: H=${H}, T=${T}, batch 1; ${(flops / 1e6).toFixed(3)} MFLOP per iteration`);
 console.log(`medians of ${BLOCKS} blocks of ${BLOCK_SECONDS} s (min-max in brackets)\n`);
 console.log('backend dtype   train iter/s            chars/s   GFLOP/s   sample chars/s');

@@ -23,7 +23,8 @@ for (const s of sets) {
   const [k, v] = s.split('=');
   overrides[k] = Number.isNaN(Number(v)) ? v : Number(v);
 }
-const corpusPath = process.env.CORPUS ?? new URL('../../shared/data/tinyshakespeare.txt', import.meta.url).pathname;
+const corpusPath =
+  process.env.CORPUS ?? new URL('../../shared/data/tinyshakespeare.txt', import.meta.url).pathname;
 
 await initKernels();
 const corpus = readCorpus(corpusPath);

@@ -16,4 +16,6 @@ export const wasmRelaxedBase64 =
   '${relaxed.toString('base64')}';
 `;
 writeFileSync(outPath, source);
-console.log(`embedded ${bytes.length} + ${relaxed.length} bytes of wasm in src/kernels/wasm-binary.generated.ts`);
+console.log(
+  `embedded ${bytes.length} + ${relaxed.length} bytes of wasm in src/kernels/wasm-binary.generated.ts`,
+);

@@ -491,7 +491,7 @@ export class ModelTrainer {
     }
     // the thread count is how a run executes, not what it is: without a host that can start workers,
     // a checkpoint trained on several threads goes on in one
-    const threads = overrides.threads ?? (host ? saved.threads : 1);
+    const threads = overrides.threads ?? (host ? (saved.threads ?? 1) : 1);
     let config: RecipeConfig;
     try {
       config = resolveRecipe({ ...saved, ...overrides, threads });

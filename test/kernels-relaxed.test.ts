@@ -15,14 +15,32 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 it('the kernel conformance suite passes on the relaxed-simd build', () => {
-  assert.ok(existsSync(`${root}/build/kernels-relaxed.wasm`), 'build/kernels-relaxed.wasm is missing: run npm run build');
+  assert.ok(
+    existsSync(`${root}/build/kernels-relaxed.wasm`),
+    'build/kernels-relaxed.wasm is missing: run npm run build',
+  );
   const r = spawnSync(
     process.execPath,
-    ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '--test', '--test-reporter=tap', 'test/kernels.test.ts'],
+    [
+      '--experimental-wasm-relaxed-simd',
+      '--import',
+      'tsx',
+      '--test',
+      '--test-reporter=tap',
+      'test/kernels.test.ts',
+    ],
     { cwd: root, encoding: 'utf8', env: childEnv(), timeout: 300_000 },
   );
   const summary = r.stdout.split('\n').filter((l) => /^# (pass|fail)/.test(l));
   console.log(`  relaxed-simd build: ${summary.map((l) => l.slice(2)).join(', ')}`);
-  assert.equal(r.status, 0, r.stdout.split('\n').filter((l) => /not ok|error:/.test(l)).slice(0, 10).join('\n'));
+  assert.equal(
+    r.status,
+    0,
+    r.stdout
+      .split('\n')
+      .filter((l) => /not ok|error:/.test(l))
+      .slice(0, 10)
+      .join('\n'),
+  );
   assert.match(summary.join(' '), /# pass [1-9]\d*/);
 });

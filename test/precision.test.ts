@@ -81,7 +81,9 @@ describe('f32 against the f64 reference', () => {
       sum64 += b;
     }
     const rel = Math.abs(sum32 - sum64) / sum64;
-    console.log(`  mean smooth loss after 500 iterations: f32 ${sum32 / 4}, f64 ${sum64 / 4} (relative difference ${rel.toExponential(2)})`);
+    console.log(
+      `  mean smooth loss after 500 iterations: f32 ${sum32 / 4}, f64 ${sum64 / 4} (relative difference ${rel.toExponential(2)})`,
+    );
     assert.ok(rel < TOL.meanSmoothLossAfter500, `f32 ${sum32 / 4} vs f64 ${sum64 / 4}`);
   });
 });

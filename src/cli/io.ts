@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CharrnnError } from '../errors.js';
-import { type Corpus, CorpusEncoder } from '../text.js';
+import { type Corpus, CorpusEncoder, encodeCorpus } from '../text.js';
 
 const CHUNK = 16 * 1024 * 1024;
 
@@ -82,6 +82,17 @@ export function readBytes(path: string, what: string): Uint8Array {
     return out.subarray(0, at);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Reads a small UTF-8 text file (a prime) as a string; invalid UTF-8 is an error naming the byte offset. */
+export function readText(path: string, what: string): string {
+  const bytes = readBytes(path, what);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    encodeCorpus(bytes); // names the offset of the first invalid byte
+    throw new CharrnnError(`${what} '${path}' is not valid UTF-8`, 'convert it to UTF-8');
   }
 }
 

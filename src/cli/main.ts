@@ -134,7 +134,7 @@ program
     'train for this many seconds of training time, then save and evaluate',
     positive,
   )
-  .option('--threads <n>', 'threads sharing each minibatch (recipes: 2)', integer(1))
+  .option('--threads <n>', 'threads sharing each minibatch (recipes: 2 where there are 2 cores)', integer(1))
   .option('--seed <n>', 'numpy-compatible RNG seed (default: random)', seedValue)
   .option(
     '--iters <n>',
@@ -184,6 +184,7 @@ program
   .argument('<checkpoint>', 'a checkpoint written by charrnn train --save (or the web page)')
   .option('--length <n>', 'characters to generate', integer(0), 1000)
   .option('--prime <text>', 'text to start from (its characters must be in the vocabulary)')
+  .option('--prime-file <path>', 'read the prime text from a UTF-8 file')
   .option('--temperature <t>', 'below 1: safer, above 1: wilder', positive, 1)
   .option('--top-k <k>', 'draw only from the k most likely characters', integer(1))
   .option('--argmax', 'always take the most likely character')

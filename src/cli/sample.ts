@@ -1,13 +1,16 @@
 // `charrnn sample`: loads a checkpoint and streams generated text to stdout in chunks.
+
+import { CharrnnError } from '../errors.js';
 import { initKernels } from '../kernels/index.js';
 import { isRecipeCheckpoint, ModelTrainer } from '../recipe.js';
 import { checkSampleOptions } from '../sample.js';
 import { Trainer } from '../train.js';
-import { readBytes } from './io.js';
+import { readBytes, readText } from './io.js';
 
 export interface SampleCliOptions {
   length: number;
   prime?: string;
+  primeFile?: string;
   temperature: number;
   topK?: number;
   argmax?: boolean;
@@ -29,7 +32,10 @@ export async function runSample(path: string, o: SampleCliOptions): Promise<void
     ? ModelTrainer.fromCheckpoint(bytes, undefined, {}, `'${path}'`)
     : Trainer.fromCheckpoint(bytes, undefined, {}, `'${path}'`);
   trainer.rng.seed(o.seed ?? globalThis.crypto.getRandomValues(new Uint32Array(1))[0]);
-  const prime = o.prime ?? '';
+  if (o.prime !== undefined && o.primeFile !== undefined) {
+    throw new CharrnnError('give --prime or --prime-file, not both', '', 'usage');
+  }
+  const prime = o.primeFile !== undefined ? readText(o.primeFile, 'the prime file') : (o.prime ?? '');
   const out = process.stdout;
   let closed = false;
   out.on('error', () => {

@@ -2,6 +2,7 @@
 // preset, the general one for LSTM/GRU recipes), runs it in short slices (so Ctrl-C and the progress line
 // get their turn), prints the seed's output to stdout, evaluates, and saves checkpoints atomically.
 import { appendFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { TrainConfig } from '../config.js';
 import { CharrnnError } from '../errors.js';
 import { initKernels } from '../kernels/index.js';
@@ -142,6 +143,11 @@ function create(o: TrainCliOptions, corpus: Corpus): Run {
     );
   }
   const settings = { ...(preset.settings as Partial<RecipeConfig>), ...pick(o, RECIPE_KEYS) };
+  if (o.threads === undefined) {
+    // use both cores (where the machine has them and the batch splits evenly)
+    const batch = settings.batch ?? 1;
+    settings.threads = availableParallelism() >= 2 && batch % 2 === 0 ? 2 : 1;
+  }
   if (
     settings.schedule === 'cosine' &&
     !settings.decayIters &&
