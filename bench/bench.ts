@@ -23,7 +23,7 @@ export function sampleFlopsPerChar(H: number, V: number): number {
 }
 
 const BLOCK_SECONDS = 0.5;
-const BLOCKS = 7;
+const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 7);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -89,4 +89,33 @@ for (const backend of backends) {
         `${sr.median.toFixed(0).padStart(9)} (${((sr.median * 60) / 1e6).toFixed(1)}M/min, ${((sr.median * sampleFlopsPerChar(H, V)) / 1e9).toFixed(2)} GFLOP/s)`,
     );
   }
+}
+
+// ---- the LSTM configuration of the PyTorch reference (../shared/bench/torch_lstm.py) ----
+// 2-layer LSTM 256, embedding 64, batch 32, seq 64, Adam 2e-3, clip-norm 5, f32: training characters/s
+// with 1 and 2 threads (data parallel), medians of blocks of windows.
+const { nodeHost } = await import('../src/cli/threads.js');
+const { ModelTrainer } = await import('../src/recipe.js');
+const { findPreset } = await import('../src/presets.js');
+const lstm = findPreset('char-lstm')!.settings;
+console.log('\nLSTM 2x256, embedding 64, batch 32, seq 64, Adam (char-lstm preset), f32');
+console.log('threads   train chars/s          iter/s');
+for (const threads of [1, 2]) {
+  const t = ModelTrainer.create(corpus, { ...lstm, seed: 1, threads, sampleEvery: 0 }, nodeHost);
+  const perWindow = t.config.batch * t.config.seqLength;
+  const r = timeBlocks(() => {
+    const t0 = performance.now();
+    let n = 0;
+    while (performance.now() - t0 < 2000) {
+      t.step();
+      n++;
+    }
+    return n / ((performance.now() - t0) / 1000);
+  });
+  console.log(
+    `${String(threads).padEnd(9)} ${(r.median * perWindow).toFixed(0).padStart(6)} [${(r.min * perWindow).toFixed(0)}-${(r.max * perWindow).toFixed(0)}]`.padEnd(
+      32,
+    ) + `${r.median.toFixed(2)}`,
+  );
+  t.close();
 }

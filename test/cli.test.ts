@@ -211,6 +211,17 @@ describe('charrnn sample', () => {
       '1',
     );
     assert.equal(cold.status, 0, cold.stderr);
+    const fromFile = charrnn(
+      'sample',
+      's.ckpt',
+      '--length',
+      '300',
+      '--seed',
+      '9',
+      '--prime-file',
+      file('prime.txt', 'The '),
+    );
+    assert.equal(fromFile.stdout, a.stdout);
   });
 });
 
@@ -246,6 +257,18 @@ describe('bad input: one line, non-zero exit, no stack trace', () => {
       () => ['sample', ckpt(), '--prime', 'The €'],
       1,
       /the prime text contains '€' \(U\+20AC\), which is not in the model's vocabulary/,
+    ],
+    [
+      'both --prime and --prime-file',
+      () => ['sample', ckpt(), '--prime', 'a', '--prime-file', FIXTURE],
+      2,
+      /give --prime or --prime-file, not both/,
+    ],
+    [
+      'a prime file that is not UTF-8',
+      () => ['sample', ckpt(), '--prime-file', file('bad-prime.txt', Uint8Array.from([0x41, 0xff]))],
+      1,
+      /not valid UTF-8: an invalid byte at byte offset 1/,
     ],
     [
       'a bad temperature',

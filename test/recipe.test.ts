@@ -296,6 +296,32 @@ describe('charrnn train with a recipe (CLI)', () => {
     assert.ok(s.stdout.startsWith('The '));
   });
 
+  it('uses both cores by default and says what it trains', () => {
+    const r = charrnn(
+      'train',
+      corpusFile,
+      '--model',
+      'gru',
+      '--hidden',
+      '8',
+      '--embedding',
+      '4',
+      '--batch',
+      '4',
+      '--seq-length',
+      '8',
+      '--iters',
+      '2',
+      '--sample-every',
+      '0',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /training gru 2x8 \(embedding 4\), \d+ parameters; batch 4 x seq 8; adam lr 0.002 constant; 2 threads; validation: last 10% of the text/,
+    );
+  });
+
   it('refuses recipe options with the seed preset, and unknown presets', () => {
     const r = charrnn('train', corpusFile, '--preset', 'min-char-rnn', '--batch', '4');
     assert.equal(r.status, 2);

@@ -101,6 +101,8 @@ interface Run {
   timeLimit?: number;
   bestValLoss?: () => number;
   close?: () => void;
+  /** one line saying what is trained */
+  describe?: string;
 }
 
 export async function runTrain(file: string | undefined, o: TrainCliOptions): Promise<void> {
@@ -111,6 +113,7 @@ export async function runTrain(file: string | undefined, o: TrainCliOptions): Pr
   const corpus = loadCorpus(file, info);
   const run = o.resume ? resume(o, corpus) : create(o, corpus);
   if (o.resume) info(`resuming '${o.resume}' at iteration ${run.iter}`);
+  if (run.describe) info(run.describe);
   try {
     await loop(run, o, corpus, info);
   } finally {
@@ -218,6 +221,7 @@ function recipeRun(t: ModelTrainer): Run {
     timeLimit: t.config.timeLimit,
     bestValLoss: () => t.bestValLoss,
     close: () => t.close(),
+    describe: describeRecipe(t),
   };
 }
 
@@ -304,6 +308,16 @@ async function loop(
       `${savePath ? `; saved '${savePath}'` : ''}`,
   );
   if (interrupted) process.exitCode = 130;
+}
+
+function describeRecipe(t: ModelTrainer): string {
+  const c = t.config;
+  const input = c.embedding > 0 ? `embedding ${c.embedding}` : 'one-hot input';
+  return (
+    `training ${c.model} ${c.layers}x${c.hidden} (${input}${c.dropout > 0 ? `, dropout ${c.dropout}` : ''}), ` +
+    `${t.model.numParams} parameters; batch ${c.batch} x seq ${c.seqLength}; ${c.optimizer} lr ${c.lr} ${c.schedule}; ` +
+    `${c.threads} thread${c.threads > 1 ? 's' : ''}; ${c.valFraction > 0 ? `validation: last ${c.valFraction * 100}% of the text` : 'no validation'}`
+  );
 }
 
 function loadCorpus(file: string | undefined, info: (line: string) => void): Corpus {
