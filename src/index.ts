@@ -12,6 +12,27 @@ export {
   type Kernels,
   RefKernels,
 } from './kernels/index.js';
+export {
+  createRecurrentModel,
+  type ModelKind,
+  type RecurrentConfig,
+  type SequenceModel,
+} from './models/index.js';
+export { type LrSchedule, learningRate, Optimizer, type OptimizerKind } from './models/optim.js';
+export { ShardedModel, type ShardInit } from './parallel.js';
+export { findPreset, PRESETS, type Preset } from './presets.js';
+export {
+  type Evaluation,
+  evaluateText,
+  type Host,
+  isRecipeCheckpoint,
+  ModelTrainer,
+  RECIPE_DEFAULTS,
+  type RecipeConfig,
+  type RecipeStepEvent,
+  resolveRecipe,
+  startShardWorker,
+} from './recipe.js';
 export { MT19937, type RngState } from './rng.js';
 export {
   initRnnParams,
@@ -23,6 +44,14 @@ export {
   rnnShapes,
 } from './rnn.js';
 export { decodeSafetensors, encodeSafetensors, type SafeTensors, type Tensor } from './safetensors.js';
-export { checkSampleOptions, feedPrime, generate, type SampleOptions } from './sample.js';
-export { type Corpus, CorpusEncoder, corpusFromString, encodeCorpus, type IdArray, Vocab } from './text.js';
+export { checkSampleOptions, feedPrime, generate, type SampleOptions, type Stepper } from './sample.js';
+export {
+  type Corpus,
+  CorpusEncoder,
+  corpusFromString,
+  encodeCorpus,
+  type IdArray,
+  remapCorpus,
+  Vocab,
+} from './text.js';
 export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type StepEvent, Trainer } from './train.js';
