@@ -46,6 +46,12 @@ interface Probe {
   generating: boolean;
   generated: number;
   errors: number;
+  /** whether the page is cross-origin isolated (globalThis.crossOriginIsolated) */
+  isolated: boolean;
+  /** whether --threads 2 is possible here (isolated, SharedArrayBuffer in the page and its worker) */
+  threadsAvailable: boolean;
+  /** the threads the model in training uses (0 when none is training) */
+  threads: number;
 }
 
 declare global {
@@ -76,6 +82,9 @@ const probe: Probe = {
   generating: false,
   generated: 0,
   errors: 0,
+  isolated: globalThis.crossOriginIsolated === true,
+  threadsAvailable: false,
+  threads: 0,
 };
 window.__charrnn = probe;
 
@@ -101,6 +110,8 @@ const ui = {
   embedding: el<HTMLInputElement>('embedding'),
   dropout: el<HTMLInputElement>('dropout'),
   batch: el<HTMLInputElement>('batch'),
+  threads: el<HTMLSelectElement>('threads'),
+  threadsNote: el('threads-note'),
   seqLength: el<HTMLInputElement>('seq-length'),
   optimizer: el<HTMLSelectElement>('optimizer'),
   lr: el<HTMLInputElement>('lr'),
@@ -123,6 +134,8 @@ const ui = {
   statLoss: el('stat-loss'),
   statIts: el('stat-its'),
   statCps: el('stat-cps'),
+  statThreadsBox: el('stat-threads-box'),
+  statThreads: el('stat-threads'),
   statValBox: el('stat-val-box'),
   statVal: el('stat-val'),
   statValBits: el('stat-val-bits'),
@@ -200,6 +213,7 @@ const allFields: (HTMLInputElement | HTMLSelectElement)[] = [
     ...seedFields.map(([, input]) => input),
     ...recipeFields.map(([, input]) => input),
     ui.optimizer,
+    ui.threads,
     ui.seed,
     ui.dtype,
   ]),
@@ -280,7 +294,50 @@ function showModelFields(): void {
   const recipe = modelType() !== 'rnn';
   for (const e of document.querySelectorAll<HTMLElement>('[data-recipe]')) e.hidden = !recipe;
   for (const e of document.querySelectorAll<HTMLElement>('[data-seed]')) e.hidden = recipe;
+  syncThreads();
   if (state === 'idle') requestDraw(); // the empty chart's axis names the model's loss
+}
+
+// ---- --threads: data-parallel training on two Web Workers, where the page can share memory ----
+
+/**
+ * SharedArrayBuffer (and with it a second training thread) exists only where the page is cross-origin
+ * isolated: served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy:
+ * require-corp. The training worker checks the same in its own scope and says so in its 'ready'.
+ */
+const pageCanShare = globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+/** the training worker's answer (until it is ready, assume it agrees with the page) */
+let workerCanShare = true;
+/** the user picked --threads; until then it follows the default (2 where possible, for an even batch) */
+let threadsChosen = false;
+
+function threadsPossible(): boolean {
+  return pageCanShare && workerCanShare;
+}
+
+function evenBatch(): boolean {
+  const B = Number(ui.batch.value.trim());
+  return Number.isInteger(B) && B > 0 && B % 2 === 0;
+}
+
+/** The --threads field: its value, whether it can change, and the note under it. */
+function syncThreads(): void {
+  const possible = threadsPossible();
+  probe.threadsAvailable = possible;
+  if (!possible) ui.threads.value = '1';
+  else if (!threadsChosen) ui.threads.value = navigator.hardwareConcurrency >= 2 && evenBatch() ? '2' : '1';
+  ui.threads.disabled = !possible || state === 'running' || state === 'paused';
+  let note = '';
+  if (!possible) {
+    note =
+      'One thread: this page is not cross-origin isolated (served without the Cross-Origin-Opener-Policy ' +
+      'and Cross-Origin-Embedder-Policy headers), so its workers cannot share memory.';
+  } else if (ui.threads.value === '1' && !threadsChosen) {
+    if (navigator.hardwareConcurrency < 2) note = 'One thread: this device reports one core.';
+    else if (!evenBatch()) note = '--threads 2 splits the batch in two: it needs an even --batch.';
+  }
+  ui.threadsNote.textContent = note;
+  ui.threadsNote.hidden = note === '' || modelType() === 'rnn';
 }
 
 /** Whether the form holds exactly a preset's settings (the seed field aside). */
@@ -374,8 +431,9 @@ function readSettings(): StartSettings {
     config[key] = v;
   }
   if (seed !== undefined) config.seed = seed;
+  config.threads = threadsPossible() && ui.threads.value === '2' ? 2 : 1;
   try {
-    resolveRecipe({ ...config, threads: 1 }); // the core's checks, before anything is sent
+    resolveRecipe(config); // the core's checks, before anything is sent
   } catch (e) {
     throw e instanceof CharrnnError ? withFlag(e, recipeFields) : e;
   }
@@ -485,14 +543,16 @@ function setState(next: WorkerState): void {
   for (const f of allFields) f.disabled = active;
   if (state === 'loaded') for (const f of modelFields) f.disabled = true;
   if (state === 'idle') for (const f of modelFields) f.disabled = false;
+  syncThreads();
   showStatus();
 }
 
-/** A model in a few words: 'rnn 100' (the seed), 'lstm 2×256, batch 32'. */
+/** A model in a few words: 'rnn 100' (the seed), 'lstm 2×256, batch 32, seq-length 64, 2 threads'. */
 function describeModel(m: ModelInfo): string {
   if (m.trainer === 'seed') return `rnn ${m.config.hidden} (the seed)`;
   const c = m.config;
-  return `${c.model} ${c.layers}×${c.hidden}, batch ${c.batch}, seq-length ${c.seqLength}`;
+  const threads = c.threads > 1 ? `, ${c.threads} threads` : '';
+  return `${c.model} ${c.layers}×${c.hidden}, batch ${c.batch}, seq-length ${c.seqLength}${threads}`;
 }
 
 function showStatus(): void {
@@ -604,6 +664,8 @@ function draw(): void {
   ui.statLoss.textContent = probe.lastLoss === null ? '–' : probe.lastLoss.toFixed(3);
   ui.statIts.textContent = state === 'running' ? fmt.format(probe.itersPerSec) : '–';
   ui.statCps.textContent = state === 'running' ? fmt.format(probe.charsPerSec) : '–';
+  ui.statThreadsBox.hidden = probe.threads === 0 || model?.info.trainer !== 'recipe';
+  ui.statThreads.textContent = String(probe.threads);
   ui.statValBox.hidden = model ? model.info.trainer !== 'recipe' : modelType() === 'rnn';
   ui.statVal.textContent = probe.lastVal === null ? '–' : probe.lastVal.toFixed(3);
   ui.statValBits.textContent = probe.lastValBits === null ? '–' : probe.lastValBits.toFixed(3);
@@ -723,6 +785,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       ready = true;
       probe.ready = true;
       probe.backend = msg.backend;
+      workerCanShare = msg.threadsAvailable;
       ui.backend.textContent = msg.backend === 'wasm' ? 'WebAssembly SIMD' : 'TypeScript kernels';
       setState(state);
       break;
@@ -734,6 +797,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     case 'started':
       model = { what: readSourceName(), chars: msg.chars, info: msg.info };
       probe.model = msg.info.trainer === 'seed' ? 'rnn' : msg.info.config.model;
+      probe.threads = msg.info.trainer === 'seed' ? 1 : msg.info.config.threads;
       ui.seed.value = String(msg.info.config.seed);
       probe.iter = msg.info.iter;
       if (xs.at(-1) !== msg.info.iter) addPoint(msg.info.iter, msg.info.smoothLoss);
@@ -768,6 +832,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       userSeed ??= ui.seed.value;
       model = { what: msg.name, chars: 0, info: msg.info };
       probe.model = msg.info.trainer === 'seed' ? 'rnn' : msg.info.config.model;
+      probe.threads = 0; // not training: --threads says how the next Start runs
       // the checkpoint's own settings (its config metadata); setState('loaded') locks the model-defining ones
       if (msg.info.trainer === 'seed') fillSettings('rnn', msg.info.config);
       else fillSettings(msg.info.config.model, msg.info.config);
@@ -787,6 +852,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
 function clearSession(): void {
   model = undefined;
   probe.model = '';
+  probe.threads = 0;
   genId++;
   probe.generating = false;
   clearChart();
@@ -909,7 +975,12 @@ ui.preset.addEventListener('change', () => {
   shownModel = modelType();
 });
 ui.settings.addEventListener('input', (e) => {
-  if (e.target !== ui.preset && e.target !== ui.modelType) syncPreset();
+  if (e.target !== ui.preset && e.target !== ui.modelType && e.target !== ui.threads) syncPreset();
+  if (e.target === ui.batch) syncThreads(); // the default follows the batch (2 threads need it even)
+});
+ui.threads.addEventListener('change', () => {
+  threadsChosen = true;
+  syncThreads();
 });
 setState('idle');
 showTextInfo();

@@ -51,7 +51,8 @@ export type ModelInfo = {
 );
 
 export type FromWorker =
-  | { type: 'ready'; backend: string }
+  /** threadsAvailable: whether the worker can share memory with shard workers (cross-origin isolated) */
+  | { type: 'ready'; backend: string; threadsAvailable: boolean }
   | { type: 'state'; state: WorkerState }
   | { type: 'started'; info: ModelInfo; chars: number; resumed: boolean }
   | { type: 'progress'; iter: number; smoothLoss: number; itersPerSec: number; charsPerSec: number }

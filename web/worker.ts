@@ -2,7 +2,8 @@
 // ModelTrainer for LSTM/GRU: the same core library as the CLI), runs steps in time slices so commands
 // (pause, generate, save...) get answered between slices, evaluates recipes on their validation split
 // every --eval-every iterations, and posts progress, validation points, samples, generated text and
-// errors (as CharrnnError.line) to the page.
+// errors (as CharrnnError.line) to the page. A recipe with --threads 2 trains data-parallel: this worker
+// holds shard 0 and starts a shard worker for the other half of each minibatch (threads.ts).
 import type { TrainConfig } from '../src/config.js';
 import { CharrnnError } from '../src/errors.js';
 import { initKernels, wasmAvailable } from '../src/kernels/index.js';
@@ -11,6 +12,7 @@ import { checkSampleOptions } from '../src/sample.js';
 import { type Corpus, corpusFromString, encodeCorpus } from '../src/text.js';
 import { Trainer } from '../src/train.js';
 import type { FromWorker, ModelInfo, StartSettings, TextSource, ToWorker, WorkerState } from './protocol.js';
+import { threadsAvailable, WebHost } from './threads.js';
 
 /** milliseconds of training per slice, then the worker looks at its messages */
 const TRAIN_SLICE_MS = 40;
@@ -80,12 +82,28 @@ function corpusOf(source: TextSource): Corpus {
   return encodeCorpus(source.bytes);
 }
 
-/** The page runs one thread: a recipe checkpoint the CLI wrote with --threads N trains on with 1. */
-const PAGE_RECIPE: Partial<RecipeConfig> = { threads: 1 };
+/** Loaded models and generation snapshots only sample: one thread, whatever the checkpoint trained with. */
+const ONE_THREAD: Partial<RecipeConfig> = { threads: 1 };
 
-function start(source: TextSource, settings: StartSettings): void {
+/** Starts the shard workers of --threads N; a shard worker's error after it started becomes an alert. */
+const host = new WebHost((line) => post({ type: 'error', line, during: 'train' }));
+
+/** Ends a trainer's shard workers (trainer.close(): the seed's Trainer and one-thread recipes have none). */
+function retire(t: AnyTrainer | undefined): void {
+  if (t instanceof ModelTrainer) t.close();
+}
+
+async function start(source: TextSource, settings: StartSettings): Promise<void> {
   if (state === 'running' || state === 'paused')
     throw new CharrnnError('a model is already training', 'press Reset first');
+  const threads = settings.trainer === 'recipe' ? (settings.config.threads ?? 1) : 1;
+  if (threads > 1 && !threadsAvailable()) {
+    throw new CharrnnError(
+      `--threads ${threads} needs SharedArrayBuffer, which this page does not have: it is not cross-origin isolated`,
+      'use --threads 1, or serve the page with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp',
+      'usage',
+    );
+  }
   const corpus = corpusOf(source);
   if (corpus.ids.length === 0)
     throw new CharrnnError(`${source.what} is empty`, 'give it some text to learn from');
@@ -102,10 +120,18 @@ function start(source: TextSource, settings: StartSettings): void {
   }
   const bytes = loaded?.bytes;
   if (settings.trainer === 'recipe') {
-    const config = { ...settings.config, ...PAGE_RECIPE };
-    trainer = bytes
-      ? ModelTrainer.fromCheckpoint(bytes, corpus, config)
-      : ModelTrainer.create(corpus, config);
+    const config = { ...settings.config, threads };
+    // the shard workers load and compile their kernels first (meanwhile this worker answers messages and
+    // sees their errors); then the trainer takes them and starts without waiting on them
+    if (threads > 1) await host.warm(threads - 1);
+    try {
+      trainer = bytes
+        ? ModelTrainer.fromCheckpoint(bytes, corpus, config, 'the checkpoint', host)
+        : ModelTrainer.create(corpus, config, host);
+    } catch (e) {
+      host.endAssigned(); // a trainer that failed halfway through being built leaves no workers behind
+      throw e;
+    }
   } else {
     const config: Partial<TrainConfig> = settings.config;
     trainer = bytes ? Trainer.fromCheckpoint(bytes, corpus, config) : Trainer.create(corpus, config);
@@ -135,6 +161,8 @@ function resume(): void {
 }
 
 function reset(): void {
+  retire(trainer);
+  retire(loaded?.trainer);
   trainer = undefined;
   loaded = undefined;
   gen = undefined;
@@ -143,8 +171,10 @@ function reset(): void {
 
 function load(bytes: Uint8Array, name: string): void {
   const t = isRecipeCheckpoint(bytes)
-    ? ModelTrainer.fromCheckpoint(bytes, undefined, PAGE_RECIPE, name)
+    ? ModelTrainer.fromCheckpoint(bytes, undefined, ONE_THREAD, name)
     : Trainer.fromCheckpoint(bytes, undefined, {}, name);
+  retire(trainer);
+  retire(loaded?.trainer);
   trainer = undefined;
   gen = undefined;
   loaded = { bytes, trainer: t };
@@ -173,7 +203,7 @@ function generate(id: number, length: number, temperature: number, prime: string
   const bytes = model.toCheckpoint();
   const snapshot =
     model instanceof ModelTrainer
-      ? ModelTrainer.fromCheckpoint(bytes, undefined, PAGE_RECIPE)
+      ? ModelTrainer.fromCheckpoint(bytes, undefined, ONE_THREAD)
       : Trainer.fromCheckpoint(bytes);
   const chars = snapshot.sample(length, prime, { temperature });
   // the first step encodes the prime: an unknown symbol throws here, before anything is streamed
@@ -257,11 +287,11 @@ function tick(): void {
 
 // ---- commands from the page ----
 
-function handle(msg: ToWorker): void {
+async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'start':
       try {
-        start(
+        await start(
           msg.source,
           msg.trainer === 'recipe'
             ? { trainer: 'recipe', config: msg.config }
@@ -311,8 +341,12 @@ const ready = initKernels()
     console.warn('charrnn: WebAssembly kernels unavailable, using the TypeScript backend', e);
     return false;
   })
-  .then(() => post({ type: 'ready', backend: wasmAvailable() ? 'wasm' : 'ref' }));
+  .then(() =>
+    post({ type: 'ready', backend: wasmAvailable() ? 'wasm' : 'ref', threadsAvailable: threadsAvailable() }),
+  );
 
+/** commands run one at a time, in order: a Start waiting for its shard workers holds the ones after it */
+let queue: Promise<void> = ready;
 self.onmessage = (e: MessageEvent<ToWorker>) => {
-  void ready.then(() => handle(e.data));
+  queue = queue.then(() => handle(e.data)).catch((err: unknown) => fail('command', err));
 };

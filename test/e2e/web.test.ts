@@ -4,10 +4,22 @@
 // and a checkpoint written by the real CLI loads, generates and trains on. Then the models beyond the
 // seed: an LSTM on the built-in text (the CLI's preset is too big for it: a clear alert; the page's small
 // settings train), validation points on the chart, samples, generation, and its checkpoint saves, loads
-// and trains on. Screenshots: test-output/web-seed.png (the seed) and test-output/web.png (the LSTM).
+// and trains on. Data parallelism: the page is cross-origin isolated, so the LSTM trains on two threads
+// (Web Workers sharing memory), and chars/s on one and two threads are logged; served without the
+// isolation headers, the page falls back to one thread and says so; a shard worker that cannot start is
+// an alert, not a hang. Screenshots: test-output/web-seed.png (the seed) and test-output/web.png (the LSTM).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { isRecipeCheckpoint, ModelTrainer } from '../../src/recipe.js';
+import { decodeSafetensors } from '../../src/safetensors.js';
 import { Trainer } from '../../src/train.js';
 import { BUILTIN_TEXT } from '../../web/corpus.js';
 
@@ -46,6 +59,9 @@ interface Probe {
   generating: boolean;
   generated: number;
   errors: number;
+  isolated: boolean;
+  threadsAvailable: boolean;
+  threads: number;
 }
 
 const probe = (page: Page): Promise<Probe> =>
@@ -62,6 +78,17 @@ async function until(page: Page, what: string, ok: (p: Probe) => boolean, timeou
     last = await probe(page);
   }
   return last;
+}
+
+/** Waits (bounded) until the page runs `n` shard workers (Playwright lists nested workers too). */
+async function shardWorkers(page: Page, what: string, n: number): Promise<void> {
+  const count = () => page.workers().filter((w) => /shard-worker/.test(w.url())).length;
+  const end = Date.now() + WAIT;
+  while (count() !== n) {
+    if (Date.now() > end)
+      assert.fail(`timed out waiting for ${what}: ${count()} shard workers, expected ${n}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Waits (bounded) until the page's alert shows a line matching `re`. */
@@ -88,6 +115,9 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
 
   const work = mkdtempSync(join(tmpdir(), 'charrnn-web-'));
   let server: PreviewServer | undefined;
+  /** the same build without the isolation headers, and a copy whose shard worker throws */
+  let plain: PreviewServer | undefined;
+  let broken: PreviewServer | undefined;
   let browser: Browser | undefined;
   try {
     // the production build, served as static files
@@ -136,6 +166,10 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     await page.goto(url);
     const ready = await until(page, 'the worker to be ready', (p) => p.ready);
     t.diagnostic(`kernel backend in the page: ${ready.backend}`);
+    // vite preview sends Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy (web/vite.config.ts)
+    assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), true, 'the page is isolated');
+    assert.ok(ready.isolated && ready.threadsAvailable, 'SharedArrayBuffer in the page and its worker');
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
 
     // bad input: a one-line alert, not a stall
     await page.getByLabel('--hidden').fill('abc');
@@ -301,6 +335,9 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     ] as const) {
       assert.equal(await field(flag).inputValue(), value, `${flag} for the built-in text`);
     }
+    // --threads: 2 by default here (isolated, two cores, an even batch)
+    assert.equal(await field('--threads').inputValue(), cores >= 2 ? '2' : '1');
+    assert.equal(await field('--threads').isEnabled(), true);
     // bad recipe settings: one-line alerts naming the flag
     await field('--dropout').fill('1');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
@@ -317,7 +354,22 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
       /the validation split has 274 characters, but 64 streams of seq-length 32 need at least 2049/,
     );
     assert.equal((await probe(page)).state, 'idle');
+    await shardWorkers(page, 'the shard worker of a trainer that failed to build to end', 0);
+    // an odd batch cannot be split over two threads: the default follows it, and an explicit 2 is refused
+    await field('--batch').fill('5');
+    if (cores >= 2) {
+      assert.equal(await field('--threads').inputValue(), '1', 'an odd batch: one thread by default');
+      assert.match((await page.locator('#threads-note').textContent()) ?? '', /needs an even --batch/);
+    }
+    await field('--threads').selectOption('2');
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await alertShows(
+      page,
+      /^--batch 5 does not split evenly over --threads 2; make the batch a multiple of the threads$/,
+    );
     await field('--batch').fill('4');
+    assert.equal(await field('--threads').inputValue(), '2', 'the chosen --threads stays');
+    assert.equal(await page.locator('#threads-note').isVisible(), false);
     await field('--seed').fill('3');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     const lstmRun = await until(
@@ -335,6 +387,13 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     );
     assert.equal(await page.getByRole('alert').isVisible(), false, 'Start cleared the alert');
     assert.equal(lstmRun.axisLabel, 'loss (nats/char)');
+    // two threads: this worker's shard and a shard worker's, each half of the batch
+    assert.equal(lstmRun.threads, 2);
+    assert.equal(await page.locator('#stat-threads').textContent(), '2');
+    assert.equal(await page.locator('#stat-threads-box').isVisible(), true);
+    assert.match((await page.locator('#status').textContent()) ?? '', /batch 4, seq-length 32, 2 threads/);
+    assert.equal(await field('--threads').isDisabled(), true, '--threads is fixed while training');
+    await shardWorkers(page, 'one shard worker', 1);
     t.diagnostic(
       `LSTM validation loss: ${lstmRun.firstVal!.toFixed(3)} -> ${lstmRun.lastVal!.toFixed(3)} nats/char ` +
         `(${lstmRun.lastValBits!.toFixed(3)} bits/char) at iteration ${lstmRun.iter}, ${lstmRun.valCount} points`,
@@ -347,7 +406,8 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     await new Promise((r) => setTimeout(r, 1500));
     const lstmSpeed = await probe(page);
     t.diagnostic(
-      `in-page speed (LSTM 1x64, embedding 32, batch 4, seq-length 32, f32, ${lstmSpeed.backend} kernels): ` +
+      `in-page speed (LSTM 1x64, embedding 32, dropout 0.2, batch 4, seq-length 32, f32, threads 2, ` +
+        `${lstmSpeed.backend} kernels): ` +
         `${lstmSpeed.itersPerSec.toFixed(0)} iterations/s, ${lstmSpeed.charsPerSec.toFixed(0)} chars/s`,
     );
     assert.ok(lstmSpeed.itersPerSec > 0);
@@ -381,10 +441,15 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
       [1, 64, 4, 32, 3],
     );
     assert.ok(lstm.iter > lstmRun.iter && Number.isFinite(lstm.bestValLoss));
+    const savedConfig = JSON.parse(decodeSafetensors(lstmBytes).metadata.config ?? '{}') as {
+      threads?: number;
+    };
+    assert.equal(savedConfig.threads, 2, 'the checkpoint says it trained on two threads');
 
     // load it back: the model-defining settings come from the checkpoint and are locked; generate; continue
     await page.getByRole('button', { name: 'Reset' }).click();
     await until(page, 'the idle state after Reset', (p) => p.state === 'idle' && p.pointCount === 0);
+    await shardWorkers(page, 'Reset to end the shard worker', 0);
     await field('--model').selectOption('gru');
     await field('--hidden').fill('32');
     await page.locator('#checkpoint-file').setInputFiles(lstmPath);
@@ -398,21 +463,23 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     for (const flag of ['--model', '--hidden', '--batch', '--layers', '--seq-length', '--optimizer'])
       assert.equal(await field(flag).isDisabled(), true, `${flag} is fixed by the checkpoint`);
     assert.equal(await field('--eval-every').isDisabled(), false, '--eval-every may change on resume');
+    assert.equal(await field('--threads').isDisabled(), false, '--threads is how it runs, not what it is');
+    assert.equal(await field('--threads').inputValue(), '2');
     await page.getByLabel('Length', { exact: true }).fill('120');
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
     await until(page, '120 characters from the LSTM checkpoint', (p) => !p.generating && p.generated === 120);
     await page.getByRole('button', { name: 'Start (continue)' }).click();
     await until(
       page,
-      'the LSTM to continue with validation points',
-      (p) => p.state === 'running' && p.iter > lstm.iter + 100 && p.valCount >= 2,
+      'the LSTM to continue on two threads with validation points',
+      (p) => p.state === 'running' && p.iter > lstm.iter + 100 && p.valCount >= 2 && p.threads === 2,
     );
     await page.getByRole('button', { name: 'Pause' }).click();
     await until(page, 'the paused state', (p) => p.state === 'paused');
 
-    // a GRU checkpoint the real CLI wrote with --threads 2: the page loads it and trains on with one thread
-    await page.getByRole('button', { name: 'Reset' }).click();
-    await until(page, 'the idle state after Reset', (p) => p.state === 'idle' && p.pointCount === 0);
+    // a GRU checkpoint the real CLI wrote with --threads 2: the page loads it (ending the paused LSTM's
+    // shard worker) and trains on with --threads 1
+    await shardWorkers(page, 'the LSTM shard worker', 1);
     const gruPath = join(work, 'gru.safetensors');
     execFileSync(
       process.execPath,
@@ -428,25 +495,142 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     await page.locator('#checkpoint-file').setInputFiles(gruPath);
     const gruLoaded = await until(page, 'the CLI GRU checkpoint to load', (p) => p.state === 'loaded');
     assert.deepEqual([gruLoaded.model, gruLoaded.iter], ['gru', 60]);
+    assert.equal(gruLoaded.pointCount, 1, 'the chart starts at the checkpoint');
+    await shardWorkers(page, 'loading another checkpoint to end the shard worker', 0);
     assert.equal(await field('--layers').inputValue(), '2');
     await page.getByLabel('Prime').fill('');
     await page.getByLabel('Length', { exact: true }).fill('80');
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
     await until(page, '80 characters from the GRU checkpoint', (p) => !p.generating && p.generated === 80);
+    await field('--threads').selectOption('1');
     await page.getByRole('button', { name: 'Start (continue)' }).click();
     await until(
       page,
-      'the GRU to continue with validation points',
-      (p) => p.state === 'running' && p.iter > 160 && p.valCount >= 2 && p.axisLabel === 'loss (nats/char)',
+      'the GRU to continue on one thread with validation points',
+      (p) =>
+        p.state === 'running' &&
+        p.iter > 160 &&
+        p.valCount >= 2 &&
+        p.axisLabel === 'loss (nats/char)' &&
+        p.threads === 1,
     );
     await page.getByRole('button', { name: 'Pause' }).click();
     await until(page, 'the paused state', (p) => p.state === 'paused');
 
+    // in-page throughput on one and two threads, the same LSTM settings (logged, not asserted: the
+    // machine may be busy); small models gain little, since every step waits for both halves
+    for (const [layers, hidden, batch] of [
+      [1, 64, 4],
+      [1, 128, 8],
+    ] as const) {
+      const cps: number[] = [];
+      for (const threads of [1, 2]) {
+        await page.getByRole('button', { name: 'Reset' }).click();
+        await until(page, 'the idle state after Reset', (p) => p.state === 'idle' && p.pointCount === 0);
+        await field('--model').selectOption('lstm');
+        for (const [flag, value] of [
+          ['--layers', layers],
+          ['--hidden', hidden],
+          ['--embedding', 32],
+          ['--dropout', 0],
+          ['--batch', batch],
+          ['--seq-length', 32],
+          ['--seed', 11],
+        ] as const)
+          await field(flag).fill(String(value));
+        await field('--threads').selectOption(String(threads));
+        await page.getByRole('button', { name: 'Start', exact: true }).click();
+        await until(
+          page,
+          `the LSTM on ${threads} threads`,
+          (p) => p.state === 'running' && p.threads === threads,
+        );
+        await new Promise((r) => setTimeout(r, 1000)); // warm up
+        let sum = 0;
+        for (let i = 0; i < 5; i++) {
+          await new Promise((r) => setTimeout(r, 500));
+          sum += (await probe(page)).charsPerSec; // over about the last second of training
+        }
+        cps.push(sum / 5);
+        await page.getByRole('button', { name: 'Pause' }).click();
+        await until(page, 'the paused state', (p) => p.state === 'paused');
+      }
+      t.diagnostic(
+        `in-page speed (LSTM ${layers}x${hidden}, embedding 32, dropout 0, batch ${batch}, seq-length 32, f32, ` +
+          `${ready.backend} kernels): threads 1 ${cps[0]!.toFixed(0)} chars/s, threads 2 ${cps[1]!.toFixed(0)} ` +
+          `chars/s (x${(cps[1]! / cps[0]!).toFixed(2)})`,
+      );
+    }
+
     assert.deepEqual(pageErrors, [], 'no errors in the page console');
     assert.equal(await page.getByRole('alert').isVisible(), false);
+    await page.close();
+
+    // served without the isolation headers (static hosting): no SharedArrayBuffer, so one thread, and the
+    // page says why; an LSTM still trains
+    plain = await preview({
+      configFile: false,
+      root: join(root, 'web'),
+      base: './',
+      logLevel: 'warn',
+      build: { outDir },
+      preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
+    });
+    const plainPage = await context.newPage();
+    plainPage.setDefaultTimeout(WAIT);
+    await plainPage.goto(`http://127.0.0.1:${(plain.httpServer.address() as AddressInfo).port}/`);
+    const plainReady = await until(plainPage, 'the worker to be ready', (p) => p.ready);
+    assert.equal(await plainPage.evaluate(() => globalThis.crossOriginIsolated), false);
+    assert.ok(!plainReady.isolated && !plainReady.threadsAvailable);
+    const plainField = (flag: string) => plainPage.getByLabel(flag, { exact: true });
+    await plainField('--model').selectOption('lstm');
+    assert.equal(await plainField('--threads').inputValue(), '1');
+    assert.equal(await plainField('--threads').isDisabled(), true, 'no second thread to choose');
+    assert.match(
+      (await plainPage.locator('#threads-note').textContent()) ?? '',
+      /One thread: this page is not cross-origin isolated/,
+    );
+    await plainPage.getByRole('button', { name: 'Start', exact: true }).click();
+    await until(
+      plainPage,
+      'the LSTM to train on one thread',
+      (p) => p.state === 'running' && p.threads === 1 && p.iter > 50 && p.valCount >= 2,
+    );
+    assert.equal(await plainPage.getByRole('alert').isVisible(), false);
+    await plainPage.close();
+
+    // a shard worker that cannot start (its script throws) is an alert at once, not a hang; the page
+    // still trains on one thread
+    const brokenDir = join(work, 'broken');
+    cpSync(outDir, brokenDir, { recursive: true });
+    const shardScript = readdirSync(join(brokenDir, 'assets')).find((f) => f.startsWith('shard-worker'));
+    assert.ok(shardScript, 'the build has a shard worker chunk');
+    writeFileSync(join(brokenDir, 'assets', shardScript), 'throw new Error("broken on purpose");\n');
+    broken = await preview({
+      configFile: join(root, 'web/vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: brokenDir },
+      preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
+    });
+    const brokenPage = await context.newPage();
+    brokenPage.setDefaultTimeout(WAIT);
+    await brokenPage.goto(`http://127.0.0.1:${(broken.httpServer.address() as AddressInfo).port}/`);
+    await until(brokenPage, 'the worker to be ready', (p) => p.ready && p.threadsAvailable);
+    await brokenPage.getByLabel('--model', { exact: true }).selectOption('lstm');
+    await brokenPage.getByLabel('--threads', { exact: true }).selectOption('2');
+    const clicked = Date.now();
+    await brokenPage.getByRole('button', { name: 'Start', exact: true }).click();
+    await alertShows(brokenPage, /^a training thread failed to start: .*broken on purpose/, 10_000);
+    t.diagnostic(`a shard worker that throws: an alert after ${Date.now() - clicked} ms`);
+    assert.equal((await probe(brokenPage)).state, 'idle');
+    await brokenPage.getByLabel('--threads', { exact: true }).selectOption('1');
+    await brokenPage.getByRole('button', { name: 'Start', exact: true }).click();
+    await until(brokenPage, 'the LSTM to train on one thread', (p) => p.state === 'running' && p.iter > 50);
   } finally {
     await browser?.close();
     await server?.close();
+    await plain?.close();
+    await broken?.close();
     rmSync(work, { recursive: true, force: true });
   }
 });
