@@ -17,7 +17,7 @@ const presetName = positional.find((a) => Number.isNaN(Number(a))) ?? 'char-lstm
 const budgets = positional.filter((a) => !Number.isNaN(Number(a))).map(Number);
 if (budgets.length === 0) budgets.push(2, 5, 10);
 const preset = findPreset(presetName);
-if (!preset || preset.trainer !== 'recipe') throw new Error(`not a recipe preset: ${presetName}`);
+if (preset?.trainer !== 'recipe') throw new Error(`not a recipe preset: ${presetName}`);
 const overrides: Record<string, unknown> = {};
 for (const s of sets) {
   const [k, v] = s.split('=');
