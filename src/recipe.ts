@@ -372,8 +372,18 @@ export class ModelTrainer {
    * nats and bits per character. The training states are saved and put back.
    */
   evaluate(): Evaluation {
+    const run = this.evaluation();
+    for (let r = run.next(); ; r = run.next()) if (r.done) return r.value;
+  }
+
+  /**
+   * The same evaluation one window at a time, yielding the fraction done, so a host that must stay
+   * responsive (the page's worker) can spread it over slices. Until it returns, the model holds the
+   * evaluation's states: do not step, save or sample from it in between.
+   */
+  *evaluation(): Generator<number, Evaluation, undefined> {
     if (!this.val) throw new CharrnnError('there is no validation split', 'set --val-fraction above 0');
-    const result = evaluateStreams(this.model, this.val, this.inputs, this.targets);
+    const result = yield* evaluateStreams(this.model, this.val, this.inputs, this.targets);
     if (result.valLoss < this.bestValLoss) this.bestValLoss = result.valLoss;
     return result;
   }
@@ -573,12 +583,12 @@ function fillWindow(
   }
 }
 
-function evaluateStreams(
+function* evaluateStreams(
   model: SequenceModel,
   s: Streams,
   inputs: Int32Array,
   targets: Int32Array,
-): Evaluation {
+): Generator<number, Evaluation, undefined> {
   const B = model.batch;
   const T = model.seqLength;
   const saved = model.getState();
@@ -587,6 +597,7 @@ function evaluateStreams(
   for (let w = 0; w < s.windows; w++) {
     fillWindow(s, w, B, T, inputs, targets);
     total += model.loss(inputs, targets);
+    if (w + 1 < s.windows) yield (w + 1) / s.windows;
   }
   model.setState(saved);
   const characters = s.windows * B * T;
@@ -599,5 +610,6 @@ export function evaluateText(model: SequenceModel, corpus: Corpus, vocab: Vocab)
   const ids = remapCorpus(corpus, vocab);
   const s = makeStreams(ids, model.batch, model.seqLength, 'the text');
   const n = model.batch * model.seqLength;
-  return evaluateStreams(model, s, new Int32Array(n), new Int32Array(n));
+  const run = evaluateStreams(model, s, new Int32Array(n), new Int32Array(n));
+  for (let r = run.next(); ; r = run.next()) if (r.done) return r.value;
 }

@@ -7,7 +7,7 @@
 import type { TrainConfig } from '../src/config.js';
 import { CharrnnError } from '../src/errors.js';
 import { initKernels, wasmAvailable } from '../src/kernels/index.js';
-import { isRecipeCheckpoint, ModelTrainer, type RecipeConfig } from '../src/recipe.js';
+import { type Evaluation, isRecipeCheckpoint, ModelTrainer, type RecipeConfig } from '../src/recipe.js';
 import { checkSampleOptions } from '../src/sample.js';
 import { type Corpus, corpusFromString, encodeCorpus } from '../src/text.js';
 import { Trainer } from '../src/train.js';
@@ -35,6 +35,12 @@ let trainClock = 0;
 let marks: { t: number; iter: number }[] = [];
 /** the iteration of the last validation point posted (no point twice for one iteration) */
 let lastEval = -1;
+/**
+ * an evaluation in progress, spread over slices (a large validation split must not stall the page's
+ * commands); while it runs the model holds the evaluation's states, so it is finished before a save or
+ * a snapshot and training waits for it
+ */
+let pendingEval: { t: ModelTrainer; run: Generator<number, Evaluation, undefined> } | undefined;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(msg, { transfer });
@@ -90,6 +96,7 @@ const host = new WebHost((line) => post({ type: 'error', line, during: 'train' }
 
 /** Ends a trainer's shard workers (trainer.close(): the seed's Trainer and one-thread recipes have none). */
 function retire(t: AnyTrainer | undefined): void {
+  if (pendingEval && pendingEval.t === t) pendingEval = undefined;
   if (t instanceof ModelTrainer) t.close();
 }
 
@@ -144,14 +151,32 @@ async function start(source: TextSource, settings: StartSettings): Promise<void>
   resume();
 }
 
-/** A validation point now, if the model is a recipe with a validation split. Returns its milliseconds. */
-function evaluate(t: AnyTrainer): number {
-  if (!(t instanceof ModelTrainer) || !t.hasValidation || lastEval === t.iter) return 0;
-  const t0 = performance.now();
-  const v = t.evaluate();
-  lastEval = t.iter;
-  post({ type: 'val', iter: t.iter, smoothLoss: t.smoothLoss, valLoss: v.valLoss, valBits: v.valBits });
-  return performance.now() - t0;
+/** Starts a validation point, if the model is a recipe with a validation split; the slices advance it. */
+function evaluate(t: AnyTrainer): void {
+  if (!(t instanceof ModelTrainer) || !t.hasValidation || lastEval === t.iter || pendingEval) return;
+  pendingEval = { t, run: t.evaluation() };
+}
+
+/** Advances the evaluation in progress until `deadline` (Infinity: to the end); posts its point when done. */
+function advanceEval(deadline: number): void {
+  const e = pendingEval;
+  if (!e) return;
+  do {
+    const r = e.run.next();
+    if (r.done) {
+      pendingEval = undefined;
+      lastEval = e.t.iter;
+      const v = r.value;
+      post({
+        type: 'val',
+        iter: e.t.iter,
+        smoothLoss: e.t.smoothLoss,
+        valLoss: v.valLoss,
+        valBits: v.valBits,
+      });
+      return;
+    }
+  } while (performance.now() < deadline);
 }
 
 function resume(): void {
@@ -166,6 +191,7 @@ function reset(): void {
   trainer = undefined;
   loaded = undefined;
   gen = undefined;
+  pendingEval = undefined;
   setState('idle');
 }
 
@@ -186,6 +212,7 @@ function save(): void {
   const model = trainer ?? loaded?.trainer;
   if (!model)
     throw new CharrnnError('there is no model to save', 'press Start to train one, or load a checkpoint');
+  advanceEval(Infinity); // the model must hold the training states again
   const bytes = trainer ? trainer.toCheckpoint() : loaded!.bytes.slice();
   post({ type: 'checkpoint', bytes }, [bytes.buffer]);
 }
@@ -200,6 +227,7 @@ function generate(id: number, length: number, temperature: number, prime: string
   }
   // sample from a snapshot, so generating never touches the training RNG (training goes on exactly as
   // the CLI's would) and the text comes from one fixed model even while training continues
+  advanceEval(Infinity);
   const bytes = model.toCheckpoint();
   const snapshot =
     model instanceof ModelTrainer
@@ -259,9 +287,15 @@ function tick(): void {
       const end = sliceStart + TRAIN_SLICE_MS;
       let evalMs = 0;
       do {
+        if (pendingEval) {
+          const e0 = performance.now();
+          advanceEval(end);
+          evalMs += performance.now() - e0;
+          continue;
+        }
         const ev = t.step();
         if (ev.sample !== undefined) post({ type: 'sample', iter: ev.iter, text: ev.sample });
-        if (evalEvery > 0 && t.iter % evalEvery === 0) evalMs += evaluate(t);
+        if (evalEvery > 0 && t.iter % evalEvery === 0) evaluate(t);
       } while (performance.now() < end);
       // the throughput counts training time only: evaluation is not training
       trainClock += performance.now() - sliceStart - evalMs;
