@@ -1,7 +1,8 @@
 // charrnn's WebAssembly SIMD kernels: every kernel of src/kernels/types.ts, in f32 (f32x4) and f64 (f64x2).
 // Loaded by src/kernels/wasm.ts. Arguments are byte offsets into the imported memory and element counts;
-// nothing here allocates. Each kernel is written once, generic over T (f32 | f64), and exported twice at
-// the bottom of the file (`gemv_f32`, `gemv_f64`, ...). Sizes need not be multiples of the vector width:
+// nothing here allocates (the large products pack into a fixed scratch area above the static data, inside
+// the first page the host reserves; heapBase() reports its end). Each kernel is written once, generic over
+// T (f32 | f64), and exported twice at the bottom of the file (`gemv_f32`, `gemv_f64`, ...). Sizes need not be multiples of the vector width:
 // every loop ends with a scalar tail, and no kernel reads or writes outside its arrays.
 // f32 transcendentals are vectorized polynomial approximations (~2 ulp measured; exp results below 2^-126,
 // e.g. sigmoid(x < -87.3), flush to 0); f64 ones use the accurate scalar Math (musl ports), so the f64 path
@@ -338,7 +339,7 @@
 
 // C (M,N) = A (M,K) @ B^T where B is (N,K); C += ... when acc. Blocks of 4 columns of C outermost (4 rows
 // of B stay in L1 while A goes by), 2 rows x 4 columns of C in registers, K innermost.
-@inline function gemmNT<T>(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, acc: bool): void {
+@inline function gemmNTDirect<T>(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, acc: bool): void {
   const L = <i32>(16 / sizeof<T>());
   const kB = <usize>K << alignof<T>();
   const K1 = K & ~(L - 1);
@@ -417,11 +418,21 @@
   }
 }
 
+// C (M,N) = A (M,K) @ B^T, C += ... when acc: for larger shapes the packed product of gemmNN's (below) on
+// B^T, else gemmNTDirect.
+@inline function gemmNT<T>(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, acc: bool): void {
+  if (<i64>K * <i64>(M + N) * sizeof<T>() > PACKED_MIN_BYTES && M >= PACKED_MIN_ROWS && N > 0) {
+    gemmXNPacked<T>(C, A, B, M, N, K, acc, K, 1, false, true);
+  } else {
+    gemmNTDirect<T>(C, A, B, M, N, K, acc);
+  }
+}
+
 // C (M,N) (+)= sum over k of A(i,k) B (K,N), where A(i,k) sits at A + (i*ars + k*aks) elements:
 // gemmNN is (ars, aks) = (K, 1), gemmTN is (1, M) (`unitRows`: the four A values a block needs sit
 // side by side, read with immediate offsets). Column panels of C outermost (a panel of B stays in L1 while
 // the rows go by), blocks of 4 rows x 2 vectors of C in registers, K innermost.
-@inline function gemmXN<T>(
+@inline function gemmXNDirect<T>(
   C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, acc: bool, ars: i32, aks: i32, unitRows: bool,
 ): void {
   const L = <i32>(16 / sizeof<T>());
@@ -580,6 +591,397 @@
       }
       store<T>(c0, acc ? load<T>(c0) + s : s);
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// packed gemmNN / gemmTN / gemmNT for the shapes whose operands do not fit in L1
+//
+// gemmTN's A(i,k) rows sit M elements apart and B's rows N apart: at M = 1024 (the LSTM's 4H) every k of a
+// register block lands on another 4 KB page and in the same L1 set, so the direct loops stream from L3
+// (~9 GFLOP/s against ~30). Here B (or B^T, for gemmNT) is copied, a (kc x nc) block at a time, into a
+// scratch area as panels of NR = 2 vectors of columns laid out k-major, each read sequentially by the
+// register kernel (MR = 6 rows x 2 vectors of C: 12 independent accumulator chains, enough to cover the
+// FMA latency of the relaxed build); gemmTN's A is copied SLIVERS * MR rows at a time (one pass over A per
+// k) into k-major MR-row slivers; gemmNN and gemmNT read A's rows in place (MR or 4 rows streamed side by
+// side) and copy only a last sliver of < 4 rows. C is accumulated in place across the K panels in a fixed
+// order (each element's chain starts from C, or 0 without acc, and runs over k ascending, panel after
+// panel), so results depend on the shape and the inputs only. Partial tiles (the last rows and columns)
+// run the same register kernel on a zero-padded copy of the tile: nothing outside C, A and B is read or
+// written.
+
+/** The B panel scratch: kc x nc elements of T. */
+const PACK_B_BYTES = 32768;
+/** Rows of C per register tile (MR x 2 vectors of accumulators), and per packed sliver of A. */
+const MR = 6;
+/** gemmTN packs this many rows of A (SLIVERS slivers) in one pass. */
+const SLIVERS = 4;
+/** The longest K panel in f32; the A sliver scratch holds SLIVERS x MR x KC_MAX f32 (f64: half the depth). */
+const KC_MAX = 128;
+/**
+ * The preferred K panel when B's width does not let the whole width fit PACK_B_BYTES at that depth (nc is
+ * then PACK_B_BYTES / kc): gemmTN repacks A once per column block, so it prefers wider, shallower blocks.
+ */
+const KC_TARGET = 128;
+const KC_TARGET_TN = 64;
+const PACK_A_BYTES = SLIVERS * MR * KC_MAX * 4;
+/** An MR x NR tile (NR = 2 vectors: 32 bytes a row) for partial tiles. */
+const TILE_C_BYTES = MR * 32;
+// The scratch sits right above the static data, in the part of the first page the host leaves to the module
+// (a zero-filled `memory.data` would be stored in the binary); heapBase() reports where it ends.
+@inline function packB(): usize {
+  return (__heap_base + 63) & ~63;
+}
+@inline function packA(): usize {
+  return packB() + PACK_B_BYTES;
+}
+@inline function tileC(): usize {
+  return packA() + PACK_A_BYTES;
+}
+@inline function scratchEnd(): usize {
+  return tileC() + TILE_C_BYTES;
+}
+
+// C tile (mr = 4..6 rows x 2 vectors at cp, rows cRowB apart) (+)= sum over k < kb of a(r,k) * bp[k, 0..2
+// vectors): the a values at ap + r*aRS + k*aKS, or at ap + (r + k*mr) * sizeof<T> when `unit` (a packed
+// sliver); bp a packed panel (2 vectors per k). The accumulators start from C when `fromC`, else from 0.
+// mr is a constant at every use (the unused rows vanish).
+@inline function kernelMRx2<T>(
+  mr: i32, cp: usize, cRowB: usize, ap: usize, aRS: usize, aKS: usize, unit: bool, bp: usize, kb: i32, fromC: bool,
+): void {
+  const c1p = cp + cRowB;
+  const c2p = c1p + cRowB;
+  const c3p = c2p + cRowB;
+  const c4p = c3p + cRowB;
+  const c5p = c4p + cRowB;
+  let c00 = vzero(), c01 = vzero(), c10 = vzero(), c11 = vzero();
+  let c20 = vzero(), c21 = vzero(), c30 = vzero(), c31 = vzero();
+  let c40 = vzero(), c41 = vzero(), c50 = vzero(), c51 = vzero();
+  if (fromC) {
+    c00 = v128.load(cp); c01 = v128.load(cp, 16);
+    c10 = v128.load(c1p); c11 = v128.load(c1p, 16);
+    c20 = v128.load(c2p); c21 = v128.load(c2p, 16);
+    c30 = v128.load(c3p); c31 = v128.load(c3p, 16);
+    if (mr > 4) { c40 = v128.load(c4p); c41 = v128.load(c4p, 16); }
+    if (mr > 5) { c50 = v128.load(c5p); c51 = v128.load(c5p, 16); }
+  }
+  const bEnd = bp + (<usize>kb << 5);
+  let akp = ap;
+  while (bp < bEnd) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a: v128;
+    a = v128.load_splat<T>(akp);
+    c00 = madd<T>(a, b0, c00);
+    c01 = madd<T>(a, b1, c01);
+    a = unit ? v128.load_splat<T>(akp, sizeof<T>()) : v128.load_splat<T>(akp + aRS);
+    c10 = madd<T>(a, b0, c10);
+    c11 = madd<T>(a, b1, c11);
+    a = unit ? v128.load_splat<T>(akp, 2 * sizeof<T>()) : v128.load_splat<T>(akp + 2 * aRS);
+    c20 = madd<T>(a, b0, c20);
+    c21 = madd<T>(a, b1, c21);
+    a = unit ? v128.load_splat<T>(akp, 3 * sizeof<T>()) : v128.load_splat<T>(akp + 3 * aRS);
+    c30 = madd<T>(a, b0, c30);
+    c31 = madd<T>(a, b1, c31);
+    if (mr > 4) {
+      a = unit ? v128.load_splat<T>(akp, 4 * sizeof<T>()) : v128.load_splat<T>(akp + 4 * aRS);
+      c40 = madd<T>(a, b0, c40);
+      c41 = madd<T>(a, b1, c41);
+    }
+    if (mr > 5) {
+      a = unit ? v128.load_splat<T>(akp, 5 * sizeof<T>()) : v128.load_splat<T>(akp + 5 * aRS);
+      c50 = madd<T>(a, b0, c50);
+      c51 = madd<T>(a, b1, c51);
+    }
+    bp += 32;
+    akp += unit ? mr * sizeof<T>() : aKS;
+  }
+  v128.store(cp, c00); v128.store(cp, c01, 16);
+  v128.store(c1p, c10); v128.store(c1p, c11, 16);
+  v128.store(c2p, c20); v128.store(c2p, c21, 16);
+  v128.store(c3p, c30); v128.store(c3p, c31, 16);
+  if (mr > 4) { v128.store(c4p, c40); v128.store(c4p, c41, 16); }
+  if (mr > 5) { v128.store(c5p, c50); v128.store(c5p, c51, 16); }
+}
+
+// kernelMRx2 on a packed sliver (at sp), and on MR or 4 rows of A read in place (aKS = one element: gemmNN,
+// gemmNT); not inlined: one copy of each loop per dtype
+function tilePacked<T>(cp: usize, cRowB: usize, sp: usize, bp: usize, kb: i32, fromC: bool): void {
+  kernelMRx2<T>(MR, cp, cRowB, sp, 0, 0, true, bp, kb, fromC);
+}
+function tileRows<T>(cp: usize, cRowB: usize, ap: usize, aRS: usize, bp: usize, kb: i32, fromC: bool): void {
+  kernelMRx2<T>(MR, cp, cRowB, ap, aRS, sizeof<T>(), false, bp, kb, fromC);
+}
+function tileRows4<T>(cp: usize, cRowB: usize, ap: usize, aRS: usize, bp: usize, kb: i32, fromC: bool): void {
+  kernelMRx2<T>(4, cp, cRowB, ap, aRS, sizeof<T>(), false, bp, kb, fromC);
+}
+
+// the partial tile at cp (rows < mb, columns < nv of C, rows rowB apart) through the zero-padded tileC;
+// A from the packed sliver at ap when `packed`, else mr (MR or 4) = mb rows of A in place at ap (aRS apart)
+function tileEdge<T>(
+  cp: usize, rowB: usize, mb: i32, nv: i32, packed: bool, mr: i32, ap: usize, aRS: usize, bp: usize, kb: i32,
+  fromC: bool,
+): void {
+  const NR = <i32>(32 / sizeof<T>());
+  for (let r = 0; r < MR; r++) {
+    for (let c = 0; c < NR; c++) {
+      const o = (<usize>(r * NR + c)) << alignof<T>();
+      store<T>(tileC() + o, fromC && r < mb && c < nv ? load<T>(cp + <usize>r * rowB + (<usize>c << alignof<T>())) : <T>0);
+    }
+  }
+  if (packed) tilePacked<T>(tileC(), 32, ap, bp, kb, true);
+  else if (mr == 4) tileRows4<T>(tileC(), 32, ap, aRS, bp, kb, true);
+  else tileRows<T>(tileC(), 32, ap, aRS, bp, kb, true);
+  for (let r = 0; r < mb; r++) {
+    for (let c = 0; c < nv; c++) {
+      store<T>(cp + <usize>r * rowB + (<usize>c << alignof<T>()), load<T>(tileC() + ((<usize>(r * NR + c)) << alignof<T>())));
+    }
+  }
+}
+
+// one row tile of C (rows i.., mb of them, columns j0 + [0, nb)) against every packed panel of the block:
+// A from the packed sliver at sp when `packed`, else mr = mb (MR or 4) rows in place at ai
+@inline function rowTile<T>(
+  cRow: usize, rowB: usize, mb: i32, nb: i32, packed: bool, mr: i32, sp: usize, ai: usize, aRS: usize, kb: i32,
+  fromC: bool,
+): void {
+  const NR = <i32>(32 / sizeof<T>());
+  const panelB = <usize>kb << 5;
+  let bp = packB();
+  for (let p = 0; p < nb; p += NR) {
+    const nv = min(NR, nb - p);
+    const cp = cRow + (<usize>p << alignof<T>());
+    if (nv == NR && mb == mr) {
+      if (packed) tilePacked<T>(cp, rowB, sp, bp, kb, fromC);
+      else if (mr == 4) tileRows4<T>(cp, rowB, ai, aRS, bp, kb, fromC);
+      else tileRows<T>(cp, rowB, ai, aRS, bp, kb, fromC);
+    } else {
+      tileEdge<T>(cp, rowB, mb, nv, packed, mr, packed ? sp : ai, aRS, bp, kb, fromC);
+    }
+    bp += panelB;
+  }
+}
+
+// packB = B[k0.., j0..] (kb rows of nb columns, rows rowB apart) as panels of NR columns, each kb x NR
+// k-major; the last panel zero-padded
+@inline function packPanelB<T>(B: usize, rowB: usize, kb: i32, nb: i32): void {
+  const NR = <i32>(32 / sizeof<T>());
+  const nFull = nb & ~(NR - 1);
+  const panelB = <usize>kb << 5;
+  for (let k = 0; k < kb; k++) {
+    const src = B + <usize>k * rowB;
+    let dst = packB() + (<usize>k << 5);
+    let j = 0;
+    for (; j < nFull; j += NR) {
+      const o = <usize>j << alignof<T>();
+      v128.store(dst, v128.load(src + o));
+      v128.store(dst, v128.load(src + o, 16), 16);
+      dst += panelB;
+    }
+    if (j < nb) {
+      for (let c = 0; c < NR; c++) {
+        store<T>(dst + (<usize>c << alignof<T>()), j + c < nb ? load<T>(src + (<usize>(j + c) << alignof<T>())) : <T>0);
+      }
+    }
+  }
+}
+
+// packB = B^T's block for gemmNT: B' (k, j) = B[j, k], B at the block's first element (rows of B kB bytes
+// apart), kb values of k by nb columns j, as packPanelB lays it out: 4 x 4 (f32) or 2 x 2 (f64) transposes
+@inline function packPanelBT<T>(B: usize, kB: usize, kb: i32, nb: i32): void {
+  const NR = <i32>(32 / sizeof<T>());
+  const panelB = <usize>kb << 5;
+  let dst = packB();
+  for (let p = 0; p < nb; p += NR) {
+    const src = B + <usize>p * kB;
+    let k = 0;
+    if (p + NR <= nb) {
+      if (sizeof<T>() == 4) {
+        for (; k + 4 <= kb; k += 4) {
+          const o = <usize>k << 2;
+          const r0 = v128.load(src + o);
+          const r1 = v128.load(src + kB + o);
+          const r2 = v128.load(src + 2 * kB + o);
+          const r3 = v128.load(src + 3 * kB + o);
+          const r4 = v128.load(src + 4 * kB + o);
+          const r5 = v128.load(src + 5 * kB + o);
+          const r6 = v128.load(src + 6 * kB + o);
+          const r7 = v128.load(src + 7 * kB + o);
+          const a0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+          const b0 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          const c0 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+          const d0 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          const a1 = v128.shuffle<f32>(r4, r5, 0, 4, 1, 5);
+          const b1 = v128.shuffle<f32>(r6, r7, 0, 4, 1, 5);
+          const c1 = v128.shuffle<f32>(r4, r5, 2, 6, 3, 7);
+          const d1 = v128.shuffle<f32>(r6, r7, 2, 6, 3, 7);
+          const q = dst + (<usize>k << 5);
+          v128.store(q, v128.shuffle<f32>(a0, b0, 0, 1, 4, 5));
+          v128.store(q, v128.shuffle<f32>(a1, b1, 0, 1, 4, 5), 16);
+          v128.store(q, v128.shuffle<f32>(a0, b0, 2, 3, 6, 7), 32);
+          v128.store(q, v128.shuffle<f32>(a1, b1, 2, 3, 6, 7), 48);
+          v128.store(q, v128.shuffle<f32>(c0, d0, 0, 1, 4, 5), 64);
+          v128.store(q, v128.shuffle<f32>(c1, d1, 0, 1, 4, 5), 80);
+          v128.store(q, v128.shuffle<f32>(c0, d0, 2, 3, 6, 7), 96);
+          v128.store(q, v128.shuffle<f32>(c1, d1, 2, 3, 6, 7), 112);
+        }
+      } else {
+        for (; k + 2 <= kb; k += 2) {
+          const o = <usize>k << 3;
+          const r0 = v128.load(src + o);
+          const r1 = v128.load(src + kB + o);
+          const r2 = v128.load(src + 2 * kB + o);
+          const r3 = v128.load(src + 3 * kB + o);
+          const q = dst + (<usize>k << 5);
+          v128.store(q, v128.shuffle<f64>(r0, r1, 0, 2));
+          v128.store(q, v128.shuffle<f64>(r2, r3, 0, 2), 16);
+          v128.store(q, v128.shuffle<f64>(r0, r1, 1, 3), 32);
+          v128.store(q, v128.shuffle<f64>(r2, r3, 1, 3), 48);
+        }
+      }
+    }
+    for (; k < kb; k++) {
+      const q = dst + (<usize>k << 5);
+      for (let c = 0; c < NR; c++) {
+        store<T>(q + (<usize>c << alignof<T>()), p + c < nb ? load<T>(src + <usize>c * kB + (<usize>k << alignof<T>())) : <T>0);
+      }
+    }
+    dst += panelB;
+  }
+}
+
+// packA = A(i + r, k0 + k) for r < mb (<= SLIVERS * MR), k < kb as slivers of MR rows, each k-major (MR
+// per k, rows past mb 0), sliver s at packA + s * kb * MR * sizeof<T>; A(i,k) at ap + r*aRS + k*aKS.
+// gemmTN's rows of a group sit side by side: packed in one pass, one page visit per k for all slivers.
+@inline function packSliversA<T>(ap: usize, aRS: usize, aKS: usize, mb: i32, kb: i32, unitRows: bool): void {
+  const rowB = <usize>(MR * sizeof<T>()); // one k of a sliver
+  const sliverB = <usize>kb * rowB;
+  const dst = packA();
+  if (unitRows && mb == SLIVERS * MR) {
+    let d = dst;
+    for (let k = 0; k < kb; k++) {
+      for (let s = 0; s < SLIVERS; s++) {
+        const src = ap + <usize>s * rowB;
+        const q = d + <usize>s * sliverB;
+        let o: usize = 0;
+        for (; o + 16 <= rowB; o += 16) v128.store(q + o, v128.load(src + o));
+        for (; o < rowB; o += sizeof<T>()) store<T>(q + o, load<T>(src + o));
+      }
+      d += rowB;
+      ap += aKS;
+    }
+  } else {
+    const nS = (mb + MR - 1) / MR;
+    for (let k = 0; k < kb; k++) {
+      for (let s = 0; s < nS; s++) {
+        const q = dst + <usize>s * sliverB + <usize>k * rowB;
+        for (let r = 0; r < MR; r++) {
+          const i = s * MR + r;
+          store<T>(q + (<usize>r << alignof<T>()), i < mb ? load<T>(ap + <usize>i * aRS) : <T>0);
+        }
+      }
+      ap += aKS;
+    }
+  }
+}
+
+// C (M,N) (+)= A(i,k) B (K,N) as gemmXN (A(i,k) at A + (i*ars + k*aks) elements), with B packed
+@inline function gemmXNPacked<T>(
+  C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, acc: bool, ars: i32, aks: i32, unitRows: bool,
+  bTrans: bool,
+): void {
+  const NR = <i32>(32 / sizeof<T>());
+  const E = <i32>(PACK_B_BYTES / sizeof<T>());
+  const rowB = <usize>N << alignof<T>();
+  const aRS = <usize>ars << alignof<T>();
+  const aKS = <usize>aks << alignof<T>();
+  const kB = <usize>K << alignof<T>(); // a row of B when bTrans
+  const nPad = (N + NR - 1) & ~(NR - 1);
+  // the block: nc columns (a multiple of NR) by kc rows of B, nc * kc <= E
+  const kcMax = <i32>(PACK_A_BYTES / (SLIVERS * MR * sizeof<T>()));
+  const kcT = min(kcMax, unitRows ? KC_TARGET_TN : KC_TARGET);
+  let kc: i32, nc: i32;
+  if (E / nPad >= kcT / 2) {
+    // all of B's width in one block, at a depth of at least half the target
+    nc = nPad;
+    kc = min(kcMax, E / nPad);
+  } else {
+    // blocks of equal width (in whole panels, at most ncMax) at about the target depth
+    const ncMax = max(NR, (E / kcT) & ~(NR - 1));
+    const nBlocks = (nPad + ncMax - 1) / ncMax;
+    nc = ((nPad + nBlocks - 1) / nBlocks + NR - 1) & ~(NR - 1);
+    kc = min(kcMax, E / nc);
+  }
+  // gemmNN, gemmNT: rows [0, iMR) in tiles of MR, then tiles of 4 (two when M % MR == 2), then < 4 rows
+  const r6 = M % MR;
+  const n4 = r6 == 2 && M >= 8 ? 2 : r6 >= 4 ? 1 : 0;
+  const iMR = (M - 4 * n4) / MR * MR;
+  // K panels of equal depth (but the last)
+  if (kc >= K) kc = K;
+  else {
+    const np = (K + kc - 1) / kc;
+    kc = (K + np - 1) / np;
+  }
+  for (let j0 = 0; j0 < N; j0 += nc) {
+    const nb = min(nc, N - j0);
+    const j0o = <usize>j0 << alignof<T>();
+    for (let k0 = 0; k0 < K; k0 += kc) {
+      const kb = min(kc, K - k0);
+      const fromC = acc || k0 > 0;
+      if (bTrans) packPanelBT<T>(B + <usize>j0 * kB + (<usize>k0 << alignof<T>()), kB, kb, nb);
+      else packPanelB<T>(B + <usize>k0 * rowB + j0o, rowB, kb, nb);
+      const sliverB = <usize>kb * <usize>(MR * sizeof<T>());
+      const ak0 = A + <usize>k0 * aKS;
+      if (unitRows) {
+        // gemmTN: groups of SLIVERS * MR rows packed in one pass, then their slivers (a last partial one
+        // zero-padded)
+        for (let i0 = 0; i0 < M; i0 += SLIVERS * MR) {
+          const mg = min(SLIVERS * MR, M - i0);
+          packSliversA<T>(ak0 + <usize>i0 * aRS, aRS, aKS, mg, kb, true);
+          for (let s = 0; s < mg; s += MR) {
+            const i = i0 + s;
+            const sp = packA() + <usize>(s / MR) * sliverB;
+            rowTile<T>(C + <usize>i * rowB + j0o, rowB, min(MR, mg - s), nb, true, MR, sp, 0, 0, kb, fromC);
+          }
+        }
+      } else {
+        // rows of A in place: tiles of MR rows, then of 4 (M % MR of 2, 4, 5 needs no or fewer padded
+        // rows), then a last sliver of < 4 rows packed and zero-padded
+        let i = 0;
+        for (; i < iMR; i += MR) {
+          rowTile<T>(C + <usize>i * rowB + j0o, rowB, MR, nb, false, MR, 0, ak0 + <usize>i * aRS, aRS, kb, fromC);
+        }
+        for (; i + 4 <= M; i += 4) {
+          rowTile<T>(C + <usize>i * rowB + j0o, rowB, 4, nb, false, 4, 0, ak0 + <usize>i * aRS, aRS, kb, fromC);
+        }
+        if (i < M) {
+          packSliversA<T>(ak0 + <usize>i * aRS, aRS, aKS, M - i, kb, false);
+          rowTile<T>(C + <usize>i * rowB + j0o, rowB, M - i, nb, true, MR, packA(), 0, 0, kb, fromC);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The packed products take over from the direct loops once A and B together take more than this many bytes
+ * (gemmTN: 4 times as many; its direct loops hold up until A's long strides fall out of L1 and L2), and (gemmNN,
+ * gemmNT) C has at least PACKED_MIN_ROWS rows: below that, packing B costs more than it saves. Measured on
+ * the LSTM's and the seed's shapes and on sizes between.
+ */
+const PACKED_MIN_BYTES = 65536;
+const PACKED_MIN_ROWS = 24;
+
+// C (M,N) (+)= sum over k of A(i,k) B (K,N), A(i,k) at A + (i*ars + k*aks) elements (see gemmXNDirect)
+@inline function gemmXN<T>(
+  C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, acc: bool, ars: i32, aks: i32, unitRows: bool,
+): void {
+  if (M <= 0 || N <= 0) return;
+  const bytes = <i64>K * <i64>(M + N) * sizeof<T>();
+  if (unitRows ? bytes > 4 * PACKED_MIN_BYTES : bytes > PACKED_MIN_BYTES && M >= PACKED_MIN_ROWS) {
+    gemmXNPacked<T>(C, A, B, M, N, K, acc, ars, aks, unitRows, false);
+  } else {
+    gemmXNDirect<T>(C, A, B, M, N, K, acc, ars, aks, unitRows);
   }
 }
 
@@ -1236,9 +1638,9 @@
 // ---------------------------------------------------------------------------------------------------------
 // exports: pointers are byte offsets, sizes element counts, flags 0/1, scalars f64
 
-/** Where static data ends; the host's arena starts above it. */
+/** Where static data and the products' scratch area end; the host's arena starts above it. */
 export function heapBase(): usize {
-  return __heap_base;
+  return scratchEnd();
 }
 
 export function gemv_f32(y: usize, W: usize, x: usize, M: i32, K: i32, acc: i32): void { gemv<f32>(y, W, x, M, K, acc != 0); }

@@ -3,6 +3,8 @@
 // then the seed's whole training iteration (lossAndGrad + fused Adagrad) run as a kernel-only loop with
 // views made once. Run: node --import tsx bench/kernels.ts [--quick] [--min] [--only=wasm] [--dtype=f32]
 // [--kernel=gemm] [--wasm=build/kernels-relaxed.wasm]
+// --lstm instead times the products of the LSTM recipe (2 x 256, embedding 64, batch 32, seq 64: TB = 2048
+// rows, 1024 per thread on two threads) on the wasm backend only (f32 unless --dtype=f64), in GFLOP/s.
 import { readFileSync } from 'node:fs';
 import { bytesFor } from '../src/kernels/index.js';
 import { RefKernels } from '../src/kernels/ref.js';
@@ -355,6 +357,78 @@ function seedIteration(backend: BackendName, dtype: Dtype): () => void {
 }
 /** Flops of the iteration's products: 25 gemv + 25 gemvT (H x H) and the four window products. */
 const ITERATION_FLOPS = 2 * T * H * H * 2 + 2 * T * V * H * 3 + 2 * T * H * H;
+
+// ---- the LSTM recipe's products (src/models/common.ts, lstm.ts): E = 64, H = 256, GH = 4H, V = 65 ----
+const LE = 64;
+const LH = 256;
+const LGH = 4 * LH;
+const LB = 32;
+/** [kernel, M, N, K, what] */
+const LSTM_SHAPES: ['gemmTN' | 'gemmNT' | 'gemmNN', number, number, number, string][] = [];
+for (const TB of [2048, 1024]) {
+  LSTM_SHAPES.push(
+    ['gemmTN', LGH, LE, TB, 'dWih l0'],
+    ['gemmTN', LGH, LH, TB, 'dWih l1, dWhh'],
+    ['gemmTN', V, LH, TB, 'dWhy'],
+    ['gemmNT', TB, LGH, LE, 'G l0'],
+    ['gemmNT', TB, LGH, LH, 'G l1'],
+    ['gemmNT', TB, V, LH, 'logits'],
+    ['gemmNN', TB, LH, LGH, 'dX l1'],
+    ['gemmNN', TB, LE, LGH, 'demb'],
+    ['gemmNN', TB, LH, V, 'dtop'],
+  );
+}
+LSTM_SHAPES.push(
+  ['gemmNT', LB, LGH, LH, 'step G_t += h Whh^T'],
+  ['gemmNN', LB, LH, LGH, 'step dh += dG_t Whh'],
+);
+
+/** Median (or min) ns per call of fn, timed in batches of ~20 ms after a short warm-up. */
+function timeBig(fn: () => void): number {
+  const t0 = now();
+  fn();
+  fn();
+  const per = (now() - t0) / 2;
+  const n = Math.max(1, Math.round(20 / Math.max(per, 1e-3)));
+  const samples: number[] = [];
+  for (let r = 0; r < (quick ? 3 : 7); r++) {
+    const t1 = now();
+    for (let i = 0; i < n; i++) fn();
+    samples.push(((now() - t1) * 1e6) / n);
+  }
+  samples.sort((a, b) => a - b);
+  return useMin ? samples[0]! : samples[samples.length >> 1]!;
+}
+
+async function lstmShapes(): Promise<void> {
+  const wasmFile = args.find((a) => a.startsWith('--wasm='))?.slice(7);
+  if (!(await initWasm(wasmFile ? new Uint8Array(readFileSync(wasmFile)) : undefined)))
+    throw new Error(`WebAssembly SIMD is not available here (${wasmFile ?? 'embedded'})`);
+  const dtype: Dtype = onlyDtype === 'f64' ? 'f64' : 'f32';
+  console.log(
+    `LSTM recipe products, wasm ${dtype} (${wasmFile ?? 'embedded build'}), ${useMin ? 'min' : 'median'}`,
+  );
+  for (const [kernel, M, N, K, what] of LSTM_SHAPES) {
+    if (onlyKernel && !kernel.startsWith(onlyKernel)) continue;
+    const sizes =
+      kernel === 'gemmNT'
+        ? [M * N, M * K, N * K]
+        : kernel === 'gemmNN'
+          ? [M * N, M * K, K * N]
+          : [M * N, K * M, K * N];
+    const k = makeKernels('wasm', dtype, sizes);
+    const [c, a, b] = sizes.map((n) => filled(k, n));
+    const ns = timeBig(() => k[kernel](c!, a!, b!, M, N, K, false));
+    const name = `${kernel} ${M}x${N}x${K}`;
+    console.log(
+      `${name.padEnd(24)} ${what.padEnd(22)} ${(ns / 1e6).toFixed(3).padStart(8)} ms ${((2 * M * N * K) / ns).toFixed(2).padStart(7)} GF/s`,
+    );
+  }
+}
+if (args.includes('--lstm')) {
+  await lstmShapes();
+  process.exit(0);
+}
 
 const combos: [BackendName, Dtype][] = (
   [

@@ -304,6 +304,36 @@ for (const [M, N, K] of MNK) {
   }
 }
 
+/**
+ * Large products (the LSTM's window and per-step shapes, and odd neighbours): the wasm kernels pack and
+ * block these (K panels, column blocks, row tiles of 6 and 4, partial tiles), so the tails of every
+ * blocking level are exercised here. Few, as the f64 oracle runs in plain JS. [kernel, M, N, K, acc]
+ */
+const BIG_GEMMS: ['gemmNT' | 'gemmNN' | 'gemmTN', number, number, number, boolean][] = [
+  ['gemmTN', 1024, 64, 1024, false],
+  ['gemmTN', 1021, 67, 2047, true],
+  ['gemmTN', 67, 259, 515, false],
+  ['gemmTN', 130, 130, 1000, true],
+  ['gemmNN', 37, 259, 1027, true],
+  ['gemmNN', 130, 67, 1030, false],
+  ['gemmNN', 515, 19, 130, true],
+  ['gemmNN', 32, 256, 1024, true],
+  ['gemmNT', 259, 67, 257, false],
+  ['gemmNT', 33, 1027, 65, true],
+  ['gemmNT', 32, 1024, 256, true],
+  ['gemmNT', 70, 300, 100, false],
+];
+for (const [kernel, M, N, K, acc] of BIG_GEMMS) {
+  const [aN, bN] =
+    kernel === 'gemmNT' ? [M * K, N * K] : kernel === 'gemmNN' ? [M * K, K * N] : [K * M, K * N];
+  add({
+    kernel,
+    name: `${kernel} M=${M} N=${N} K=${K} acc=${acc} (large)`,
+    args: { C: { n: M * N, out: true }, A: { n: aN }, B: { n: bN } },
+    call: (k, f) => k[kernel](f.C!, f.A!, f.B!, M, N, K, acc),
+  });
+}
+
 const transcendentalInputs: [string, Gen, number[]][] = [
   ['random', uniform(-4, 4), SIZES],
   ['wide', uniform(-30, 30), [7, 65, 129]],
