@@ -56,23 +56,16 @@ const RNG_NUMBERS = 627;
 /** how long a worker may take to compile its kernels and build its replica */
 const STARTUP_TIMEOUT_MS = 60_000;
 
-function rngToNumbers(rng: MT19937 | undefined, out: Float64Array): void {
-  if (!rng) return;
-  const s = rng.getState();
-  out.set(s.mt);
-  out[624] = s.pos;
-  out[625] = s.hasGauss ? 1 : 0;
-  out[626] = s.gauss;
+/** An RNG state as RNG_NUMBERS float64s (the 624 words, pos, hasGauss, gauss), for the shared states buffer. */
+function writeRngState(state: RngState, out: Float64Array): void {
+  out.set(state.mt);
+  out[624] = state.pos;
+  out[625] = state.hasGauss ? 1 : 0;
+  out[626] = state.gauss;
 }
 
-function numbersToRng(rng: MT19937 | undefined, src: Float64Array): void {
-  if (!rng) return;
-  rng.setState({
-    mt: Array.from(src.subarray(0, 624)),
-    pos: src[624],
-    hasGauss: src[625] === 1,
-    gauss: src[626],
-  });
+function readRngState(src: Float64Array): RngState {
+  return { mt: Array.from(src.subarray(0, 624)), pos: src[624], hasGauss: src[625] === 1, gauss: src[626] };
 }
 
 function views(init: Omit<ShardInit, 'modelSpec' | 'shard'>) {
@@ -131,10 +124,11 @@ export function runShard(init: ShardInit, model: SequenceModel | Error): void {
       } else if (cmd === Cmd.Reset) model.resetState();
       else if (cmd === Cmd.GetState) {
         v.states[k].set(model.getState());
-        rngToNumbers(model.dropoutRng, v.states[k].subarray(init.stateLength));
+        if (model.dropoutRng)
+          writeRngState(model.dropoutRng.getState(), v.states[k].subarray(init.stateLength));
       } else if (cmd === Cmd.SetState) {
         model.setState(v.states[k].subarray(0, init.stateLength));
-        numbersToRng(model.dropoutRng, v.states[k].subarray(init.stateLength));
+        model.dropoutRng?.setState(readRngState(v.states[k].subarray(init.stateLength)));
       }
     } catch (e) {
       const text = new TextEncoder()
@@ -322,10 +316,7 @@ export class ShardedModel implements SequenceModel {
     this.run(Cmd.GetState);
     this.wait();
     const out = [this.dropoutRng.getState()];
-    for (let k = 1; k < this.K; k++) {
-      const s = this.v.states[k].subarray(this.stateLength);
-      out.push({ mt: Array.from(s.subarray(0, 624)), pos: s[624], hasGauss: s[625] === 1, gauss: s[626] });
-    }
+    for (let k = 1; k < this.K; k++) out.push(readRngState(this.v.states[k].subarray(this.stateLength)));
     return out;
   }
 
@@ -336,14 +327,7 @@ export class ShardedModel implements SequenceModel {
     this.run(Cmd.GetState);
     this.wait();
     this.dropoutRng.setState(states[0]);
-    for (let k = 1; k < this.K; k++) {
-      const s = this.v.states[k].subarray(this.stateLength);
-      const r = states[k];
-      s.set(r.mt);
-      s[624] = r.pos;
-      s[625] = r.hasGauss ? 1 : 0;
-      s[626] = r.gauss;
-    }
+    for (let k = 1; k < this.K; k++) writeRngState(states[k], this.v.states[k].subarray(this.stateLength));
     this.run(Cmd.SetState);
     this.wait();
   }
