@@ -1,4 +1,5 @@
 // charrnn's public API: everything a library user imports. Browser-safe: nothing here touches node:.
+export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointReader } from './checkpoint.js';
 export { resolveConfig, SEED_DEFAULTS, type TrainConfig } from './config.js';
 export { CharrnnError, type ErrorKind } from './errors.js';
 export {
@@ -54,4 +55,4 @@ export {
   remapCorpus,
   Vocab,
 } from './text.js';
-export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type StepEvent, Trainer } from './train.js';
+export { type StepEvent, Trainer } from './train.js';

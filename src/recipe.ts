@@ -2,6 +2,7 @@
 // (the text cut into B contiguous parts, as char-rnn does), truncated BPTT with states carried between
 // windows, a held-out validation split, modern optimizers with learning-rate schedules, and checkpoints
 // that resume exactly. The seed's own loop stays in train.ts, untouched.
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointReader } from './checkpoint.js';
 import { CharrnnError } from './errors.js';
 import type { BackendName, Dtype, FloatArray } from './kernels/types.js';
 import { createRecurrentModel } from './models/index.js';
@@ -18,7 +19,7 @@ import { runShard, ShardedModel, type ShardInit } from './parallel.js';
 import { MT19937, type RngState } from './rng.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
 import { checkSampleOptions, feedPrime, generate, type SampleOptions } from './sample.js';
-import { type Corpus, type IdArray, remapCorpus, Vocab } from './text.js';
+import { type Corpus, type IdArray, remapCorpus, type Vocab } from './text.js';
 
 export interface RecipeConfig {
   model: ModelKind;
@@ -120,8 +121,6 @@ export interface Evaluation {
 }
 
 const SMOOTHING = 0.99;
-const FORMAT = 'charrnn-checkpoint';
-const VERSION = '1';
 
 export function resolveRecipe(overrides: Partial<RecipeConfig>): RecipeConfig {
   for (const key of Object.keys(overrides)) {
@@ -429,8 +428,8 @@ export class ModelTrainer {
     tensors.set('state', { dtype: 'F64', shape: [state.length], data: state });
     const { backend: _b, ...config } = this.config;
     const metadata: Record<string, string> = {
-      format: FORMAT,
-      version: VERSION,
+      format: CHECKPOINT_FORMAT,
+      version: CHECKPOINT_VERSION,
       trainer: 'recipe',
       model: this.config.model,
       vocab: JSON.stringify(this.vocab.codePoints),
@@ -455,31 +454,12 @@ export class ModelTrainer {
     what = 'the checkpoint',
     host?: Host,
   ): ModelTrainer {
-    const st = decodeSafetensors(bytes, what);
-    const meta = st.metadata;
-    const bad = (problem: string) =>
-      new CharrnnError(
-        `${what} is not a valid charrnn checkpoint: ${problem}`,
-        'check the path, or save it again',
-      );
-    if (meta.format !== FORMAT || meta.trainer !== 'recipe')
-      throw bad('its metadata does not name the charrnn format');
-    if (meta.version !== VERSION)
-      throw bad(`format version ${meta.version} is not supported (expected ${VERSION})`);
-    const json = (key: string): unknown => {
-      try {
-        return JSON.parse(meta[key] ?? '', (_k, v) => (v === 'Infinity' ? Infinity : v));
-      } catch {
-        throw bad(`metadata '${key}' is missing or not valid JSON`);
-      }
-    };
-    const codePoints = json('vocab');
-    let vocab: Vocab;
-    try {
-      vocab = new Vocab(codePoints as number[]);
-    } catch {
-      throw bad('its vocabulary is invalid');
-    }
+    const r = new CheckpointReader(bytes, what);
+    const { st, meta } = r;
+    const bad = (problem: string) => r.bad(problem);
+    if (meta.trainer !== 'recipe') throw bad('it was not written by the general trainer');
+    const json = (key: string) => r.json(key);
+    const vocab = r.vocab();
     const saved = json('config') as Partial<RecipeConfig>;
     for (const key of [
       'model',

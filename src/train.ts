@@ -2,14 +2,16 @@
 // the data pointer sweep, the sample before the step every sampleEvery iterations, lossFun, the smooth
 // loss, and Adagrad with element-wise clipping. The CLI prints the events; the web page draws them.
 // Checkpoints hold everything the loop needs to go on bit for bit.
+
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointReader } from './checkpoint.js';
 import { resolveConfig, type TrainConfig } from './config.js';
 import { CharrnnError } from './errors.js';
 import type { FloatArray } from './kernels/types.js';
 import { MT19937, type RngState } from './rng.js';
 import { initRnnParams, RNN_PARAM_NAMES, RnnModel, type RnnParams, rnnShapes, splitParams } from './rnn.js';
-import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.js';
+import { encodeSafetensors, type Tensor } from './safetensors.js';
 import { checkSampleOptions, feedPrime, generate, type SampleOptions, type Stepper } from './sample.js';
-import { type Corpus, type IdArray, remapCorpus, Vocab } from './text.js';
+import { type Corpus, type IdArray, remapCorpus, type Vocab } from './text.js';
 
 export interface StepEvent {
   /** the iteration just done (the seed's n) */
@@ -23,9 +25,6 @@ export interface StepEvent {
   /** whether the pointer went back to the start of the data (and hprev to zero) */
   wrapped: boolean;
 }
-
-export const CHECKPOINT_FORMAT = 'charrnn-checkpoint';
-export const CHECKPOINT_VERSION = '1';
 
 export class Trainer {
   readonly model: RnnModel;
@@ -188,38 +187,12 @@ export class Trainer {
     overrides: Partial<TrainConfig> = {},
     what = 'the checkpoint',
   ): Trainer {
-    const st = decodeSafetensors(bytes, what);
-    const bad = (problem: string) =>
-      new CharrnnError(
-        `${what} is not a valid charrnn checkpoint: ${problem}`,
-        'check the path, or save it again',
-      );
-    const meta = st.metadata;
-    if (meta.format !== CHECKPOINT_FORMAT) throw bad('its metadata does not name the charrnn format');
-    if (meta.version !== CHECKPOINT_VERSION)
-      throw bad(`format version ${meta.version} is not supported (expected 1)`);
+    const r = new CheckpointReader(bytes, what);
+    const { st, meta } = r;
+    const bad = (problem: string) => r.bad(problem);
     if (meta.model !== 'rnn') throw bad(`model type '${meta.model}' is not supported`);
-    const parsed = (key: string): unknown => {
-      try {
-        return JSON.parse(meta[key] ?? '');
-      } catch {
-        throw bad(`metadata '${key}' is missing or not valid JSON`);
-      }
-    };
-    const codePoints = parsed('vocab');
-    if (
-      !Array.isArray(codePoints) ||
-      codePoints.length === 0 ||
-      !codePoints.every((c) => Number.isInteger(c))
-    ) {
-      throw bad('its vocabulary is invalid');
-    }
-    let vocab: Vocab;
-    try {
-      vocab = new Vocab(codePoints as number[]);
-    } catch {
-      throw bad('its vocabulary is not sorted and unique');
-    }
+    const parsed = (key: string) => r.json(key);
+    const vocab = r.vocab();
     const saved = parsed('config');
     if (typeof saved !== 'object' || saved === null) throw bad('its config is invalid');
     const fixedKeys = ['hidden', 'seqLength', 'dtype'] as const;
