@@ -421,6 +421,10 @@
 // C (M,N) = A (M,K) @ B^T, C += ... when acc: for larger shapes the packed product of gemmNN's (below) on
 // B^T, else gemmNTDirect.
 @inline function gemmNT<T>(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, acc: bool): void {
+  if (M == 1) {
+    gemv<T>(C, B, A, N, K, acc); // one row (a single stream's step): C (N) = B (N,K) @ a (K)
+    return;
+  }
   if (<i64>K * <i64>(M + N) * sizeof<T>() > PACKED_MIN_BYTES && M >= PACKED_MIN_ROWS && N > 0) {
     gemmXNPacked<T>(C, A, B, M, N, K, acc, K, 1, false, true);
   } else {
@@ -977,6 +981,11 @@ const PACKED_MIN_ROWS = 24;
   C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, acc: bool, ars: i32, aks: i32, unitRows: bool,
 ): void {
   if (M <= 0 || N <= 0) return;
+  if (M == 1) {
+    // one row (a single stream's step): C (N) = B^T (N,K) @ a, a's K values one apart in both layouts
+    gemvT<T>(C, B, A, K, N, acc);
+    return;
+  }
   const bytes = <i64>K * <i64>(M + N) * sizeof<T>();
   if (unitRows ? bytes > 4 * PACKED_MIN_BYTES : bytes > PACKED_MIN_BYTES && M >= PACKED_MIN_ROWS) {
     gemmXNPacked<T>(C, A, B, M, N, K, acc, ars, aks, unitRows, false);

@@ -1,11 +1,13 @@
 // npm run bench [-- CORPUS] : training speed of the seed configuration (vanilla RNN, hidden 100,
 // seq 25, batch 1, Adagrad) for every backend and dtype, and sampling speed. Prints medians of
 // repeated timed blocks, so a noisy shared machine shows up as spread rather than as a wrong number.
-import { readCorpus } from '../src/cli/io.js';
+import type { Corpus } from '../src/data/text.js';
 import { initKernels, wasmAvailable, wasmRelaxed } from '../src/kernels/index.js';
 import type { BackendName, Dtype } from '../src/kernels/types.js';
-import type { Corpus } from '../src/text.js';
-import { Trainer } from '../src/train.js';
+import { readCorpus } from '../src/node/io.js';
+import { nodeHost } from '../src/node/threads.js';
+import { findPreset } from '../src/training/presets.js';
+import { Trainer } from '../src/training/trainer.js';
 
 /**
  * Floating-point operations of one training iteration of the seed's RNN (multiply and add counted
@@ -94,14 +96,11 @@ for (const backend of backends) {
 // ---- the LSTM configuration of the PyTorch reference (../shared/bench/torch_lstm.py) ----
 // 2-layer LSTM 256, embedding 64, batch 32, seq 64, Adam 2e-3, clip-norm 5, f32: training characters/s
 // with 1 and 2 threads (data parallel), medians of blocks of windows.
-const { nodeHost } = await import('../src/cli/threads.js');
-const { ModelTrainer } = await import('../src/recipe.js');
-const { findPreset } = await import('../src/presets.js');
 const lstm = findPreset('char-lstm')!.settings;
 console.log('\nLSTM 2x256, embedding 64, batch 32, seq 64, Adam (char-lstm preset), f32');
 console.log('threads   train chars/s          iter/s');
 for (const threads of [1, 2]) {
-  const t = ModelTrainer.create(corpus, { ...lstm, seed: 1, threads, sampleEvery: 0 }, nodeHost);
+  const t = Trainer.create(corpus, { ...lstm, seed: 1, threads, sampleEvery: 0 }, nodeHost);
   const perWindow = t.config.batch * t.config.seqLength;
   const r = timeBlocks(() => {
     const t0 = performance.now();
@@ -113,9 +112,9 @@ for (const threads of [1, 2]) {
     return n / ((performance.now() - t0) / 1000);
   });
   console.log(
-    `${String(threads).padEnd(9)} ${(r.median * perWindow).toFixed(0).padStart(6)} [${(r.min * perWindow).toFixed(0)}-${(r.max * perWindow).toFixed(0)}]`.padEnd(
+    `${`${String(threads).padEnd(9)} ${(r.median * perWindow).toFixed(0).padStart(6)} [${(r.min * perWindow).toFixed(0)}-${(r.max * perWindow).toFixed(0)}]`.padEnd(
       32,
-    ) + `${r.median.toFixed(2)}`,
+    )}${r.median.toFixed(2)}`,
   );
   t.close();
 }

@@ -358,7 +358,7 @@ function seedIteration(backend: BackendName, dtype: Dtype): () => void {
 /** Flops of the iteration's products: 25 gemv + 25 gemvT (H x H) and the four window products. */
 const ITERATION_FLOPS = 2 * T * H * H * 2 + 2 * T * V * H * 3 + 2 * T * H * H;
 
-// ---- the LSTM recipe's products (src/models/common.ts, lstm.ts): E = 64, H = 256, GH = 4H, V = 65 ----
+// ---- the LSTM recipe's products (src/models/recurrent.ts, lstm.ts): E = 64, H = 256, GH = 4H, V = 65 ----
 const LE = 64;
 const LH = 256;
 const LGH = 4 * LH;

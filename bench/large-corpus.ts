@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 if (process.argv[2] === '--child') {
-  const { readCorpus } = await import('../src/cli/io.js');
+  const { readCorpus } = await import('../src/node/io.js');
   const { initKernels } = await import('../src/kernels/index.js');
-  const { Trainer } = await import('../src/train.js');
+  const { Trainer } = await import('../src/training/trainer.js');
   await initKernels();
   const path = process.argv[3];
   const t0 = performance.now();

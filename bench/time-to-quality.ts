@@ -4,11 +4,12 @@
 // Defaults: the char-lstm preset, budgets 2 5 10. A preset whose schedule decays over --time-limit gets the
 // largest budget as its limit, so the earlier budgets see a partly decayed learning rate; run one budget
 // at a time (e.g. `... shakespeare-5min 5`) to measure a budget-tuned recipe at its own budget.
-import { readCorpus } from '../src/cli/io.js';
-import { nodeHost } from '../src/cli/threads.js';
 import { initKernels, wasmRelaxed } from '../src/kernels/index.js';
-import { findPreset } from '../src/presets.js';
-import { ModelTrainer, type RecipeConfig } from '../src/recipe.js';
+import { readCorpus } from '../src/node/io.js';
+import { nodeHost } from '../src/node/threads.js';
+import { parseOption, type TrainConfig } from '../src/training/config.js';
+import { findPreset } from '../src/training/presets.js';
+import { Trainer } from '../src/training/trainer.js';
 
 const args = process.argv.slice(2);
 const sets = args.flatMap((a, i) => (args[i - 1] === '--set' ? [a] : []));
@@ -17,11 +18,11 @@ const presetName = positional.find((a) => Number.isNaN(Number(a))) ?? 'char-lstm
 const budgets = positional.filter((a) => !Number.isNaN(Number(a))).map(Number);
 if (budgets.length === 0) budgets.push(2, 5, 10);
 const preset = findPreset(presetName);
-if (preset?.trainer !== 'recipe') throw new Error(`not a recipe preset: ${presetName}`);
+if (!preset?.settings.valFraction) throw new Error(`not a preset with validation: ${presetName}`);
 const overrides: Record<string, unknown> = {};
 for (const s of sets) {
   const [k, v] = s.split('=');
-  overrides[k] = Number.isNaN(Number(v)) ? v : Number(v);
+  overrides[k] = parseOption(k as keyof TrainConfig, v);
 }
 const corpusPath =
   process.env.CORPUS ?? new URL('../../shared/data/tinyshakespeare.txt', import.meta.url).pathname;
@@ -30,14 +31,14 @@ await initKernels();
 const corpus = readCorpus(corpusPath);
 const limit = Math.max(...budgets) * 60;
 const settings = {
-  ...(preset.settings as Partial<RecipeConfig>),
+  ...preset.settings,
   threads: 2,
   seed: 1,
   sampleEvery: 0,
   ...overrides,
-} as Partial<RecipeConfig>;
+} as Partial<TrainConfig>;
 if (settings.schedule === 'cosine' && !settings.decayIters) settings.timeLimit = limit;
-const t = ModelTrainer.create(corpus, settings, nodeHost);
+const t = Trainer.create(corpus, settings, nodeHost);
 const c = t.config;
 console.log(
   `${presetName}: ${c.model} ${c.layers}x${c.hidden} emb ${c.embedding} dropout ${c.dropout} batch ${c.batch} seq ${c.seqLength} ` +

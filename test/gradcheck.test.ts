@@ -1,10 +1,12 @@
 // Finite-difference gradient check of the seed's RNN: every parameter, the reference lossFun and the
-// fast kernel path, on a small model (H=8, V=5, T=6), no clipping, float64.
+// fast kernel path (the one RnnModel in the seed's configuration), on a small model (H=8, V=5, T=6), no
+// clipping, float64.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initKernels, wasmAvailable } from '../src/kernels/index.js';
+import { lossFun, RNN_PARAM_NAMES, type RnnParams } from '../src/models/rnn.js';
 import { MT19937 } from '../src/rng.js';
-import { lossFun, RNN_PARAM_NAMES, RnnModel, type RnnParams } from '../src/rnn.js';
+import { seedModel } from './helpers/seed-model.js';
 
 const TOL = { gradRel: 1e-6 } as const;
 const STEP = 1e-5;
@@ -71,15 +73,14 @@ describe('gradient check (centered differences)', () => {
     it(`${backend} f64 fast path: every parameter within ${TOL.gradRel}`, (t) => {
       if (backend === 'wasm' && !wasmAvailable()) return t.skip('wasm backend not built');
       const { p, inputs, targets, hprev } = setup();
-      const m = new RnnModel(H, V, T, 'f64', backend);
+      const m = seedModel(H, V, T, 'f64', backend);
       const load = () => {
-        for (const n of RNN_PARAM_NAMES) m.params[n].set(p[n]);
-        m.hprev.set(hprev);
+        m.setParams(p);
+        m.setHprev(hprev);
       };
       load();
       m.lossAndGrad(inputs, targets);
-      const grads = {} as RnnParams;
-      for (const n of RNN_PARAM_NAMES) grads[n] = Float64Array.from(m.grads[n]);
+      const grads: RnnParams = m.grads();
       const w = check(p, grads, () => {
         load();
         return m.lossAndGrad(inputs, targets);

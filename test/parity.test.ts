@@ -2,12 +2,13 @@
 // (seed 1, sorted vocabulary) on test/fixtures/min-char-rnn-corpus.txt.
 import assert from 'node:assert/strict';
 import { before, describe as group, it } from 'node:test';
+import { corpusFromString } from '../src/data/text.js';
 import { initKernels, wasmAvailable } from '../src/kernels/index.js';
+import { initRnnParams, lossFun, RNN_PARAM_NAMES, type RnnParams } from '../src/models/rnn.js';
 import { MT19937 } from '../src/rng.js';
-import { initRnnParams, lossFun, RNN_PARAM_NAMES, RnnModel, type RnnParams } from '../src/rnn.js';
-import { corpusFromString } from '../src/text.js';
-import { Trainer } from '../src/train.js';
+import { Trainer } from '../src/training/trainer.js';
 import { compareSummary, describe, golden, relDiff, type Worst, worstOf } from './helpers/golden.js';
+import { seedModel } from './helpers/seed-model.js';
 
 /** Named tolerances, relative (issue: init 1e-12, first step 1e-10, losses of iterations 0-9 1e-6). */
 const TOL = { init: 1e-12, firstStep: 1e-10, earlyLosses: 1e-6 } as const;
@@ -68,14 +69,12 @@ group('numpy parity (seed 1)', () => {
   for (const backend of ['ref', 'wasm'] as const) {
     it(`${backend} f64 fast path: first step within ${TOL.firstStep}`, (t) => {
       if (backend === 'wasm' && !wasmAvailable()) return t.skip('wasm backend not built');
-      const m = new RnnModel(H, V, T, 'f64', backend);
-      m.params.Wxh.set(seededParams().Wxh);
-      const p = seededParams();
-      for (const n of RNN_PARAM_NAMES) m.params[n].set(p[n]);
+      const m = seedModel(H, V, T, 'f64', backend);
+      m.setParams(seededParams());
       const loss = m.lossAndGrad(fs.inputs, fs.targets);
-      m.kernels.clip(m.dtheta, 5, m.numParams);
+      m.model.kernels.clip(m.model.dtheta, 5, m.model.numParams);
       const w0 = worstOf([['loss', loss, fs.loss]]);
-      const g = worstGrad(m.grads, m.hprev);
+      const g = worstGrad(m.grads(), m.hprev());
       const w = g.rel > w0.rel ? g : w0;
       console.log(`  ${backend} f64 first step: ${describe(w)}`);
       assert.ok(w.rel <= TOL.firstStep, describe(w));

@@ -2,12 +2,13 @@
 // gradients within an f32 tolerance, and the smooth loss after a few hundred iterations within noise.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { corpusFromString } from '../src/data/text.js';
 import { initKernels, wasmAvailable } from '../src/kernels/index.js';
+import { initRnnParams, lossFun, RNN_PARAM_NAMES, type RnnParams } from '../src/models/rnn.js';
 import { MT19937 } from '../src/rng.js';
-import { initRnnParams, lossFun, RNN_PARAM_NAMES, RnnModel, type RnnParams } from '../src/rnn.js';
-import { corpusFromString } from '../src/text.js';
-import { Trainer } from '../src/train.js';
+import { Trainer } from '../src/training/trainer.js';
 import { golden } from './helpers/golden.js';
+import { seedModel } from './helpers/seed-model.js';
 
 /** f32 has a 6e-8 unit roundoff; sums of 100-term products over 25 steps stay well inside these. */
 /**
@@ -42,13 +43,14 @@ describe('f32 against the f64 reference', () => {
       const inputs = Array.from(corpus.ids.subarray(0, T));
       const targets = Array.from(corpus.ids.subarray(1, T + 1));
       const want = lossFun(p64, inputs, targets, new Float64Array(H), Infinity);
-      const m = new RnnModel(H, V, T, 'f32', backend);
-      for (const n of RNN_PARAM_NAMES) m.params[n].set(p64[n]);
+      const m = seedModel(H, V, T, 'f32', backend);
+      m.setParams(p64);
       const loss = m.lossAndGrad(inputs, targets);
+      const grads = m.grads();
       const lossRel = Math.abs(loss - want.loss) / want.loss;
       assert.ok(lossRel < TOL.loss, `loss ${loss} vs ${want.loss}: relative difference ${lossRel}`);
       for (const n of RNN_PARAM_NAMES) {
-        const g = m.grads[n];
+        const g = grads[n];
         const w = want.grads[n];
         let scale = 0;
         for (const x of w) scale = Math.max(scale, Math.abs(x));

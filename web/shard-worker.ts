@@ -1,10 +1,10 @@
 // A shard worker of the page (data-parallel training, --threads 2): started by the training worker
 // (threads.ts), it compiles the kernels and says 'ready', then waits for its ShardInit and serves one
 // shard of every minibatch (startShardWorker blocks in Atomics.wait until the trainer closes it).
-// The page's counterpart of src/cli/shard-worker.ts.
+// The page's counterpart of src/node/shard-worker.ts.
 import { initKernels, wasmAvailable } from '../src/kernels/index.js';
-import type { ShardInit } from '../src/parallel.js';
-import { startShardWorker } from '../src/recipe.js';
+import { startShardWorker } from '../src/training/build.js';
+import type { ShardInit } from '../src/training/parallel.js';
 import type { FromShard } from './threads.js';
 
 const kernels = initKernels().catch((e: unknown) => {

@@ -1,14 +1,14 @@
 // Web Workers for data-parallel training in the page: the Host the core (ShardedModel in
-// src/parallel.ts) asks to start shards 1..K-1, the page's counterpart of src/cli/threads.ts. It runs in
-// the training worker (worker.ts), which is the "calling thread": it holds shard 0 and blocks in
-// Atomics.wait while the shards work, which a worker may do and the page's main thread may not.
+// src/training/parallel.ts) asks to start shards 1..K-1, the page's counterpart of src/node/threads.ts.
+// It runs in the training worker (worker.ts), which is the "calling thread": it holds shard 0 and blocks
+// in Atomics.wait while the shards work, which a worker may do and the page's main thread may not.
 //
 // Shard workers are warmed up before a trainer is built: `warm(n)` starts them and waits (asynchronously,
 // so the training worker still sees their messages and error events) until each has loaded its script
 // and compiled its kernels. A worker that cannot load fails there at once, with its error, instead of the
 // core's wait on a thread that never starts (which gives up only after 60 s).
-import type { ShardInit } from '../src/parallel.js';
-import type { Host } from '../src/recipe.js';
+import type { Host } from '../src/training/build.js';
+import type { ShardInit } from '../src/training/parallel.js';
 
 /** What a shard worker says to the training worker (before it blocks serving its shard). */
 export type FromShard = { type: 'ready'; backend: string };
@@ -32,6 +32,8 @@ interface Shard {
 }
 
 export class WebHost implements Host {
+  /** the cores, where the workers can share memory; else one (the core then trains on this thread) */
+  readonly parallelism = threadsAvailable() ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
   /** warmed-up workers waiting for a ShardInit, oldest first */
   private readonly spare: Shard[] = [];
   /** workers serving a trainer's shards */

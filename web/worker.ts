@@ -1,46 +1,34 @@
-// The page's training worker: owns the one model being trained (the seed's Trainer for --model rnn,
-// ModelTrainer for LSTM/GRU: the same core library as the CLI), runs steps in time slices so commands
-// (pause, generate, save...) get answered between slices, evaluates recipes on their validation split
-// every --eval-every iterations, and posts progress, validation points, samples, generated text and
-// errors (as CharrnnError.line) to the page. A recipe with --threads 2 trains data-parallel: this worker
-// holds shard 0 and starts a shard worker for the other half of each minibatch (threads.ts).
-import type { TrainConfig } from '../src/config.js';
+// The page's training worker: owns the one model being trained (a Trainer, any model, the same core as
+// the CLI) and its RunLoop, which owns the schedule (evaluations, samples, limits). The worker runs the
+// loop's units of work in time slices so commands (pause, generate, save...) get answered between them,
+// and posts what the loop reports: progress, validation points, samples, the end of a run, generated
+// text and errors (as CharrnnError.line). With --threads 2 the trainer shards each minibatch over this
+// worker and a shard worker (threads.ts).
+import { type Corpus, corpusFromString, encodeCorpus } from '../src/data/text.js';
 import { CharrnnError } from '../src/errors.js';
 import { initKernels, wasmAvailable } from '../src/kernels/index.js';
-import { type Evaluation, isRecipeCheckpoint, ModelTrainer, type RecipeConfig } from '../src/recipe.js';
-import { checkSampleOptions } from '../src/sample.js';
-import { type Corpus, corpusFromString, encodeCorpus } from '../src/text.js';
-import { Trainer } from '../src/train.js';
-import type { FromWorker, ModelInfo, StartSettings, TextSource, ToWorker, WorkerState } from './protocol.js';
+import { optionName, type TrainConfig } from '../src/training/config.js';
+import { type RunEvent, RunLoop } from '../src/training/run.js';
+import { Trainer } from '../src/training/trainer.js';
+import type { FromWorker, ModelInfo, TextSource, ToWorker, WorkerState } from './protocol.js';
 import { threadsAvailable, WebHost } from './threads.js';
 
 /** milliseconds of training per slice, then the worker looks at its messages */
 const TRAIN_SLICE_MS = 40;
 /** milliseconds of generation per slice (a chunk of streamed text) */
 const GEN_SLICE_MS = 8;
-
-/** Either trainer: both have iter, smoothLoss, vocab, config, step(), sample() and toCheckpoint(). */
-type AnyTrainer = Trainer | ModelTrainer;
+/** seconds of training time the throughput is measured over */
+const SPEED_WINDOW_S = 1;
 
 let state: WorkerState = 'idle';
-/** the model being trained (running or paused) */
-let trainer: AnyTrainer | undefined;
-/** a loaded checkpoint not trained on yet: its bytes (Start restores from them) and a trainer for sampling */
-let loaded: { bytes: Uint8Array; trainer: AnyTrainer } | undefined;
-/** the generation in progress */
-let gen: { id: number; chars: Iterator<string, void> } | undefined;
-/** milliseconds spent training (evaluation excluded) since the worker started: the throughput's clock */
-let trainClock = 0;
-/** recent (training-clock time, iter) marks for the throughput over about the last second of training */
-let marks: { t: number; iter: number }[] = [];
-/** the iteration of the last validation point posted (no point twice for one iteration) */
-let lastEval = -1;
-/**
- * an evaluation in progress, spread over slices (a large validation split must not stall the page's
- * commands); while it runs the model holds the evaluation's states, so it is finished before a save or
- * a snapshot and training waits for it
- */
-let pendingEval: { t: ModelTrainer; run: Generator<number, Evaluation, undefined> } | undefined;
+/** the model in training (running, paused or finished) and its run */
+let run: { trainer: Trainer; loop: RunLoop } | undefined;
+/** a loaded checkpoint not trained on yet: its bytes (Start continues from them), a trainer to sample from */
+let loaded: { bytes: Uint8Array; trainer: Trainer } | undefined;
+/** the generation in progress, from its own trainer (a snapshot, or the loaded one) */
+let gen: { id: number; chars: Iterator<string, void>; snapshot: Trainer | undefined } | undefined;
+/** recent (training seconds, iter) marks: the throughput over about the last second of training */
+let marks: { seconds: number; iter: number }[] = [];
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(msg, { transfer });
@@ -57,53 +45,42 @@ function setState(next: WorkerState): void {
   post({ type: 'state', state });
 }
 
-function info(t: AnyTrainer): ModelInfo {
-  const common = {
+function info(t: Trainer): ModelInfo {
+  const { backend: _backend, ...config } = t.config;
+  return {
     iter: t.iter,
     smoothLoss: t.smoothLoss,
     vocabSize: t.vocab.size,
     backend: t.model.kernels.backend,
+    config,
+    hasValidation: t.hasValidation,
+    bestValLoss: t.bestValLoss,
   };
-  if (t instanceof ModelTrainer) {
-    const { backend: _backend, ...config } = t.config;
-    return {
-      ...common,
-      trainer: 'recipe',
-      config,
-      hasValidation: t.hasValidation,
-      bestValLoss: t.bestValLoss,
-    };
-  }
-  const { backend: _backend, ...config } = t.config;
-  return { ...common, trainer: 'seed', config };
-}
-
-/** Characters one step trains on: a window of seq-length (the seed), or batch such windows (recipes). */
-function charsPerStep(t: AnyTrainer): number {
-  return t instanceof ModelTrainer ? t.config.batch * t.config.seqLength : t.config.seqLength;
 }
 
 function corpusOf(source: TextSource): Corpus {
-  if (source.kind === 'string') return corpusFromString(source.text);
-  return encodeCorpus(source.bytes);
+  return source.kind === 'string' ? corpusFromString(source.text) : encodeCorpus(source.bytes);
 }
 
 /** Loaded models and generation snapshots only sample: one thread, whatever the checkpoint trained with. */
-const ONE_THREAD: Partial<RecipeConfig> = { threads: 1 };
+const ONE_THREAD: Partial<TrainConfig> = { threads: 1 };
 
 /** Starts the shard workers of --threads N; a shard worker's error after it started becomes an alert. */
 const host = new WebHost((line) => post({ type: 'error', line, during: 'train' }));
 
-/** Ends a trainer's shard workers (trainer.close(): the seed's Trainer and one-thread recipes have none). */
-function retire(t: AnyTrainer | undefined): void {
-  if (pendingEval && pendingEval.t === t) pendingEval = undefined;
-  if (t instanceof ModelTrainer) t.close();
+/** Ends the run, the loaded model and the generation (and their shard workers). */
+function retire(): void {
+  run?.trainer.close();
+  loaded?.trainer.close();
+  gen?.snapshot?.close();
+  run = undefined;
+  loaded = undefined;
+  gen = undefined;
 }
 
-async function start(source: TextSource, settings: StartSettings): Promise<void> {
-  if (state === 'running' || state === 'paused')
-    throw new CharrnnError('a model is already training', 'press Reset first');
-  const threads = settings.trainer === 'recipe' ? (settings.config.threads ?? 1) : 1;
+async function start(source: TextSource, config: Partial<TrainConfig>): Promise<void> {
+  if (run) throw new CharrnnError('a model is already training', 'press Reset first');
+  const threads = config.threads ?? 1;
   if (threads > 1 && !threadsAvailable()) {
     throw new CharrnnError(
       `--threads ${threads} needs SharedArrayBuffer, which this page does not have: it is not cross-origin isolated`,
@@ -114,69 +91,32 @@ async function start(source: TextSource, settings: StartSettings): Promise<void>
   const corpus = corpusOf(source);
   if (corpus.ids.length === 0)
     throw new CharrnnError(`${source.what} is empty`, 'give it some text to learn from');
-  const resumed = loaded !== undefined;
-  if (loaded) {
-    const isRecipe = loaded.trainer instanceof ModelTrainer;
-    if (isRecipe !== (settings.trainer === 'recipe')) {
-      throw new CharrnnError(
-        `the loaded checkpoint is ${isRecipe ? 'an LSTM/GRU recipe' : "the seed's rnn"}; it cannot continue as another model`,
-        'press Reset to start a new model',
-        'usage',
-      );
-    }
+  // the shard workers load and compile their kernels first (meanwhile this worker answers messages and
+  // sees their errors); then the trainer takes them and starts without waiting on them
+  if (threads > 1) await host.warm(threads - 1);
+  let trainer: Trainer;
+  try {
+    trainer = loaded
+      ? Trainer.fromCheckpoint(loaded.bytes, corpus, config, 'the checkpoint', host)
+      : Trainer.create(corpus, config, host);
+  } catch (e) {
+    host.endAssigned(); // a trainer that failed halfway through being built leaves no workers behind
+    throw e;
   }
-  const bytes = loaded?.bytes;
-  if (settings.trainer === 'recipe') {
-    const config = { ...settings.config, threads };
-    // the shard workers load and compile their kernels first (meanwhile this worker answers messages and
-    // sees their errors); then the trainer takes them and starts without waiting on them
-    if (threads > 1) await host.warm(threads - 1);
-    try {
-      trainer = bytes
-        ? ModelTrainer.fromCheckpoint(bytes, corpus, config, 'the checkpoint', host)
-        : ModelTrainer.create(corpus, config, host);
-    } catch (e) {
-      host.endAssigned(); // a trainer that failed halfway through being built leaves no workers behind
-      throw e;
-    }
-  } else {
-    const config: Partial<TrainConfig> = settings.config;
-    trainer = bytes ? Trainer.fromCheckpoint(bytes, corpus, config) : Trainer.create(corpus, config);
+  const loop = new RunLoop(trainer, { evalAtStart: true, checkpoints: false });
+  try {
+    loop.checkLimits();
+  } catch (e) {
+    trainer.close();
+    throw e;
   }
+
+  loaded?.trainer.close();
   loaded = undefined;
-  lastEval = -1;
-  post({ type: 'started', info: info(trainer), chars: corpus.ids.length, resumed });
-  // a recipe's first validation point: where the curve starts (a new model: about ln of the vocabulary)
-  evaluate(trainer);
+  run = { trainer, loop };
+  const changed = trainer.changedOnResume.map((k) => `${optionName(k)} ${String(trainer.config[k])}`);
+  post({ type: 'started', info: info(trainer), chars: corpus.ids.length, changed });
   resume();
-}
-
-/** Starts a validation point, if the model is a recipe with a validation split; the slices advance it. */
-function evaluate(t: AnyTrainer): void {
-  if (!(t instanceof ModelTrainer) || !t.hasValidation || lastEval === t.iter || pendingEval) return;
-  pendingEval = { t, run: t.evaluation() };
-}
-
-/** Advances the evaluation in progress until `deadline` (Infinity: to the end); posts its point when done. */
-function advanceEval(deadline: number): void {
-  const e = pendingEval;
-  if (!e) return;
-  do {
-    const r = e.run.next();
-    if (r.done) {
-      pendingEval = undefined;
-      lastEval = e.t.iter;
-      const v = r.value;
-      post({
-        type: 'val',
-        iter: e.t.iter,
-        smoothLoss: e.t.smoothLoss,
-        valLoss: v.valLoss,
-        valBits: v.valBits,
-      });
-      return;
-    }
-  } while (performance.now() < deadline);
 }
 
 function resume(): void {
@@ -186,63 +126,59 @@ function resume(): void {
 }
 
 function reset(): void {
-  retire(trainer);
-  retire(loaded?.trainer);
-  trainer = undefined;
-  loaded = undefined;
-  gen = undefined;
-  pendingEval = undefined;
+  retire();
   setState('idle');
 }
 
 function load(bytes: Uint8Array, name: string): void {
-  const t = isRecipeCheckpoint(bytes)
-    ? ModelTrainer.fromCheckpoint(bytes, undefined, ONE_THREAD, name)
-    : Trainer.fromCheckpoint(bytes, undefined, {}, name);
-  retire(trainer);
-  retire(loaded?.trainer);
-  trainer = undefined;
-  gen = undefined;
-  loaded = { bytes, trainer: t };
-  post({ type: 'loaded', name, info: info(t) });
+  const trainer = Trainer.fromCheckpoint(bytes, undefined, ONE_THREAD, name);
+  retire();
+  loaded = { bytes, trainer };
+  post({ type: 'loaded', name, info: info(trainer) });
   setState('loaded');
 }
 
 function save(): void {
-  const model = trainer ?? loaded?.trainer;
-  if (!model)
+  if (!run && !loaded)
     throw new CharrnnError('there is no model to save', 'press Start to train one, or load a checkpoint');
-  advanceEval(Infinity); // the model must hold the training states again
-  const bytes = trainer ? trainer.toCheckpoint() : loaded!.bytes.slice();
+  // safe during an evaluation: the trainer holds the training states aside
+  const bytes = run ? run.trainer.toCheckpoint() : loaded!.bytes.slice();
   post({ type: 'checkpoint', bytes }, [bytes.buffer]);
 }
 
 function generate(id: number, length: number, temperature: number, prime: string): void {
-  const model = trainer ?? loaded?.trainer;
-  if (!model)
+  if (!run && !loaded)
     throw new CharrnnError('there is no model yet', 'press Start to train one, or load a checkpoint');
-  checkSampleOptions({ temperature });
   if (!(Number.isInteger(length) && length >= 1 && length <= 1_000_000)) {
     throw new CharrnnError(`length must be an integer from 1 to 1000000, got ${length}`, '', 'usage');
   }
-  // sample from a snapshot, so generating never touches the training RNG (training goes on exactly as
-  // the CLI's would) and the text comes from one fixed model even while training continues
-  advanceEval(Infinity);
-  const bytes = model.toCheckpoint();
-  const snapshot =
-    model instanceof ModelTrainer
-      ? ModelTrainer.fromCheckpoint(bytes, undefined, ONE_THREAD)
-      : Trainer.fromCheckpoint(bytes);
-  const chars = snapshot.sample(length, prime, { temperature });
-  // the first step encodes the prime: an unknown symbol throws here, before anything is streamed
-  const first = chars.next();
-  gen = { id, chars: chars };
-  post({ type: 'gen', id, text: first.done ? '' : first.value, done: first.done === true });
-  if (first.done) gen = undefined;
+  gen?.snapshot?.close();
+  gen = undefined;
+  // a model in training samples from a snapshot, so generating never touches the training RNG (training
+  // goes on exactly as the CLI's would) and the text comes from one fixed model while training continues
+  const snapshot = run
+    ? Trainer.fromCheckpoint(run.trainer.toCheckpoint(), undefined, ONE_THREAD)
+    : undefined;
+  const chars = (snapshot ?? loaded!.trainer).sample(length, prime, { temperature });
+  try {
+    // the first step encodes the prime: an unknown symbol throws here, before anything is streamed
+    const first = chars.next();
+    gen = { id, chars, snapshot };
+    post({ type: 'gen', id, text: first.done ? '' : first.value, done: first.done === true });
+    if (first.done) endGeneration();
+  } catch (e) {
+    snapshot?.close();
+    throw e;
+  }
   schedule();
 }
 
-// ---- the time-sliced loop: one tick = a chunk of generation, then a slice of training ----
+function endGeneration(): void {
+  gen?.snapshot?.close();
+  gen = undefined;
+}
+
+// ---- the time-sliced loop: one tick = a chunk of generation, then a slice of the run ----
 
 const tickChannel = new MessageChannel();
 let scheduled = false;
@@ -258,65 +194,89 @@ function schedule(): void {
 }
 
 function tick(): void {
-  if (gen) {
-    const g = gen;
-    try {
-      const end = performance.now() + GEN_SLICE_MS;
-      let text = '';
-      let done = false;
-      while (performance.now() < end) {
-        const r = g.chars.next();
-        if (r.done) {
-          done = true;
-          break;
-        }
-        text += r.value;
-      }
-      post({ type: 'gen', id: g.id, text, done });
-      if (done) gen = undefined;
-    } catch (e) {
-      gen = undefined;
-      fail('generate', e);
-    }
-  }
-  if (state === 'running' && trainer) {
-    const t = trainer;
-    try {
-      const evalEvery = t instanceof ModelTrainer && t.hasValidation ? t.config.evalEvery : 0;
-      const sliceStart = performance.now();
-      const end = sliceStart + TRAIN_SLICE_MS;
-      let evalMs = 0;
-      do {
-        if (pendingEval) {
-          const e0 = performance.now();
-          advanceEval(end);
-          evalMs += performance.now() - e0;
-          continue;
-        }
-        const ev = t.step();
-        if (ev.sample !== undefined) post({ type: 'sample', iter: ev.iter, text: ev.sample });
-        if (evalEvery > 0 && t.iter % evalEvery === 0) evaluate(t);
-      } while (performance.now() < end);
-      // the throughput counts training time only: evaluation is not training
-      trainClock += performance.now() - sliceStart - evalMs;
-      const now = trainClock;
-      marks.push({ t: now, iter: t.iter });
-      while (marks.length > 2 && now - marks[1].t >= 1000) marks.shift();
-      const first = marks[0];
-      const itersPerSec = marks.length > 1 ? ((t.iter - first.iter) * 1000) / (now - first.t) : 0;
-      post({
-        type: 'progress',
-        iter: t.iter,
-        smoothLoss: t.smoothLoss,
-        itersPerSec,
-        charsPerSec: itersPerSec * charsPerStep(t),
-      });
-    } catch (e) {
-      setState('paused');
-      fail('train', e);
-    }
-  }
+  if (gen) generateSlice(gen);
+  if (state === 'running' && run) trainSlice(run.trainer, run.loop);
   schedule();
+}
+
+function generateSlice(g: NonNullable<typeof gen>): void {
+  try {
+    const end = performance.now() + GEN_SLICE_MS;
+    let text = '';
+    let done = false;
+    while (performance.now() < end) {
+      const r = g.chars.next();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      text += r.value;
+    }
+    post({ type: 'gen', id: g.id, text, done });
+    if (done) endGeneration();
+  } catch (e) {
+    endGeneration();
+    fail('generate', e);
+  }
+}
+
+function trainSlice(trainer: Trainer, loop: RunLoop): void {
+  try {
+    const end = performance.now() + TRAIN_SLICE_MS;
+    do {
+      const e = loop.next();
+      if (!e) break;
+      report(trainer, e);
+    } while (performance.now() < end && state === 'running');
+    postProgress(trainer);
+  } catch (e) {
+    // the loop has ended (a diverged loss, a failed thread); the model stays, to save or sample
+    postProgress(trainer);
+    setState('finished');
+    fail('train', e);
+  }
+}
+
+/** Posts what the page shows of one event of the run. */
+function report(trainer: Trainer, e: RunEvent): void {
+  switch (e.type) {
+    case 'step':
+      if (e.sample !== undefined) post({ type: 'sample', iter: e.iter, text: e.sample });
+      break;
+    case 'evaluation':
+      post({
+        type: 'val',
+        iter: e.iter,
+        smoothLoss: trainer.smoothLoss,
+        valLoss: e.valLoss,
+        valBits: e.valBits,
+      });
+      break;
+    case 'finished':
+      post({ type: 'finished', iter: e.iter, reason: e.reason });
+      setState('finished');
+      break;
+    case 'evaluating':
+    case 'checkpoint':
+      break;
+  }
+}
+
+/** The iteration, smooth loss and throughput: iterations over the last second of training time. */
+function postProgress(t: Trainer): void {
+  const now = { seconds: t.trainSeconds, iter: t.iter };
+  marks.push(now);
+  while (marks.length > 2 && now.seconds - marks[1].seconds >= SPEED_WINDOW_S) marks.shift();
+  const first = marks[0];
+  const itersPerSec =
+    now.seconds > first.seconds ? (now.iter - first.iter) / (now.seconds - first.seconds) : 0;
+  post({
+    type: 'progress',
+    iter: t.iter,
+    smoothLoss: t.smoothLoss,
+    itersPerSec,
+    charsPerSec: itersPerSec * t.charsPerStep,
+  });
 }
 
 // ---- commands from the page ----
@@ -325,12 +285,7 @@ async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'start':
       try {
-        await start(
-          msg.source,
-          msg.trainer === 'recipe'
-            ? { trainer: 'recipe', config: msg.config }
-            : { trainer: 'seed', config: msg.config },
-        );
+        await start(msg.source, msg.config);
       } catch (e) {
         fail('start', e);
       }
@@ -339,7 +294,7 @@ async function handle(msg: ToWorker): Promise<void> {
       if (state === 'running') setState('paused');
       return;
     case 'resume':
-      if (state === 'paused' && trainer) resume();
+      if (state === 'paused' && run) resume();
       return;
     case 'reset':
       reset();

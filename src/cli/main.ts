@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// The charrnn command line: `charrnn train [FILE]` and `charrnn sample CKPT`. Parses options with
-// commander, maps them onto the core's typed config, and turns every user error into one line on stderr
-// with a non-zero exit (2 for usage errors), never a stack trace.
+// The charrnn command line: `train`, `sample` and `eval`. The options of `train` are made from the core's
+// table of settings (training/config.ts), so their names, ranges and choices are the core's; commander
+// parses them, and every user error becomes one line on stderr with a non-zero exit (2 for usage
+// errors), never a stack trace.
 import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CharrnnError } from '../errors.js';
-import { PRESETS } from '../presets.js';
+import { OPTIONS, parseOption } from '../training/config.js';
+import { findPreset, PRESET_NAMES } from '../training/presets.js';
 import { runEval } from './eval.js';
 import { runSample, type SampleCliOptions } from './sample.js';
 import { runTrain, type TrainCliOptions } from './train.js';
@@ -18,11 +20,11 @@ if (process.env.CHARRNN_RELAXED_SIMD !== '0' && (v8Major < 11 || (v8Major === 11
   setFlagsFromString('--experimental-wasm-relaxed-simd');
 }
 
-function integer(min: number) {
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    if (value.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
     }
     return n;
   };
@@ -35,135 +37,74 @@ function positive(value: string): number {
   return n;
 }
 
-function nonNegative(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
-    throw new InvalidArgumentError('expected a number >= 0');
-  return n;
-}
-
-function fraction(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n < 1))
-    throw new InvalidArgumentError('expected a number from 0 to below 1');
-  return n;
-}
-
-function seedValue(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 0xffffffff) {
-    throw new InvalidArgumentError('expected an integer from 0 to 4294967295');
-  }
-  return n;
+/** A commander parser for a setting of the core's table: its checks, its one-line message. */
+function setting(key: (typeof OPTIONS)[number]['key']) {
+  return (value: string) => {
+    try {
+      return parseOption(key, value);
+    } catch (e) {
+      throw e instanceof CharrnnError ? new InvalidArgumentError(e.message) : e;
+    }
+  };
 }
 
 const program = new Command()
   .name('charrnn')
   .description('Character-level recurrent language models: train on any text, sample new text.')
-  .version('0.1.0')
+  .version('0.2.0')
   .exitOverride()
   .configureOutput({
     outputError: (text, write) =>
       write(
         `charrnn: ${text
           .replace(/^error: /, '')
+          .replace(
+            /^option '(--[\w-]+)[^']*' argument '([^']*)' is invalid\. (.*)$/s,
+            (_m, flag, arg, why) => (why.startsWith(flag) ? why : `${flag} ${arg}: ${why}`),
+          )
           .trim()
           .replace(/\s*\n\s*/g, ' ')}; see --help\n`,
       ),
   });
 
-program
+const train = program
   .command('train')
   .description(
     "Train on a UTF-8 text file. The default preset is the seed's vanilla RNN (min-char-rnn), printing a " +
-      'sample and the smooth loss every 1000 iterations exactly as the seed does; --preset char-lstm (or any ' +
-      'of --model, --layers, --batch, --optimizer...) trains an LSTM/GRU recipe with validation.',
+      'sample and the smooth loss every 1000 iterations exactly as the seed does. --model lstm or gru ' +
+      'starts from the char-lstm or char-gru preset instead; any option given overrides the preset.',
   )
   .argument('[file]', 'UTF-8 text to learn from (default: the built-in corpus, this project’s own text)')
-  .option(
-    '--preset <name>',
-    `named configuration: ${PRESETS.map((p) => p.name).join(', ')} (default: min-char-rnn)`,
-  )
   .addOption(
-    new Option('--model <type>', 'cell: rnn (the seed), lstm or gru').choices(['rnn', 'lstm', 'gru']),
-  )
-  .option('--layers <n>', 'stacked recurrent layers (recipes: 2)', integer(1))
-  .option('--hidden <n>', 'hidden units per layer (seed: 100; recipes: 256)', integer(1))
-  .option('--embedding <n>', 'learned input embedding size, 0 for one-hot input (recipes: 64)', integer(0))
-  .option('--dropout <p>', 'dropout on each layer output in training (recipes: 0)', fraction)
-  .option('--batch <n>', 'parallel streams per minibatch (recipes: 32)', integer(1))
-  .option('--seq-length <n>', 'characters per BPTT window (seed: 25; recipes: 64)', integer(1))
-  .addOption(
-    new Option('--optimizer <name>', 'update rule (seed: adagrad; recipes: adam)').choices([
-      'adagrad',
-      'rmsprop',
-      'adam',
-      'adamw',
-    ]),
-  )
-  .option('--lr <x>', 'learning rate (seed: 0.1; recipes: 0.002)', positive)
-  .option('--clip <x>', 'clip every gradient element to [-x, x] (seed: 5)', positive)
-  .option('--clip-norm <x>', 'clip the gradient to this global L2 norm (recipes: 5)', positive)
-  .option('--weight-decay <x>', 'AdamW decoupled weight decay (0.01)', nonNegative)
-  .addOption(
-    new Option('--schedule <kind>', 'learning-rate schedule (constant)').choices([
-      'constant',
-      'cosine',
-      'step',
-    ]),
-  )
-  .option('--warmup <n>', 'iterations of linear learning-rate warmup (0)', integer(0))
-  .option('--lr-floor <f>', 'where the decay ends, as a fraction of --lr (0.1)', fraction)
-  .option(
-    '--decay-iters <n>',
-    'cosine decay length in iterations (default: --time-limit, else --iters)',
-    integer(0),
-  )
-  .option(
-    '--val-fraction <f>',
-    'the last fraction of the text held out for validation (recipes: 0.1; seed: 0)',
-    fraction,
-  )
-  .option(
-    '--eval-every <n>',
-    'evaluate on the validation split every n iterations (recipes: 500)',
-    integer(1),
-  )
-  .option(
-    '--time-limit <s>',
-    'train for this many seconds of training time, then save and evaluate',
-    positive,
-  )
-  .option('--threads <n>', 'threads sharing each minibatch (recipes: 2 where there are 2 cores)', integer(1))
-  .option('--seed <n>', 'numpy-compatible RNG seed (default: random)', seedValue)
-  .option(
-    '--iters <n>',
-    'stop after this many iterations in total, resumed ones included (default: run until Ctrl-C)',
-    integer(0),
-  )
-  .option('--sample-every <n>', 'sample every n iterations, 0: never (seed: 1000; recipes: 500)', integer(0))
-  .option('--sample-length <n>', 'characters per sample (200)', integer(0))
+    new Option(
+      '--preset <name>',
+      `named configuration, default: by --model (choices: ${PRESET_NAMES.join(', ')})`,
+    ).argParser((name) => {
+      if (!findPreset(name)) {
+        throw new InvalidArgumentError(
+          `--preset '${name}' is not a preset; choose one of: ${PRESET_NAMES.join(', ')}`,
+        );
+      }
+      return name;
+    }),
+  );
+for (const spec of OPTIONS) {
+  if (!spec.flag) continue;
+  const help = spec.type === 'choice' ? `${spec.help} (choices: ${spec.choices!.join(', ')})` : spec.help;
+  train.addOption(new Option(`${spec.flag} ${spec.arg}`, help).argParser(setting(spec.key)));
+}
+train
   .option(
     '--log-every <n>',
     "print 'iter N, loss: X' every n iterations (default: as --sample-every, or 1000)",
     integer(1),
   )
-  .option('--log-file <path>', 'append one JSON object per logged iteration (JSON Lines)')
+  .option('--log-file <path>', 'append one JSON object per logged iteration and evaluation (JSON Lines)')
   .option(
     '--save <path>',
-    'checkpoint file to write at the end and on Ctrl-C (default with --resume: that file)',
+    'checkpoint file, written at the end, on Ctrl-C and every --save-every (default with --resume: that file)',
   )
-  .option('--save-every <n>', 'also save every n iterations', integer(1))
   .option('--resume <path>', 'continue from a checkpoint, exactly where it stopped')
-  .addOption(
-    new Option('--dtype <type>', 'float precision: f32 is fastest, f64 matches numpy').choices([
-      'f32',
-      'f64',
-    ]),
-  )
-  .addOption(
-    new Option('--backend <name>', 'kernels: wasm (SIMD) or ref (plain TypeScript)').choices(['wasm', 'ref']),
-  )
   .option('--quiet', 'no progress line or status lines on stderr')
   .action(async (file: string | undefined, options: TrainCliOptions) => {
     await runTrain(file, options);
@@ -171,7 +112,10 @@ program
 
 program
   .command('eval')
-  .description('Print the loss of a model on a text file, in nats and bits per character.')
+  .description(
+    'Print the loss of a model on a text file, in nats and bits per character: every character after the ' +
+      'first, as one stream (from the state the checkpoint carries when it trained one stream, else from zero).',
+  )
   .argument('<checkpoint>', 'a checkpoint written by charrnn train')
   .argument('<file>', 'UTF-8 text to score')
   .action(async (checkpoint: string, file: string) => {
@@ -182,13 +126,13 @@ program
   .command('sample')
   .description('Generate text from a checkpoint, streamed to stdout.')
   .argument('<checkpoint>', 'a checkpoint written by charrnn train --save (or the web page)')
-  .option('--length <n>', 'characters to generate', integer(0), 1000)
+  .option('--length <n>', 'characters to generate', integer(0, 1e9), 1000)
   .option('--prime <text>', 'text to start from (its characters must be in the vocabulary)')
   .option('--prime-file <path>', 'read the prime text from a UTF-8 file')
   .option('--temperature <t>', 'below 1: safer, above 1: wilder', positive, 1)
   .option('--top-k <k>', 'draw only from the k most likely characters', integer(1))
   .option('--argmax', 'always take the most likely character')
-  .option('--seed <n>', 'RNG seed for reproducible samples (default: random)', seedValue)
+  .option('--seed <n>', 'RNG seed for reproducible samples (default: random)', integer(0, 0xffffffff))
   .action(async (checkpoint: string, options: SampleCliOptions) => {
     await runSample(checkpoint, options);
   });

@@ -1,11 +1,10 @@
-// `charrnn sample`: loads a checkpoint and streams generated text to stdout in chunks.
-
+// `charrnn sample`: loads a checkpoint and streams generated text to stdout in chunks (Trainer.sample: from
+// the state the checkpoint carries when it trained one stream, else from zero).
 import { CharrnnError } from '../errors.js';
 import { initKernels } from '../kernels/index.js';
-import { isRecipeCheckpoint, ModelTrainer } from '../recipe.js';
-import { checkSampleOptions } from '../sample.js';
-import { Trainer } from '../train.js';
-import { readBytes, readText } from './io.js';
+import { readBytes, readText } from '../node/io.js';
+import { checkSampleOptions } from '../sampling/sample.js';
+import { Trainer } from '../training/trainer.js';
 
 export interface SampleCliOptions {
   length: number;
@@ -28,9 +27,7 @@ export async function runSample(path: string, o: SampleCliOptions): Promise<void
   checkSampleOptions(options);
   await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
   const bytes = readBytes(path, 'the checkpoint');
-  const trainer = isRecipeCheckpoint(bytes)
-    ? ModelTrainer.fromCheckpoint(bytes, undefined, {}, `'${path}'`)
-    : Trainer.fromCheckpoint(bytes, undefined, {}, `'${path}'`);
+  const trainer = Trainer.fromCheckpoint(bytes, undefined, { threads: 1 }, `'${path}'`);
   trainer.rng.seed(o.seed ?? globalThis.crypto.getRandomValues(new Uint32Array(1))[0]);
   if (o.prime !== undefined && o.primeFile !== undefined) {
     throw new CharrnnError('give --prime or --prime-file, not both', '', 'usage');

@@ -1,176 +1,71 @@
-// `charrnn train`: reads the text, builds or resumes a trainer (the seed's loop for the min-char-rnn
-// preset, the general one for LSTM/GRU recipes), runs it in short slices (so Ctrl-C and the progress line
-// get their turn), prints the seed's output to stdout, evaluates, and saves checkpoints atomically.
+// `charrnn train`: reads the text, builds a trainer (a preset with the options on top) or resumes one from
+// its checkpoint, and drives the core's run loop in short slices, so that Ctrl-C and the progress line get
+// their turn. It renders the loop's events (the seed's output on stdout, status lines on stderr, the JSON
+// log) and writes the checkpoints the loop hands it. It keeps no schedule of its own.
 import { appendFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import type { TrainConfig } from '../config.js';
+import { fileURLToPath } from 'node:url';
+import type { Corpus } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 import { initKernels } from '../kernels/index.js';
-import { findPreset, PRESETS } from '../presets.js';
-import { isRecipeCheckpoint, ModelTrainer, type RecipeConfig } from '../recipe.js';
-import type { Corpus } from '../text.js';
-import { Trainer } from '../train.js';
-import { BUILTIN_CORPUS, readBytes, readCorpus, writeFileAtomic } from './io.js';
+import { prepareSavePath, readBytes, readCorpus, saveOrRescue } from '../node/io.js';
+import { nodeHost } from '../node/threads.js';
+import { type ConfigKey, OPTIONS, optionName, resolveConfig, type TrainConfig } from '../training/config.js';
+import { defaultPreset, findPreset } from '../training/presets.js';
+import { type RunEvent, RunLoop } from '../training/run.js';
+import { Trainer } from '../training/trainer.js';
 import { Progress } from './progress.js';
-import { nodeHost } from './threads.js';
 
 /** The parsed options (commander's camelCase names); absent means "not given". */
-export interface TrainCliOptions {
+export type TrainCliOptions = Partial<TrainConfig> & {
   preset?: string;
-  model?: 'rnn' | 'lstm' | 'gru';
-  layers?: number;
-  hidden?: number;
-  embedding?: number;
-  dropout?: number;
-  batch?: number;
-  seqLength?: number;
-  optimizer?: RecipeConfig['optimizer'];
-  lr?: number;
-  clip?: number;
-  clipNorm?: number;
-  weightDecay?: number;
-  schedule?: RecipeConfig['schedule'];
-  warmup?: number;
-  lrFloor?: number;
-  decayIters?: number;
-  valFraction?: number;
-  evalEvery?: number;
-  timeLimit?: number;
-  threads?: number;
-  seed?: number;
-  iters?: number;
-  sampleEvery?: number;
-  sampleLength?: number;
   logEvery?: number;
   logFile?: string;
   save?: string;
-  saveEvery?: number;
   resume?: string;
-  dtype?: 'f32' | 'f64';
-  backend?: 'wasm' | 'ref';
   quiet?: boolean;
-}
+};
 
-const SEED_KEYS = [
-  'hidden',
-  'seqLength',
-  'lr',
-  'clip',
-  'seed',
-  'sampleEvery',
-  'sampleLength',
-  'dtype',
-  'backend',
-] as const;
-const RECIPE_ONLY_KEYS = [
-  'model',
-  'layers',
-  'embedding',
-  'dropout',
-  'batch',
-  'optimizer',
-  'clipNorm',
-  'weightDecay',
-  'schedule',
-  'warmup',
-  'lrFloor',
-  'decayIters',
-  'valFraction',
-  'evalEvery',
-  'timeLimit',
-  'threads',
-] as const;
-const RECIPE_KEYS = [...SEED_KEYS, ...RECIPE_ONLY_KEYS] as const;
+/** The corpus shipped inside the package: this project's own README and sources (scripts/builtin-corpus.mjs). */
+const BUILTIN_CORPUS = fileURLToPath(new URL('../builtin-corpus.txt', import.meta.url));
 
-/** How long one slice of steps runs before the loop yields to the event loop (signals, progress). */
+/** How long one slice of the loop runs before it yields to the event loop (signals, progress). */
 const SLICE_MS = 50;
-
-/** What the loop needs of either trainer. */
-interface Run {
-  readonly iter: number;
-  readonly smoothLoss: number;
-  readonly seqChars: number;
-  readonly vocabSize: number;
-  readonly sampleEvery: number;
-  step(): { iter: number; loss: number; smoothLoss: number; sample?: string; lr?: number };
-  toCheckpoint(): Uint8Array;
-  /** training seconds so far (the recipe counts its own; the seed's loop is timed by the caller) */
-  trainSeconds?: () => number;
-  evaluate?: () => { valLoss: number; valBits: number };
-  evalEvery?: number;
-  timeLimit?: number;
-  bestValLoss?: () => number;
-  close?: () => void;
-  /** one line saying what is trained */
-  describe?: string;
-}
 
 export async function runTrain(file: string | undefined, o: TrainCliOptions): Promise<void> {
   await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
   const info = (line: string) => {
     if (!o.quiet) process.stderr.write(`charrnn: ${line}\n`);
   };
+  const savePath = o.save ?? o.resume;
+  if (savePath) prepareSavePath(savePath); // before any training: a path that cannot be written fails now
   const corpus = loadCorpus(file, info);
-  const run = o.resume ? resume(o, corpus) : create(o, corpus);
-  if (o.resume) info(`resuming '${o.resume}' at iteration ${run.iter}`);
-  if (run.describe) info(run.describe);
+  const trainer = o.resume ? resume(o, corpus, info) : create(o, corpus);
   try {
-    await loop(run, o, corpus, info);
+    info(describe(trainer));
+    await drive(trainer, o, corpus, savePath, info);
   } finally {
-    run.close?.();
+    trainer.close();
   }
 }
 
-function create(o: TrainCliOptions, corpus: Corpus): Run {
-  const presetName =
-    o.preset ?? (RECIPE_ONLY_KEYS.some((k) => o[k] !== undefined) ? 'char-lstm' : 'min-char-rnn');
-  const preset = findPreset(presetName);
-  if (!preset) {
-    throw new CharrnnError(
-      `unknown preset '${presetName}'`,
-      `choose one of: ${PRESETS.map((p) => p.name).join(', ')}`,
-      'usage',
-    );
+/** The settings given on the command line. */
+function settingsOf(o: TrainCliOptions): Partial<TrainConfig> {
+  const out: Partial<TrainConfig> = {};
+  for (const { key } of OPTIONS) {
+    if (o[key] !== undefined) (out as Record<ConfigKey, unknown>)[key] = o[key];
   }
-  if (preset.trainer === 'seed') {
-    const bad = RECIPE_ONLY_KEYS.find((k) => o[k] !== undefined);
-    if (bad) {
-      throw new CharrnnError(
-        `--${kebab(bad)} is not an option of the min-char-rnn preset`,
-        'choose a recipe with --preset char-lstm (or --model lstm)',
-        'usage',
-      );
-    }
-    return seedRun(
-      Trainer.create(corpus, { ...(preset.settings as Partial<TrainConfig>), ...pick(o, SEED_KEYS) }),
-    );
-  }
-  const settings = { ...(preset.settings as Partial<RecipeConfig>), ...pick(o, RECIPE_KEYS) };
-  if (o.threads === undefined) {
-    // use both cores (where the machine has them and the batch splits evenly)
-    const batch = settings.batch ?? 1;
-    settings.threads = availableParallelism() >= 2 && batch % 2 === 0 ? 2 : 1;
-  }
-  if (
-    settings.schedule === 'cosine' &&
-    !settings.decayIters &&
-    !settings.timeLimit &&
-    o.iters !== undefined
-  ) {
-    settings.decayIters = o.iters; // decay over the run
-  }
-  return recipeRun(ModelTrainer.create(corpus, settings, nodeHost));
+  return out;
 }
 
-function resume(o: TrainCliOptions, corpus: Corpus): Run {
+function create(o: TrainCliOptions, corpus: Corpus): Trainer {
+  const settings = settingsOf(o);
+  const preset = o.preset !== undefined ? findPreset(o.preset) : defaultPreset(settings.model);
+  if (!preset) throw new CharrnnError(`unknown preset '${o.preset}'`, '', 'usage');
+  return Trainer.create(corpus, resolveConfig(settings, preset.settings), nodeHost);
+}
+
+function resume(o: TrainCliOptions, corpus: Corpus, info: (line: string) => void): Trainer {
   const path = o.resume as string;
-  if (o.seed !== undefined) {
-    throw new CharrnnError(
-      '--seed cannot be combined with --resume',
-      'the checkpoint carries its RNG state',
-      'usage',
-    );
-  }
   if (o.preset !== undefined) {
     throw new CharrnnError(
       '--preset cannot be combined with --resume',
@@ -179,118 +74,81 @@ function resume(o: TrainCliOptions, corpus: Corpus): Run {
     );
   }
   const bytes = readBytes(path, 'the checkpoint');
-  const what = `'${path}'`;
-  if (isRecipeCheckpoint(bytes))
-    return recipeRun(ModelTrainer.fromCheckpoint(bytes, corpus, pick(o, RECIPE_KEYS), what, nodeHost));
-  const bad = RECIPE_ONLY_KEYS.find((k) => o[k] !== undefined);
-  if (bad) throw new CharrnnError(`--${kebab(bad)} does not apply to a min-char-rnn checkpoint`, '', 'usage');
-  return seedRun(Trainer.fromCheckpoint(bytes, corpus, pick(o, SEED_KEYS), what));
+  const t = Trainer.fromCheckpoint(bytes, corpus, settingsOf(o), `'${path}'`, nodeHost);
+  info(`resuming '${path}' at iteration ${t.iter}`);
+  const changed = t.changedOnResume.filter((k) => k !== 'threads' || o.threads !== undefined);
+  if (changed.length > 0) {
+    info(`changed on resume: ${changed.map((k) => `${optionName(k)} ${String(t.config[k])}`).join(', ')}`);
+  }
+  return t;
 }
 
-function seedRun(t: Trainer): Run {
-  return {
-    get iter() {
-      return t.iter;
-    },
-    get smoothLoss() {
-      return t.smoothLoss;
-    },
-    seqChars: t.config.seqLength,
-    vocabSize: t.vocab.size,
-    sampleEvery: t.config.sampleEvery,
-    step: () => t.step(),
-    toCheckpoint: () => t.toCheckpoint(),
-  };
-}
-
-function recipeRun(t: ModelTrainer): Run {
-  return {
-    get iter() {
-      return t.iter;
-    },
-    get smoothLoss() {
-      return t.smoothLoss;
-    },
-    seqChars: t.config.seqLength * t.config.batch,
-    vocabSize: t.vocab.size,
-    sampleEvery: t.config.sampleEvery,
-    step: () => t.step(),
-    toCheckpoint: () => t.toCheckpoint(),
-    trainSeconds: () => t.trainSeconds,
-    ...(t.hasValidation ? { evaluate: () => t.evaluate(), evalEvery: t.config.evalEvery } : {}),
-    timeLimit: t.config.timeLimit,
-    bestValLoss: () => t.bestValLoss,
-    close: () => t.close(),
-    describe: describeRecipe(t),
-  };
-}
-
-async function loop(
-  run: Run,
+async function drive(
+  trainer: Trainer,
   o: TrainCliOptions,
   corpus: Corpus,
+  savePath: string | undefined,
   info: (line: string) => void,
 ): Promise<void> {
-  const savePath = o.save ?? o.resume;
-  const bestPath = savePath ? savePath.replace(/(\.[^./]*)?$/, '.best$1') : undefined;
-  const logEvery = o.logEvery ?? (run.sampleEvery > 0 ? run.sampleEvery : 1000);
+  const c = trainer.config;
+  const loop = new RunLoop(trainer, { checkpoints: savePath !== undefined });
+  loop.checkLimits();
+  const bestPath = savePath?.replace(/(\.[^./]*)?$/, '.best$1');
+  const logEvery = o.logEvery ?? (c.sampleEvery > 0 ? c.sampleEvery : 1000);
   const out = process.stdout;
-  out.write(`data has ${corpus.ids.length} characters, ${run.vocabSize} unique.\n`);
+  out.write(`data has ${corpus.ids.length} characters, ${trainer.vocab.size} unique.\n`);
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
+    loop.stop();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const progress = new Progress(!o.quiet && process.stderr.isTTY === true, o.iters);
+  const progress = new Progress(!o.quiet && process.stderr.isTTY === true, c.iters || undefined);
   const started = performance.now();
-  const startIter = run.iter;
-  const trainSeconds0 = run.trainSeconds?.() ?? 0;
-  const elapsed = () => run.trainSeconds?.() ?? trainSeconds0 + (performance.now() - started) / 1000;
-  const timeUp = () => run.timeLimit !== undefined && run.timeLimit > 0 && elapsed() >= run.timeLimit;
-  const finished = () => interrupted || (o.iters !== undefined && run.iter >= o.iters) || timeUp();
-  const save = () => {
-    if (savePath) writeFileAtomic(savePath, run.toCheckpoint());
-  };
+  const startIter = trainer.iter;
   const print = (text: string) => {
     progress.clear();
     out.write(text);
   };
   const log = (fields: Record<string, number>) => {
-    if (o.logFile) appendFileSync(o.logFile, `${JSON.stringify({ ...fields, elapsedSeconds: elapsed() })}\n`);
+    if (o.logFile) {
+      appendFileSync(o.logFile, `${JSON.stringify({ ...fields, elapsedSeconds: trainer.trainSeconds })}\n`);
+    }
   };
-  let lastEval = -1;
-  const evaluate = () => {
-    if (!run.evaluate || lastEval === run.iter) return;
-    lastEval = run.iter;
-    const best = run.bestValLoss?.() ?? Infinity;
-    const v = run.evaluate();
-    print(
-      `iter ${run.iter}, val loss: ${v.valLoss.toFixed(4)} nats/char (${v.valBits.toFixed(4)} bits/char)\n`,
-    );
-    log({ iter: run.iter, valLoss: v.valLoss, valBits: v.valBits });
-    if (v.valLoss < best && bestPath) writeFileAtomic(bestPath, run.toCheckpoint());
-  };
-  try {
-    while (!finished()) {
-      const sliceEnd = performance.now() + SLICE_MS;
-      do {
-        const e = run.step();
+  const render = (e: RunEvent) => {
+    switch (e.type) {
+      case 'step':
         if (e.sample !== undefined) print(`----\n ${e.sample} \n----\n`);
         if (e.iter % logEvery === 0) {
-          print(`iter ${e.iter}, loss: ${e.smoothLoss.toFixed(6)}\n`);
-          log({
-            iter: e.iter,
-            loss: e.loss,
-            smoothLoss: e.smoothLoss,
-            ...(e.lr !== undefined ? { lr: e.lr } : {}),
-          });
+          print(`iter ${e.iter}, loss: ${e.smoothLoss.toFixed(6)}\n`); // print progress
+          log({ iter: e.iter, loss: e.loss, smoothLoss: e.smoothLoss, lr: e.lr });
         }
-        if (savePath && o.saveEvery && run.iter % o.saveEvery === 0) save();
-        if (run.evalEvery && run.iter % run.evalEvery === 0) evaluate();
-      } while (performance.now() < sliceEnd && !finished());
+        break;
+      case 'evaluation':
+        print(
+          `iter ${e.iter}, val loss: ${e.valLoss.toFixed(4)} nats/char (${e.valBits.toFixed(4)} bits/char)\n`,
+        );
+        log({ iter: e.iter, valLoss: e.valLoss, valBits: e.valBits });
+        break;
+      case 'checkpoint':
+        saveOrRescue(e.reason === 'best' ? bestPath! : savePath!, e.bytes);
+        break;
+      case 'evaluating':
+      case 'finished':
+        break;
+    }
+  };
+  try {
+    while (!loop.finished) {
+      const sliceEnd = performance.now() + SLICE_MS;
+      for (let e = loop.next(); e; e = performance.now() < sliceEnd ? loop.next() : undefined) render(e);
       const seconds = (performance.now() - started) / 1000;
-      progress.update(run.iter, run.smoothLoss, ((run.iter - startIter) * run.seqChars) / seconds);
+      progress.update(
+        trainer.iter,
+        trainer.smoothLoss,
+        ((trainer.iter - startIter) * trainer.charsPerStep) / seconds,
+      );
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
@@ -298,25 +156,29 @@ async function loop(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  save();
-  if (!interrupted) evaluate();
   const seconds = (performance.now() - started) / 1000;
-  const done = run.iter - startIter;
+  const done = trainer.iter - startIter;
   info(
-    `${interrupted ? 'interrupted' : 'stopped'} at iteration ${run.iter}, smooth loss ${run.smoothLoss.toFixed(6)}; ` +
-      `${(done / seconds).toFixed(1)} iter/s, ${((done * run.seqChars) / seconds).toFixed(0)} chars/s` +
+    `${interrupted ? 'interrupted' : 'stopped'} at iteration ${trainer.iter}, smooth loss ${trainer.smoothLoss.toFixed(6)}; ` +
+      `${(done / seconds).toFixed(1)} iter/s, ${((done * trainer.charsPerStep) / seconds).toFixed(0)} chars/s` +
       `${savePath ? `; saved '${savePath}'` : ''}`,
   );
   if (interrupted) process.exitCode = 130;
 }
 
-function describeRecipe(t: ModelTrainer): string {
+/** One line saying what is trained. */
+function describe(t: Trainer): string {
   const c = t.config;
   const input = c.embedding > 0 ? `embedding ${c.embedding}` : 'one-hot input';
+  const clip = [
+    Number.isFinite(c.clip) ? `clip ${c.clip}` : '',
+    Number.isFinite(c.clipNorm) ? `clip-norm ${c.clipNorm}` : '',
+  ].filter(Boolean);
   return (
     `training ${c.model} ${c.layers}x${c.hidden} (${input}${c.dropout > 0 ? `, dropout ${c.dropout}` : ''}), ` +
-    `${t.model.numParams} parameters; batch ${c.batch} x seq ${c.seqLength}; ${c.optimizer} lr ${c.lr} ${c.schedule}; ` +
-    `${c.threads} thread${c.threads > 1 ? 's' : ''}; ${c.valFraction > 0 ? `validation: last ${c.valFraction * 100}% of the text` : 'no validation'}`
+    `${t.model.numParams} parameters; batch ${c.batch} x seq ${c.seqLength}; ${c.optimizer} lr ${c.lr} ${c.schedule}` +
+    `${clip.length ? `, ${clip.join(', ')}` : ''}; ${c.threads} thread${c.threads > 1 ? 's' : ''}; ` +
+    `${c.valFraction > 0 ? `validation: last ${c.valFraction * 100}% of the text` : 'no validation'}; seed ${c.seed}`
   );
 }
 
@@ -324,17 +186,4 @@ function loadCorpus(file: string | undefined, info: (line: string) => void): Cor
   if (file !== undefined) return readCorpus(file);
   info("no FILE given: training on the built-in corpus (charrnn's own README and sources)");
   return readCorpus(BUILTIN_CORPUS);
-}
-
-function pick<K extends keyof TrainCliOptions>(
-  o: TrainCliOptions,
-  keys: readonly K[],
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
-  return out;
-}
-
-function kebab(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

@@ -3,10 +3,17 @@
 // Conventions: matrices are row-major; sizes are explicit arguments; `acc` means "add into out"
 // instead of overwriting it. Output arguments come first. Arrays passed to a backend's functions must
 // come from that backend's `alloc`/`allocInt32` (the wasm backend reads them from its own memory).
+// The list of kernels is written once, as the WebAssembly module's exports (assembly/kernels.ts); the
+// build reads it off the module (KERNEL_NAMES), and the type checker holds this interface to it, and
+// both backends to this interface.
+import type { KERNEL_NAMES } from './wasm-binary.generated.js';
 
 export type Dtype = 'f32' | 'f64';
 export type BackendName = 'ref' | 'wasm';
 export type FloatArray = Float32Array | Float64Array;
+
+/** A kernel's name: what the module exports (as <name>_f32 and <name>_f64). */
+export type KernelName = (typeof KERNEL_NAMES)[number];
 
 export interface Kernels {
   readonly backend: BackendName;
@@ -188,3 +195,13 @@ export interface Kernels {
     H: number,
   ): void;
 }
+
+/** The methods of Kernels that are kernels (not memory or identity). */
+type KernelMethods = Exclude<keyof Kernels, 'backend' | 'dtype' | 'alloc' | 'allocInt32'>;
+/** Compile-time check: the interface lists exactly the module's kernels (a mismatch names the odd ones out). */
+type Same<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? true
+    : { onlyInInterface: Exclude<A, B>; onlyInModule: Exclude<B, A> }
+  : { onlyInInterface: Exclude<A, B>; onlyInModule: Exclude<B, A> };
+export const KERNEL_LIST_MATCHES: Same<KernelMethods, KernelName> = true;

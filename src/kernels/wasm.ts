@@ -3,113 +3,21 @@
 // `initWasm()` compiles the module once; `createWasmKernels()` gives each caller a fresh instance with its
 // own fixed-size memory and a bump allocator, and wraps the exports as a `Kernels` whose methods pass
 // pointers (byte offsets) straight through: no allocation and no checks per call.
-import type { Dtype, FloatArray, Kernels } from './types.js';
-import { wasmBase64, wasmRelaxedBase64 } from './wasm-binary.generated.js';
+import type { Dtype, FloatArray, KernelName, Kernels } from './types.js';
+import { KERNEL_NAMES, wasmBase64, wasmRelaxedBase64 } from './wasm-binary.generated.js';
 
 const PAGE = 65536;
 /** The first page is left to the module's static data (its f64 exp/log tables); the arena starts above. */
 const RESERVED_BYTES = PAGE;
 
-type Ptr = number;
-type Flag = 0 | 1;
-/** One dtype's set of exports, with the `_f32` / `_f64` suffix dropped. */
-interface KernelExports {
-  gemv(y: Ptr, W: Ptr, x: Ptr, M: number, K: number, acc: Flag): void;
-  gemvT(y: Ptr, W: Ptr, x: Ptr, M: number, K: number, acc: Flag): void;
-  ger(A: Ptr, x: Ptr, y: Ptr, M: number, K: number): void;
-  gemmNT(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, acc: Flag): void;
-  gemmNN(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, acc: Flag): void;
-  gemmTN(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, acc: Flag): void;
-  addColumn(y: Ptr, W: Ptr, col: number, M: number, K: number): void;
-  addToColumn(W: Ptr, x: Ptr, col: number, M: number, K: number): void;
-  gatherRows(Y: Ptr, E: Ptr, ids: Ptr, R: number, C: number): void;
-  scatterAddRows(dE: Ptr, dY: Ptr, ids: Ptr, R: number, C: number): void;
-  add(y: Ptr, x: Ptr, b: Ptr, n: number): void;
-  addRowVector(Y: Ptr, b: Ptr, R: number, C: number): void;
-  sumRows(b: Ptr, X: Ptr, R: number, C: number): void;
-  tanh(y: Ptr, x: Ptr, n: number): void;
-  tanhBackward(dx: Ptr, y: Ptr, dy: Ptr, n: number): void;
-  sigmoid(y: Ptr, x: Ptr, n: number): void;
-  axpy(y: Ptr, a: number, x: Ptr, n: number): void;
-  scale(x: Ptr, s: number, n: number): void;
-  sumSquares(x: Ptr, n: number): number;
-  clip(x: Ptr, c: number, n: number): void;
-  softmaxXent(dl: Ptr, lg: Ptr, tg: Ptr, R: number, C: number): number;
-  softmax(p: Ptr, lg: Ptr, n: number, invT: number): void;
-  adagrad(param: Ptr, grad: Ptr, mem: Ptr, n: number, lr: number, eps: number, clip: number): void;
-  rmsprop(param: Ptr, grad: Ptr, ms: Ptr, n: number, lr: number, decay: number, eps: number): void;
-  adam(
-    param: Ptr,
-    grad: Ptr,
-    m: Ptr,
-    v: Ptr,
-    n: number,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    bc1: number,
-    bc2: number,
-    weightDecay: number,
-  ): void;
-  mul(y: Ptr, x: Ptr, m: Ptr, n: number): void;
-  lstmCellForward(G: Ptr, c: Ptr, tanhC: Ptr, h: Ptr, cPrev: Ptr, B: number, H: number): void;
-  lstmCellBackward(
-    dG: Ptr,
-    dcPrev: Ptr,
-    G: Ptr,
-    cPrev: Ptr,
-    tanhC: Ptr,
-    dh: Ptr,
-    dc: Ptr,
-    B: number,
-    H: number,
-  ): void;
-  gruCellForward(Gx: Ptr, Gh: Ptr, h: Ptr, hPrev: Ptr, bhn: Ptr, B: number, H: number): void;
-  gruCellBackward(
-    dGx: Ptr,
-    dGh: Ptr,
-    dhPrev: Ptr,
-    Gx: Ptr,
-    Gh: Ptr,
-    hPrev: Ptr,
-    dh: Ptr,
-    B: number,
-    H: number,
-  ): void;
-}
-const KERNEL_NAMES = [
-  'gemv',
-  'gemvT',
-  'ger',
-  'gemmNT',
-  'gemmNN',
-  'gemmTN',
-  'addColumn',
-  'addToColumn',
-  'gatherRows',
-  'scatterAddRows',
-  'add',
-  'addRowVector',
-  'sumRows',
-  'tanh',
-  'tanhBackward',
-  'sigmoid',
-  'axpy',
-  'scale',
-  'sumSquares',
-  'clip',
-  'softmaxXent',
-  'softmax',
-  'adagrad',
-  'rmsprop',
-  'adam',
-  'mul',
-  'lstmCellForward',
-  'lstmCellBackward',
-  'gruCellForward',
-  'gruCellBackward',
-] as const satisfies readonly (keyof KernelExports)[];
+/**
+ * One dtype's exports, with the `_f32` / `_f64` suffix dropped: each kernel of `Kernels` with its arrays
+ * passed as pointers (byte offsets into the instance's memory) and its flags as 0 or 1.
+ */
+type KernelExports = {
+  [K in KernelName]: (...args: Pointers<Parameters<Kernels[K]>>) => ReturnType<Kernels[K]>;
+};
+type Pointers<A extends unknown[]> = { [I in keyof A]: A[I] extends boolean ? 0 | 1 : number };
 
 let compiled: WebAssembly.Module | null = null;
 let compiling: Promise<boolean> | null = null;

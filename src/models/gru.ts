@@ -6,10 +6,10 @@
 //  - `gruStepRef` / `gruStepBackwardRef`: one step of one stream in float64, plain loops, forward and
 //    backward side by side (driven over layers, streams and time by reference.ts);
 //  - `GruModel`: the fast path on the kernels: per layer, the input projection of the whole window is one
-//    gemm (common.ts), then one (B,H) @ (3H,H)^T gemm per step and the fused `gruCellForward`; backward
+//    gemm (recurrent.ts), then one (B,H) @ (3H,H)^T gemm per step and the fused `gruCellForward`; backward
 //    runs `gruCellBackward` and one gemm per step, the weight gradients as one gemm over the window.
 import type { FloatArray } from '../kernels/types.js';
-import { projectBackwardRef, projectRef, RecurrentModel, type RefLayer, sigmoid } from './common.js';
+import { projectBackwardRef, projectRef, RecurrentModel, type RefLayer, sigmoid } from './recurrent.js';
 import type { RecurrentConfig } from './types.js';
 
 // ---- reference: one step, forward and backward ----

@@ -5,11 +5,11 @@
 //  - `lstmStepRef` / `lstmStepBackwardRef`: one step of one stream in float64, plain loops, forward and
 //    backward side by side (driven over layers, streams and time by reference.ts);
 //  - `LstmModel`: the fast path on the kernels: per layer, the input projection of the whole window is one
-//    gemm (common.ts), then one (B,H) @ (4H,H)^T gemm per step and the fused `lstmCellForward`; backward
+//    gemm (recurrent.ts), then one (B,H) @ (4H,H)^T gemm per step and the fused `lstmCellForward`; backward
 //    runs `lstmCellBackward` and one gemm per step, the weight gradients as one gemm over the window.
 import type { FloatArray } from '../kernels/types.js';
 import type { MT19937 } from '../rng.js';
-import { projectBackwardRef, projectRef, RecurrentModel, type RefLayer, sigmoid } from './common.js';
+import { projectBackwardRef, projectRef, RecurrentModel, type RefLayer, sigmoid } from './recurrent.js';
 import type { RecurrentConfig } from './types.js';
 
 // ---- reference: one step, forward and backward ----
@@ -128,9 +128,10 @@ export class LstmModel extends RecurrentModel {
     this.genTanhC = this.take(H);
   }
 
-  /** PyTorch's uniform init, then the forget-gate bias set to `forgetBias` (default 1). */
+  /** PyTorch's uniform init, then the forget-gate bias set to `forgetBias` (default 1); the seed's init as it is. */
   override init(rng: MT19937): void {
     super.init(rng);
+    if (this.seedInit) return;
     const H = this.H;
     for (const p of this.P) p.bih.fill(this.forgetBias, H, 2 * H);
   }

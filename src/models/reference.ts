@@ -1,11 +1,13 @@
-// The float64 reference of a whole LSTM or GRU model over a (B,T) window: each stream on its own, step by
-// step, layer by layer, with the cells' one-step references (lstm.ts, gru.ts), the decoder and softmax in
+// The float64 reference of a whole model (rnn, LSTM or GRU) over a (B,T) window: each stream on its own,
+// step by step, layer by layer, with the cells' one-step references (rnn.ts, lstm.ts, gru.ts), the decoder
+// and softmax in
 // plain loops, then backpropagation through time in reverse. Slow and obvious on purpose: the fast path
-// (common.ts with the cells' kernels) is tested against it. Same parameter layout, same state layout.
-import { type RecurrentKind, type RefLayer, recurrentTensors } from './common.js';
+// (recurrent.ts with the cells' kernels) is tested against it. Same parameter layout, same state layout.
 import { type GruStep, gruStepBackwardRef, gruStepRef } from './gru.js';
 import { type LstmStep, lstmStepBackwardRef, lstmStepRef } from './lstm.js';
-import type { RecurrentConfig } from './types.js';
+import { biasName, type RefLayer, recurrentTensors } from './recurrent.js';
+import { type RnnStep, rnnStepBackwardRef, rnnStepRef } from './rnn.js';
+import type { ModelKind, RecurrentConfig } from './types.js';
 
 export interface ReferenceResult {
   /** summed over the B*T positions */
@@ -22,7 +24,7 @@ export interface ReferenceResult {
  * t*B + b), applied to each layer's output; without them there is no dropout.
  */
 export function referenceLossAndGrad(
-  kind: RecurrentKind,
+  kind: ModelKind,
   cfg: RecurrentConfig,
   theta: ArrayLike<number>,
   inputs: ArrayLike<number>,
@@ -41,7 +43,7 @@ export function referenceLossAndGrad(
   const layer = (a: Float64Array, l: number): RefLayer => ({
     Wih: view(a, l === 0 && E === 0 ? 'l0.WihT' : `l${l}.Wih`),
     Whh: view(a, `l${l}.Whh`),
-    bih: view(a, kind === 'lstm' ? `l${l}.b` : `l${l}.bih`),
+    bih: view(a, biasName(kind, l)),
     bhn: view(a, `l${l}.bhn`),
     H,
     In: l === 0 ? E : H,
@@ -71,16 +73,21 @@ export function referenceLossAndGrad(
     const c: Float64Array[] = Array.from({ length: N }, (_, l) =>
       out.slice(((N + l) * B + b) * H, ((N + l) * B + b + 1) * H),
     );
-    const steps: (LstmStep | GruStep)[][] = [];
+    const steps: (LstmStep | GruStep | RnnStep)[][] = [];
     const dys: Float64Array[] = [];
     const tops: Float64Array[] = [];
     // forward
     for (let t = 0; t < T; t++) {
       const x = inputs[b * T + t];
       let inp: Float64Array | number = E > 0 ? embed.slice(x * E, x * E + E) : x;
-      const row: (LstmStep | GruStep)[] = [];
+      const row: (LstmStep | GruStep | RnnStep)[] = [];
       for (let l = 0; l < N; l++) {
-        const s = kind === 'lstm' ? lstmStepRef(Ls[l], inp, h[l], c[l]) : gruStepRef(Ls[l], inp, h[l]);
+        const s =
+          kind === 'lstm'
+            ? lstmStepRef(Ls[l], inp, h[l], c[l])
+            : kind === 'gru'
+              ? gruStepRef(Ls[l], inp, h[l])
+              : rnnStepRef(Ls[l], inp, h[l]);
         h[l] = s.h;
         if (kind === 'lstm') c[l] = (s as LstmStep).c;
         row.push(s);
@@ -126,7 +133,10 @@ export function referenceLossAndGrad(
           const r = lstmStepBackwardRef(Ls[l], dLs[l], s as LstmStep, dh, dcNext[l]);
           [dOut, dhNext[l], dcNext[l]] = [r.dx, r.dhPrev, r.dcPrev];
         } else {
-          const r = gruStepBackwardRef(Ls[l], dLs[l], s as GruStep, dh);
+          const r =
+            kind === 'gru'
+              ? gruStepBackwardRef(Ls[l], dLs[l], s as GruStep, dh)
+              : rnnStepBackwardRef(Ls[l], dLs[l], s as RnnStep, dh);
           [dOut, dhNext[l]] = [r.dx, r.dhPrev];
         }
       }

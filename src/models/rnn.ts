@@ -1,91 +1,262 @@
-// The seed's vanilla RNN (src/rnn.ts, unchanged) behind the SequenceModel interface: one stream (B=1),
-// the one-hot input, no dropout. Forward-only evaluation runs the generation step over the window.
-import type { BackendName, Dtype, FloatArray, Kernels } from '../kernels/types.js';
+// The vanilla RNN, the seed's model: h_t = tanh(Wxh x_t + Whh h_{t-1} + bh), y_t = Why h_t + by, softmax,
+// cross-entropy. As char-rnn's `-model rnn` it is a full model here: layers, an embedding, dropout and a
+// batch of streams, like the LSTM and the GRU. Three implementations with one meaning:
+//  - `lossFun`: the seed's lossFun line by line, in float64 on plain arrays, for one layer, one stream and
+//    one-hot input, with the seed's names (the reference a reader of the book recognizes);
+//  - `rnnStepRef` / `rnnStepBackwardRef`: one step of one layer and one stream in float64, forward and
+//    backward side by side (driven over layers, streams and time by reference.ts, like the other cells);
+//  - `RnnModel`: the fast path on the kernels (recurrent.ts): the input projection of the whole window is
+//    one gemm or a row gather, then one (B,H) @ (H,H)^T product and a tanh per step; backward one tanh
+//    derivative and one product per step, the weight gradients as one gemm over the window.
+// The one-hot layer 0 keeps its input weights transposed, (V,H) (`l0.WihT`), so the input is a row
+// gather; `toSeedParams` / `setSeedParams` convert to and from the seed's (H,V) Wxh.
+import type { FloatArray } from '../kernels/types.js';
 import type { MT19937 } from '../rng.js';
-import { initRnnParams, RNN_PARAM_NAMES, RnnModel, rnnShapes } from '../rnn.js';
-import type { SequenceModel, TensorInfo } from './types.js';
+import { biasName, projectBackwardRef, projectRef, RecurrentModel, type RefLayer } from './recurrent.js';
+import type { RecurrentConfig } from './types.js';
 
-export class RnnSequenceModel implements SequenceModel {
-  readonly kind = 'rnn' as const;
-  readonly model: RnnModel;
-  readonly kernels: Kernels;
-  readonly theta: FloatArray;
-  readonly dtheta: FloatArray;
-  readonly tensors: readonly TensorInfo[];
-  readonly numParams: number;
-  readonly vocabSize: number;
-  readonly batch = 1;
-  readonly seqLength: number;
-  readonly dropoutRng = undefined;
-  /** arrays of numParams floats reserved for the optimizer */
-  readonly paramCopies: FloatArray[] = [];
+// ---- the seed's reference: lossFun, with the seed's names ----
 
-  constructor(H: number, V: number, T: number, dtype: Dtype, backend?: BackendName, paramCopies = 0) {
-    const P = H * V + H * H + V * H + H + V;
-    this.model = new RnnModel(H, V, T, dtype, backend, new Array<number>(paramCopies).fill(P));
-    this.kernels = this.model.kernels;
-    this.theta = this.model.theta;
-    this.dtheta = this.model.dtheta;
-    this.numParams = this.model.numParams;
-    this.vocabSize = V;
-    this.seqLength = T;
-    for (let i = 0; i < paramCopies; i++) this.paramCopies.push(this.kernels.alloc(P));
-    const shapes = rnnShapes(H, V);
-    let offset = 0;
-    this.tensors = RNN_PARAM_NAMES.map((name) => {
-      const shape = shapes[name];
-      const size = shape.reduce((a, b) => a * b, 1);
-      const t = { name, shape, offset, size };
-      offset += size;
-      return t;
-    });
-  }
+/** The seed's parameters, by the seed's names. */
+export interface RnnParams<A extends FloatArray = FloatArray> {
+  /** (H, V) input to hidden */
+  Wxh: A;
+  /** (H, H) hidden to hidden */
+  Whh: A;
+  /** (V, H) hidden to output */
+  Why: A;
+  /** (H) hidden bias */
+  bh: A;
+  /** (V) output bias */
+  by: A;
+}
 
-  /** The seed's init: randn * 0.01 for the weights, zero biases. */
-  init(rng: MT19937): void {
-    initRnnParams(this.model.params, rng);
-  }
+export const RNN_PARAM_NAMES = ['Wxh', 'Whh', 'Why', 'bh', 'by'] as const;
+export type RnnParamName = (typeof RNN_PARAM_NAMES)[number];
 
-  lossAndGrad(inputs: Int32Array, targets: Int32Array): number {
-    return this.model.lossAndGrad(inputs, targets);
-  }
+export function rnnShapes(H: number, V: number): Record<RnnParamName, number[]> {
+  return { Wxh: [H, V], Whh: [H, H], Why: [V, H], bh: [H], by: [V] };
+}
 
-  loss(inputs: Int32Array, targets: Int32Array): number {
-    const { model, vocabSize: V } = this;
-    let loss = 0;
-    for (let t = 0; t < this.seqLength; t++) {
-      const y = model.forwardOne(model.hprev, inputs[t]);
-      let max = -Infinity;
-      for (let j = 0; j < V; j++) max = Math.max(max, y[j]);
-      let sum = 0;
-      for (let j = 0; j < V; j++) sum += Math.exp(y[j] - max);
-      loss -= y[targets[t]] - max - Math.log(sum);
+/** Zero arrays of the seed's shapes. */
+export function zeroRnnParams(H: number, V: number): RnnParams<Float64Array> {
+  return {
+    Wxh: new Float64Array(H * V),
+    Whh: new Float64Array(H * H),
+    Why: new Float64Array(V * H),
+    bh: new Float64Array(H),
+    by: new Float64Array(V),
+  };
+}
+
+/** Wxh = randn(H,V)*0.01; Whh = randn(H,H)*0.01; Why = randn(V,H)*0.01 (in that order); biases zero. */
+export function initRnnParams(p: RnnParams, rng: MT19937): void {
+  rng.fillRandn(p.Wxh, 0.01);
+  rng.fillRandn(p.Whh, 0.01);
+  rng.fillRandn(p.Why, 0.01);
+  p.bh.fill(0);
+  p.by.fill(0);
+}
+
+export interface LossResult {
+  loss: number;
+  grads: RnnParams<Float64Array>;
+  /** hs[len(inputs) - 1]: the hidden state to carry into the next window */
+  h: Float64Array;
+}
+
+/**
+ * The seed's lossFun(inputs, targets, hprev), float64, as written in the book: forward pass, backward
+ * pass (BPTT), then every gradient clipped to [-clip, clip]. The only changes: xs[t] is never built
+ * (Wxh @ onehot(i) is the column Wxh[:, i]) and softmax subtracts the max first.
+ */
+export function lossFun(
+  P: RnnParams<Float64Array>,
+  inputs: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  hprev: Float64Array,
+  clip = 5,
+): LossResult {
+  const H = P.bh.length;
+  const V = P.by.length;
+  const T = inputs.length;
+  const hs: Float64Array[] = [Float64Array.from(hprev)]; // hs[t + 1] is the seed's hs[t]
+  const ps: Float64Array[] = [];
+  let loss = 0;
+  // forward pass
+  for (let t = 0; t < T; t++) {
+    const h = new Float64Array(H);
+    for (let i = 0; i < H; i++) {
+      let a = P.Wxh[i * V + inputs[t]]; // np.dot(Wxh, xs[t])
+      let s = 0;
+      for (let k = 0; k < H; k++) s += P.Whh[i * H + k] * hs[t][k]; // np.dot(Whh, hs[t-1])
+      a += s;
+      h[i] = Math.tanh(a + P.bh[i]);
     }
-    return loss;
+    hs.push(h);
+    const y = new Float64Array(V); // unnormalized log probabilities for next chars
+    let max = -Infinity;
+    for (let j = 0; j < V; j++) {
+      let s = 0;
+      for (let k = 0; k < H; k++) s += P.Why[j * H + k] * h[k];
+      y[j] = s + P.by[j];
+      max = Math.max(max, y[j]);
+    }
+    let sum = 0;
+    for (let j = 0; j < V; j++) sum += y[j] = Math.exp(y[j] - max);
+    for (let j = 0; j < V; j++) y[j] /= sum; // probabilities for next chars
+    ps.push(y);
+    loss += -Math.log(y[targets[t]]); // softmax (cross-entropy loss)
+  }
+  // backward pass: compute gradients going backwards
+  const g = zeroRnnParams(H, V);
+  let dhnext = new Float64Array(H);
+  for (let t = T - 1; t >= 0; t--) {
+    const dy = Float64Array.from(ps[t]);
+    dy[targets[t]] -= 1; // backprop into y
+    const h = hs[t + 1];
+    const hPrev = hs[t];
+    const dh = Float64Array.from(dhnext);
+    for (let j = 0; j < V; j++) {
+      for (let k = 0; k < H; k++) {
+        g.Why[j * H + k] += dy[j] * h[k]; // dWhy += np.dot(dy, hs[t].T)
+        dh[k] += P.Why[j * H + k] * dy[j]; // dh = np.dot(Why.T, dy) + dhnext
+      }
+      g.by[j] += dy[j];
+    }
+    const dhraw = new Float64Array(H);
+    for (let i = 0; i < H; i++) dhraw[i] = (1 - h[i] * h[i]) * dh[i]; // backprop through tanh
+    const next = new Float64Array(H);
+    for (let i = 0; i < H; i++) {
+      g.bh[i] += dhraw[i];
+      g.Wxh[i * V + inputs[t]] += dhraw[i]; // dWxh += np.dot(dhraw, xs[t].T)
+      for (let k = 0; k < H; k++) {
+        g.Whh[i * H + k] += dhraw[i] * hPrev[k]; // dWhh += np.dot(dhraw, hs[t-1].T)
+        next[k] += P.Whh[i * H + k] * dhraw[i]; // dhnext = np.dot(Whh.T, dhraw)
+      }
+    }
+    dhnext = next;
+  }
+  for (const name of RNN_PARAM_NAMES) {
+    const d = g[name];
+    for (let i = 0; i < d.length; i++) d[i] = Math.min(clip, Math.max(-clip, d[i])); // clip to mitigate exploding gradients
+  }
+  return { loss, grads: g, h: hs[T] };
+}
+
+// ---- reference: one step of one layer, forward and backward ----
+
+/** One RNN step's input and activation: everything the backward needs. Each vector is (H). */
+export interface RnnStep {
+  x: Float64Array | number;
+  hPrev: Float64Array;
+  h: Float64Array;
+}
+
+export function rnnStepRef(L: RefLayer, x: Float64Array | number, hPrev: Float64Array): RnnStep {
+  const H = L.H;
+  const pre = Float64Array.from(L.bih); // (H) = Wih x + b + Whh hPrev
+  projectRef(pre, L, x);
+  for (let j = 0; j < H; j++) {
+    let s = 0;
+    for (let k = 0; k < H; k++) s += L.Whh[j * H + k] * hPrev[k];
+    pre[j] += s;
+  }
+  return { x, hPrev, h: pre.map(Math.tanh) };
+}
+
+/** Backward of rnnStepRef: accumulates into dL; returns the gradients on x (null when one-hot) and hPrev. */
+export function rnnStepBackwardRef(L: RefLayer, dL: RefLayer, s: RnnStep, dh: Float64Array) {
+  const H = L.H;
+  const dpre = new Float64Array(H);
+  for (let j = 0; j < H; j++) dpre[j] = (1 - s.h[j] * s.h[j]) * dh[j]; // through tanh
+  const dhPrev = new Float64Array(H);
+  for (let j = 0; j < H; j++) {
+    dL.bih[j] += dpre[j];
+    for (let k = 0; k < H; k++) {
+      dL.Whh[j * H + k] += dpre[j] * s.hPrev[k];
+      dhPrev[k] += L.Whh[j * H + k] * dpre[j];
+    }
+  }
+  const dx = projectBackwardRef(dL, L, s.x, dpre);
+  return { dx, dhPrev };
+}
+
+// ---- fast path ----
+
+export class RnnModel extends RecurrentModel {
+  constructor(cfg: RecurrentConfig) {
+    super('rnn', cfg, []);
   }
 
-  resetState(): void {
-    this.model.hprev.fill(0);
-  }
-  getState(): Float64Array {
-    return Float64Array.from(this.model.hprev);
-  }
-  setState(state: ArrayLike<number>): void {
-    if (state.length !== this.model.H)
-      throw new RangeError(`rnn: state has ${state.length} numbers, expected ${this.model.H}`);
-    this.model.hprev.set(Float64Array.from(state));
+  protected recurrentForward(l: number): void {
+    const { B, H, T, kernels: k } = this;
+    const G = this.gateRows[l];
+    const hs = this.hsRows[l];
+    const Whh = this.P[l].Whh;
+    for (let t = 0; t < T; t++) {
+      k.gemmNT(G[t], hs[t], Whh, B, H, H, true); // G_t (B,H) += h_{t-1} (B,H) @ Whh^T
+      k.tanh(hs[t + 1], G[t], B * H); // h_t = tanh(Wxh x_t + bh + Whh h_{t-1})
+    }
   }
 
-  resetGen(): void {
-    this.model.genH.fill(0);
+  protected recurrentBackward(l: number): void {
+    const { B, H, T, kernels: k } = this;
+    const hs = this.hsRows[l];
+    const dG = this.dGRows;
+    const dh = this.dHsRows;
+    const Whh = this.P[l].Whh;
+    for (let t = T - 1; t >= 0; t--) {
+      k.tanhBackward(dG[t], hs[t + 1], dh[t], B * H); // dhraw = (1 - h^2) * dh; dh[t] already has dhnext
+      if (t > 0) k.gemmNN(dh[t - 1], dG[t], Whh, B, H, H, true); // dhnext (B,H) = dhraw @ Whh
+    }
+    k.gemmTN(this.dP[l].Whh, this.dG, this.hsPrev[l], H, H, T * B, false); // dWhh (H,H) = dhraw^T @ h_prev
   }
-  forwardOne(x: number): FloatArray {
-    return this.model.forwardOne(this.model.genH, x);
+
+  protected stepOne(l: number): void {
+    const { H, kernels: k } = this;
+    k.gemv(this.genG, this.P[l].Whh, this.genH[l], H, H, true);
+    k.tanh(this.genH[l], this.genG, H);
   }
-  get genState(): Float64Array {
-    return Float64Array.from(this.model.genH);
+}
+
+// ---- the seed's names on a one-layer, one-hot RnnModel ----
+
+/** The seed's layout (Wxh (H,V) and the rest) as float64 copies of `flat`, laid out like theta (or dtheta). */
+export function toSeedParams(
+  model: RnnModel,
+  flat: ArrayLike<number> = model.theta,
+): RnnParams<Float64Array> {
+  const { H, V, at } = seedLayout(model);
+  const p = zeroRnnParams(H, V);
+  const WihT = at('l0.WihT');
+  for (let i = 0; i < H; i++) for (let j = 0; j < V; j++) p.Wxh[i * V + j] = flat[WihT + j * H + i];
+  const copy = (dst: Float64Array, from: number) => {
+    for (let i = 0; i < dst.length; i++) dst[i] = flat[from + i];
+  };
+  copy(p.Whh, at('l0.Whh'));
+  copy(p.Why, at('Why'));
+  copy(p.bh, at(biasName('rnn', 0)));
+  copy(p.by, at('by'));
+  return p;
+}
+
+/** Writes the seed's parameters into `flat` (theta by default), laid out like theta. */
+export function setSeedParams(model: RnnModel, p: RnnParams, flat: FloatArray = model.theta): void {
+  const { H, V, at } = seedLayout(model);
+  const WihT = at('l0.WihT');
+  for (let i = 0; i < H; i++) for (let j = 0; j < V; j++) flat[WihT + j * H + i] = p.Wxh[i * V + j];
+  flat.set(p.Whh, at('l0.Whh'));
+  flat.set(p.Why, at('Why'));
+  flat.set(p.bh, at(biasName('rnn', 0)));
+  flat.set(p.by, at('by'));
+}
+
+function seedLayout(model: RnnModel) {
+  const wih = model.tensors.find((t) => t.name === 'l0.WihT');
+  if (!wih || model.tensors.length !== 5) {
+    throw new RangeError("the seed's names fit a one-layer rnn with one-hot input only");
   }
-  set genState(state: Float64Array) {
-    this.model.genH.set(state);
-  }
+  const at = (name: string) => model.tensors.find((t) => t.name === name)!.offset;
+  return { H: model.hidden, V: model.vocabSize, at };
 }

@@ -1,10 +1,12 @@
-// The interface a generic trainer drives for any model (the seed's RNN, LSTM, GRU): flat parameters and
+// The interface the trainer drives for every model (the vanilla RNN, LSTM, GRU): flat parameters and
 // gradients with named tensor views, one (B,T) window of forward and backward at a time with the states
 // carried between windows (truncated BPTT), forward-only evaluation, and single-stream generation.
 import type { BackendName, Dtype, FloatArray, Kernels } from '../kernels/types.js';
-import type { MT19937 } from '../rng.js';
+import type { MT19937, RngState } from '../rng.js';
 
-export type ModelKind = 'rnn' | 'lstm' | 'gru';
+/** The cells, in the order the CLI and the page list them. */
+export const MODEL_KINDS = ['rnn', 'lstm', 'gru'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** One named parameter tensor: `theta.subarray(offset, offset + size)` viewed as `shape` (row-major). */
 export interface TensorInfo {
@@ -26,6 +28,10 @@ export interface SequenceModel {
   readonly numParams: number;
   /** V */
   readonly vocabSize: number;
+  /** H: hidden units per layer */
+  readonly hidden: number;
+  /** how many (B,H) buffers a carried state holds (per layer h, and the LSTM's c): getState() is that many */
+  readonly stateBuffers: number;
   /** B: the number of independent streams in a window */
   readonly batch: number;
   /** T: the BPTT steps of a window */
@@ -53,13 +59,22 @@ export interface SequenceModel {
 
   /** Zeroes the generation state (one stream, separate from the training states). */
   resetGen(): void;
+  /** Sets the generation state to the carried training state of stream b (the seed samples from hprev). */
+  genFromStream(b: number): void;
   /** Feeds symbol x to the generation stream; returns the V logits of the next symbol (a view, reused). */
   forwardOne(x: number): FloatArray;
   /** The generation states, copied out / in. */
   genState: Float64Array;
+
+  /** The dropout RNG states, one per thread (checkpoints); undefined without dropout. */
+  getDropoutStates(): RngState[] | undefined;
+  /** Restores them (as many as the model has threads). */
+  setDropoutStates(states: readonly RngState[]): void;
+  /** Ends whatever the model runs besides this thread (worker threads); a no-op for one thread. */
+  close(): void;
 }
 
-/** The shape of an LSTM or GRU model and how to run it. */
+/** The shape of a model (any cell) and how to run it. */
 export interface RecurrentConfig {
   /** V: vocabulary size */
   vocabSize: number;
@@ -79,7 +94,9 @@ export interface RecurrentConfig {
   backend?: BackendName;
   /** seeds the dropout RNG */
   dropoutSeed?: number;
-  /** LSTM only: the forget-gate bias at init (default 1); the other biases are uniform like PyTorch */
+  /** 'torch' (default): PyTorch's uniform init; 'seed': min-char-rnn's randn * 0.01 and zero biases */
+  init?: 'torch' | 'seed';
+  /** LSTM only: the forget-gate bias at a 'torch' init (default 1); the other biases are uniform like PyTorch */
   forgetBias?: number;
   /** arrays of numParams floats to reserve in the kernel memory for the optimizer (see `optimizerSlots`) */
   paramCopies?: number;

@@ -1,10 +1,10 @@
 // End to end: builds the page with Vite, serves it on 127.0.0.1, drives Debian's Chromium through it:
-// bad input shows a one-line alert, training on the built-in text draws a falling loss and samples, the
-// controls answer while it trains, generation streams, Save downloads a checkpoint the library reads,
-// and a checkpoint written by the real CLI loads, generates and trains on. Then the models beyond the
-// seed: an LSTM on the built-in text (the CLI's preset is too big for it: a clear alert; the page's small
-// settings train), validation points on the chart, samples, generation, and its checkpoint saves, loads
-// and trains on. Data parallelism: the page is cross-origin isolated, so the LSTM trains on two threads
+// bad input shows a one-line alert, training the seed (min-char-rnn) on the built-in text draws a falling
+// loss and samples, the controls answer while it trains, generation streams, Save downloads a checkpoint
+// the library reads, a seed trained with --clip off saves and loads back, and a checkpoint written by the
+// real CLI loads, generates and trains on. Then other models through the same pipeline: an LSTM on the
+// built-in text (the char-lstm preset is too big for it: a clear alert; the page's small settings train),
+// validation points on the chart, samples, generation, and its checkpoint saves, loads and trains on. Data parallelism: the page is cross-origin isolated, so the LSTM trains on two threads
 // (Web Workers sharing memory), and chars/s on one and two threads are logged; served without the
 // isolation headers, the page falls back to one thread and says so; a shard worker that cannot start is
 // an alert, not a hang. Screenshots: test-output/web-seed.png (the seed) and test-output/web.png (the LSTM).
@@ -27,9 +27,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
-import { isRecipeCheckpoint, ModelTrainer } from '../../src/recipe.js';
-import { decodeSafetensors } from '../../src/safetensors.js';
-import { Trainer } from '../../src/train.js';
+import { decodeSafetensors } from '../../src/checkpoint/safetensors.js';
+import { Trainer } from '../../src/training/trainer.js';
 import { BUILTIN_TEXT } from '../../web/corpus.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,7 +36,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const CLI = join(root, 'dist/cli/main.js');
 const WAIT = 30_000;
 
-/** The page's window.__charrnn (see web/main.ts). */
+/** The page's window.__charrnn (see web/ui/probe.ts). */
 interface Probe {
   ready: boolean;
   backend: string;
@@ -78,6 +77,15 @@ async function until(page: Page, what: string, ok: (p: Probe) => boolean, timeou
     last = await probe(page);
   }
   return last;
+}
+
+/** Waits (bounded) for the page's redraw (at most 5 a second) to show what `check` looks for in the DOM. */
+async function drawn(page: Page, what: string, check: () => boolean): Promise<void> {
+  try {
+    await page.waitForFunction(check, undefined, { timeout: WAIT });
+  } catch {
+    assert.fail(`timed out after ${WAIT} ms waiting for the page to draw ${what}`);
+  }
 }
 
 /** Waits (bounded) until the page runs `n` shard workers (Playwright lists nested workers too). */
@@ -174,7 +182,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     // bad input: a one-line alert, not a stall
     await page.getByLabel('--hidden').fill('abc');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await alertShows(page, /--hidden must be a number, got 'abc'/);
+    await alertShows(page, /^--hidden must be an integer >= 1 and <= 16384, got 'abc'$/);
     await page.getByLabel('--hidden').fill('100');
     await page.getByLabel('Choose a text file').setInputFiles({
       name: 'latin1.txt',
@@ -261,6 +269,44 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     assert.ok(saved.iter > paused.iter, `the saved model is at iteration ${saved.iter}`);
     assert.equal(saved.config.seed, 1);
     assert.equal(saved.config.sampleEvery, 1000);
+    saved.close();
+
+    // the seed with --clip off: trains, saves as Infinity, and the page loads it back and continues
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await until(page, 'the idle state after Reset', (p) => p.state === 'idle' && p.pointCount === 0);
+    const field = (flag: string) => page.getByLabel(flag, { exact: true });
+    await field('--clip').fill('off');
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await until(page, 'the seed to train without clipping', (p) => p.state === 'running' && p.iter >= 200);
+    const [unclippedDownload] = await Promise.all([
+      page.waitForEvent('download', { timeout: WAIT }),
+      page.getByRole('button', { name: 'Save model' }).click(),
+    ]);
+    const unclippedPath = join(work, 'unclipped.safetensors');
+    await unclippedDownload.saveAs(unclippedPath);
+    const unclipped = Trainer.fromCheckpoint(new Uint8Array(readFileSync(unclippedPath)));
+    assert.equal(unclipped.config.clip, Infinity, 'the checkpoint says --clip off');
+    assert.equal(unclipped.config.model, 'rnn');
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await until(page, 'the idle state after Reset', (p) => p.state === 'idle' && p.pointCount === 0);
+    await field('--clip').fill('5');
+    await page.locator('#checkpoint-file').setInputFiles(unclippedPath);
+    const unclippedLoaded = await until(
+      page,
+      'the --clip off checkpoint to load',
+      (p) => p.state === 'loaded',
+    );
+    assert.equal(unclippedLoaded.iter, unclipped.iter);
+    assert.equal(await field('--clip').inputValue(), 'off');
+    assert.equal(await page.getByRole('alert').isVisible(), false, 'the checkpoint is not refused');
+    await page.getByRole('button', { name: 'Start (continue)' }).click();
+    await until(
+      page,
+      'the --clip off checkpoint to continue',
+      (p) => p.state === 'running' && p.iter > unclipped.iter + 100,
+    );
+    assert.match((await page.locator('#status').textContent()) ?? '', /^Training: rnn 1×100/);
+    unclipped.close();
 
     // a checkpoint written by the real CLI: load, generate, then Start continues from its iteration
     await page.getByRole('button', { name: 'Reset' }).click();
@@ -281,6 +327,8 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     const loaded = await until(page, 'the CLI checkpoint to load', (p) => p.state === 'loaded');
     assert.equal(loaded.iter, 200);
     assert.equal(await page.getByLabel('--seed').inputValue(), '7');
+    // it reached its --iters 200: the page clears the limit, so Start continues until Pause
+    assert.equal(await field('--iters').inputValue(), '0');
     await page.getByLabel('Length', { exact: true }).fill('150');
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
     await until(page, '150 characters from the CLI checkpoint', (p) => !p.generating && p.generated === 150);
@@ -299,18 +347,30 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     await page.getByRole('button', { name: 'Pause' }).click();
     await until(page, 'the paused state', (p) => p.state === 'paused');
 
-    // ---- beyond the seed: an LSTM (ModelTrainer) on the built-in text ----
+    // ---- other models, the same trainer: an LSTM on the built-in text ----
     await page.getByRole('button', { name: 'Reset' }).click();
     await until(page, 'the idle state after Reset', (p) => p.state === 'idle' && p.pointCount === 0);
-    const field = (flag: string) => page.getByLabel(flag, { exact: true });
-    assert.equal(await field('--batch').isVisible(), false, 'recipe fields are hidden for the seed');
+    for (const flag of [
+      '--layers',
+      '--embedding',
+      '--dropout',
+      '--batch',
+      '--clip',
+      '--clip-norm',
+      '--val-fraction',
+    ])
+      assert.equal(await field(flag).isVisible(), true, `${flag} is shown for the seed too`);
     // the CLI's char-lstm preset fills its settings: too big for 2.7 KB of text, and the core says so
     await field('--preset').selectOption('char-lstm');
     assert.equal(await field('--model').inputValue(), 'lstm');
     assert.equal(await field('--batch').inputValue(), '32');
     assert.equal(await field('--seq-length').inputValue(), '64');
     assert.equal(await field('--hidden').inputValue(), '256');
-    assert.equal(await field('--clip').isVisible(), false, "--clip is the seed's, --clip-norm the recipe's");
+    assert.deepEqual(
+      [await field('--clip').inputValue(), await field('--clip-norm').inputValue()],
+      ['off', '5'],
+      'the recipe clips the norm, not each element',
+    );
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await alertShows(
       page,
@@ -341,11 +401,11 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     // bad recipe settings: one-line alerts naming the flag
     await field('--dropout').fill('1');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await alertShows(page, /^--dropout is out of range: 1$/);
+    await alertShows(page, /^--dropout must be a number >= 0 and <= 0\.99, got 1$/);
     await field('--dropout').fill('0.2');
     await field('--layers').fill('0');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
-    await alertShows(page, /^--layers must be an integer >= 1, got 0$/);
+    await alertShows(page, /^--layers must be an integer >= 1 and <= 64, got 0$/);
     await field('--layers').fill('1');
     await field('--batch').fill('64');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
@@ -387,6 +447,12 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     );
     assert.equal(await page.getByRole('alert').isVisible(), false, 'Start cleared the alert');
     assert.equal(lstmRun.axisLabel, 'loss (nats/char)');
+    await drawn(
+      page,
+      'the threads and the validation loss',
+      () => document.getElementById('stat-threads')?.textContent !== '0',
+    );
+    assert.equal(await page.locator('#stat-val-box').isVisible(), true, 'the validation loss is shown');
     // two threads: this worker's shard and a shard worker's, each half of the batch
     assert.equal(lstmRun.threads, 2);
     assert.equal(await page.locator('#stat-threads').textContent(), '2');
@@ -425,7 +491,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     assert.ok(lstmText.startsWith('The ') && [...lstmText].length === 304, 'the prime and 300 characters');
     await page.screenshot({ path: join(root, 'test-output', 'web.png'), fullPage: true });
 
-    // Save: a recipe checkpoint the library restores
+    // Save: a checkpoint the library restores
     const [lstmDownload] = await Promise.all([
       page.waitForEvent('download', { timeout: WAIT }),
       page.getByRole('button', { name: 'Save model' }).click(),
@@ -433,8 +499,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     const lstmPath = join(work, 'lstm.safetensors');
     await lstmDownload.saveAs(lstmPath);
     const lstmBytes = new Uint8Array(readFileSync(lstmPath));
-    assert.ok(isRecipeCheckpoint(lstmBytes));
-    const lstm = ModelTrainer.fromCheckpoint(lstmBytes);
+    const lstm = Trainer.fromCheckpoint(lstmBytes);
     assert.equal(lstm.config.model, 'lstm');
     assert.deepEqual(
       [lstm.config.layers, lstm.config.hidden, lstm.config.batch, lstm.config.seqLength, lstm.config.seed],
@@ -445,6 +510,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
       threads?: number;
     };
     assert.equal(savedConfig.threads, 2, 'the checkpoint says it trained on two threads');
+    lstm.close();
 
     // load it back: the model-defining settings come from the checkpoint and are locked; generate; continue
     await page.getByRole('button', { name: 'Reset' }).click();
@@ -567,7 +633,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     await page.close();
 
     // served without the isolation headers (static hosting): no SharedArrayBuffer, so one thread, and the
-    // page says why; an LSTM still trains
+    // page says why; an LSTM still trains, here to an --iters limit
     plain = await preview({
       configFile: false,
       root: join(root, 'web'),
@@ -590,12 +656,22 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
       (await plainPage.locator('#threads-note').textContent()) ?? '',
       /One thread: this page is not cross-origin isolated/,
     );
+    // with --iters the run ends by itself (the core's run loop): a last evaluation, then 'finished'
+    await plainField('--iters').fill('120');
     await plainPage.getByRole('button', { name: 'Start', exact: true }).click();
-    await until(
+    const plainRun = await until(
       plainPage,
-      'the LSTM to train on one thread',
-      (p) => p.state === 'running' && p.threads === 1 && p.iter > 50 && p.valCount >= 2,
+      'the LSTM to train on one thread to --iters 120',
+      (p) => p.state === 'finished',
     );
+    assert.deepEqual([plainRun.threads, plainRun.iter], [1, 120]);
+    assert.equal(plainRun.valCount, 4, 'validation points at iterations 0, 50, 100 and the last, 120');
+    assert.match(
+      (await plainPage.locator('#status').textContent()) ?? '',
+      /It reached --iters at iteration 120/,
+    );
+    assert.equal(await plainPage.getByRole('button', { name: 'Resume' }).isDisabled(), true);
+    assert.equal(await plainPage.getByRole('button', { name: 'Save model' }).isEnabled(), true);
     assert.equal(await plainPage.getByRole('alert').isVisible(), false);
     await plainPage.close();
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initKernels, RefKernels } from '../../src/kernels/index.js';
-import { createRecurrentModel, referenceLossAndGrad } from '../../src/models/index.js';
+import { createModel, referenceLossAndGrad } from '../../src/models/index.js';
 import { MT19937 } from '../../src/rng.js';
 import { randomIds, randomState, smallConfig } from './helpers.js';
 
@@ -33,11 +33,11 @@ function missing(k: object): string[] {
 
 describe('float32 on each backend vs the float64 reference', () => {
   for (const backend of ['ref', 'wasm'] as const) {
-    for (const kind of ['lstm', 'gru'] as const) {
+    for (const kind of ['rnn', 'lstm', 'gru'] as const) {
       it(`${backend} ${kind}: layers 2, embedding 8, B=3, T=7, H=16, dropout 0.2`, (t) => {
         if (backend === 'wasm' && !wasmReady) return t.skip('wasm unavailable');
         const cfg = { ...smallConfig({ kind, layers: 2, embedding: 8, batch: 3, seqLength: 7, hidden: 16 }) };
-        const model = createRecurrentModel(kind, { ...cfg, dtype: 'f32', backend, dropout: 0.2 });
+        const model = createModel(kind, { ...cfg, dtype: 'f32', backend, dropout: 0.2 });
         const lacks = missing(model.kernels);
         if (lacks.length > 0) return t.skip(`${backend} lacks ${lacks.join(', ')}`);
         model.init(new MT19937(1));

@@ -2,13 +2,13 @@
 // Learning: the loss falls on a tiny repetitive corpus with a plain SGD loop over the interface.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRecurrentModel } from '../../src/models/index.js';
+import { createModel } from '../../src/models/index.js';
 import type { SequenceModel } from '../../src/models/types.js';
 import { MT19937 } from '../../src/rng.js';
 import { randomIds, smallConfig, smallModel } from './helpers.js';
 
 describe('dropout', () => {
-  for (const kind of ['lstm', 'gru'] as const) {
+  for (const kind of ['rnn', 'lstm', 'gru'] as const) {
     it(`${kind}: same seed, same losses and gradients; masks are 0 or 1/(1-p) at rate ~p`, () => {
       const c = { kind, layers: 2, embedding: 4, dropout: 0.25, batch: 4, seqLength: 8, hidden: 16 };
       const [a, b] = [smallModel(c, 2), smallModel(c, 2)];
@@ -33,7 +33,7 @@ describe('dropout', () => {
       const rate = zeros / total;
       assert.ok(Math.abs(rate - 0.25) < 0.05, `drop rate ${rate}`);
       // another seed draws other masks
-      const other = createRecurrentModel(kind, { ...smallConfig(c), dropoutSeed: 8 });
+      const other = createModel(kind, { ...smallConfig(c), dropoutSeed: 8 });
       other.init(new MT19937(2));
       const x = randomIds(n, 5, rng);
       const y = randomIds(n, 5, rng);
@@ -41,7 +41,7 @@ describe('dropout', () => {
       other.resetState();
       assert.notEqual(a.lossAndGrad(x, y), other.lossAndGrad(x, y));
       // evaluation has no dropout: loss() equals a dropout-free model's loss
-      const plain = createRecurrentModel(kind, { ...smallConfig(c), dropout: 0 });
+      const plain = createModel(kind, { ...smallConfig(c), dropout: 0 });
       plain.theta.set(a.theta);
       a.resetState();
       assert.equal(a.loss(x, y), plain.loss(x, y));
@@ -84,7 +84,7 @@ describe('learning', () => {
     ['gru', 8, 0.1],
   ] as const) {
     it(`${kind} ${embedding ? `embedding ${embedding}` : 'one-hot'} dropout ${dropout}: SGD lowers the loss`, () => {
-      const model = createRecurrentModel(kind, {
+      const model = createModel(kind, {
         ...smallConfig({ kind, layers: 2, embedding, dropout, batch: 4, seqLength: 10, hidden: 24 }),
         dtype: 'f32',
       });

@@ -4,12 +4,12 @@
 // carried states). Prints the largest relative error and where.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RnnSequenceModel } from '../../src/models/index.js';
+import { createModel } from '../../src/models/index.js';
 import { MT19937 } from '../../src/rng.js';
 import { gradCheck, label, type Small, show, smallModel, GRADCHECK_TOL as TOL } from './helpers.js';
 
 const CASES: Small[] = [];
-for (const kind of ['lstm', 'gru'] as const) {
+for (const kind of ['rnn', 'lstm', 'gru'] as const) {
   for (const layers of [1, 2]) for (const embedding of [0, 4]) CASES.push({ kind, layers, embedding });
 }
 
@@ -25,9 +25,20 @@ describe('gradient check: every parameter, centered differences', () => {
   }
 });
 
-describe('gradient check: the seed RNN through the SequenceModel interface', () => {
+describe("gradient check: the seed's configuration (one layer, one stream, one-hot, the seed's init)", () => {
   it(`rnn H=7 V=5 T=6: max relative error < ${TOL.rel}`, () => {
-    const model = new RnnSequenceModel(7, 5, 6, 'f64', 'ref');
+    const model = createModel('rnn', {
+      vocabSize: 5,
+      hidden: 7,
+      layers: 1,
+      embedding: 0,
+      batch: 1,
+      seqLength: 6,
+      dropout: 0,
+      dtype: 'f64',
+      backend: 'ref',
+      init: 'seed',
+    });
     model.init(new MT19937(3));
     model.kernels.scale(model.theta, 30, model.numParams); // 0.01 * randn is nearly linear: make it bend
     const { worst, nonzero } = gradCheck(model, new MT19937(12));

@@ -1,11 +1,11 @@
 // Shared setup for the model tests: small float64 models on the ref backend, random windows and states,
 // and a "largest difference and where" comparison over named tensors.
-import { createRecurrentModel, type RecurrentConfig } from '../../src/models/index.js';
+import { createModel, type RecurrentConfig } from '../../src/models/index.js';
 import type { SequenceModel, TensorInfo } from '../../src/models/types.js';
 import { MT19937 } from '../../src/rng.js';
 
 export interface Small {
-  kind: 'lstm' | 'gru';
+  kind: 'rnn' | 'lstm' | 'gru';
   layers: number;
   embedding: number;
   dropout?: number;
@@ -30,7 +30,7 @@ export function smallConfig(s: Small): RecurrentConfig {
 }
 
 export function smallModel(s: Small, seed = 1) {
-  const model = createRecurrentModel(s.kind, smallConfig(s));
+  const model = createModel(s.kind, smallConfig(s));
   model.init(new MT19937(seed));
   return model;
 }

@@ -21,7 +21,7 @@ import {
 const TOL = { loss: 1e-12, grad: 1e-9, state: 1e-12, floor: 1e-12 } as const;
 
 const CASES: Small[] = [];
-for (const kind of ['lstm', 'gru'] as const) {
+for (const kind of ['rnn', 'lstm', 'gru'] as const) {
   for (const layers of [1, 2]) {
     for (const embedding of [0, 4]) CASES.push({ kind, layers, embedding, batch: 3, seqLength: 4 });
   }
@@ -60,7 +60,7 @@ describe('fast path vs float64 reference', () => {
 });
 
 describe('generation matches the training forward', () => {
-  for (const kind of ['lstm', 'gru'] as const) {
+  for (const kind of ['rnn', 'lstm', 'gru'] as const) {
     it(`${kind}: forwardOne over stream 1 = loss() states of stream 1; logits give the same loss`, () => {
       const c: Small = { kind, layers: 2, embedding: 4, batch: 2, seqLength: 5 };
       const cfg = smallConfig(c);
@@ -77,7 +77,8 @@ describe('generation matches the training forward', () => {
       const gen = new Float64Array(S * H);
       for (let i = 0; i < S; i++)
         gen.set(state.subarray((i * cfg.batch + 1) * H, (i * cfg.batch + 2) * H), i * H);
-      model.genState = gen;
+      model.genFromStream(1);
+      assert.deepEqual(model.genState, gen, 'genFromStream(1) takes stream 1 of every state buffer');
       let loss = 0;
       for (let t = 0; t < cfg.seqLength; t++) {
         const logits = model.forwardOne(inputs[cfg.seqLength + t]);

@@ -1,0 +1,154 @@
+// The safetensors container: 8-byte little-endian header size, a JSON header, then raw little-endian
+// tensors. Encoding and strict decoding of bytes only (no files here): every field of a file is
+// checked before use, and a bad file is refused with one line that says what is wrong.
+import { CharrnnError } from '../errors.js';
+
+export type TensorDtype = 'F32' | 'F64' | 'I32';
+export type TensorData = Float32Array | Float64Array | Int32Array;
+
+export interface Tensor {
+  dtype: TensorDtype;
+  shape: number[];
+  data: TensorData;
+}
+
+export interface SafeTensors {
+  /** in file order */
+  tensors: Map<string, Tensor>;
+  metadata: Record<string, string>;
+}
+
+const WIDTH: Record<TensorDtype, number> = { F32: 4, F64: 8, I32: 4 };
+/** a header larger than this is not a charrnn checkpoint (safetensors itself caps it at 100 MB) */
+const MAX_HEADER = 100_000_000;
+
+export function dtypeOf(data: TensorData): TensorDtype {
+  return data instanceof Float64Array ? 'F64' : data instanceof Float32Array ? 'F32' : 'I32';
+}
+
+export function encodeSafetensors(st: SafeTensors): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: st.metadata };
+  let offset = 0;
+  for (const [name, t] of st.tensors) {
+    const bytes = t.data.length * WIDTH[t.dtype];
+    if (product(t.shape) !== t.data.length) throw new Error(`tensor ${name}: shape does not match its data`);
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8); // pad so the tensor data is 8-byte aligned
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let at = 8 + headerBytes.length;
+  for (const t of st.tensors.values()) {
+    writeLittleEndian(out, at, t.data);
+    at += t.data.length * WIDTH[t.dtype];
+  }
+  return out;
+}
+
+/** Decodes and validates a safetensors file; `what` names it in errors (e.g. its path). */
+export function decodeSafetensors(bytes: Uint8Array, what = 'the checkpoint'): SafeTensors {
+  const bad = (problem: string) =>
+    new CharrnnError(
+      `${what} is not a valid charrnn checkpoint: ${problem}`,
+      'check the path, or save it again',
+    );
+  if (bytes.length < 8) throw bad(`it is ${bytes.length} bytes long, shorter than the 8-byte header size`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerSize = Number(view.getBigUint64(0, true));
+  if (headerSize < 2 || headerSize > MAX_HEADER || 8 + headerSize > bytes.length) {
+    throw bad(`its header size ${headerSize} does not fit in a file of ${bytes.length} bytes (truncated?)`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerSize)));
+  } catch {
+    throw bad('its header is not valid JSON');
+  }
+  if (!isRecord(header)) throw bad('its header is not a JSON object');
+  const dataStart = 8 + headerSize;
+  const dataLength = bytes.length - dataStart;
+  const metadata: Record<string, string> = {};
+  const tensors = new Map<string, Tensor>();
+  const spans: [number, number, string][] = [];
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      if (!isRecord(entry)) throw bad('__metadata__ is not an object');
+      for (const [k, v] of Object.entries(entry)) {
+        if (typeof v !== 'string') throw bad(`metadata '${k}' is not a string`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    if (!isRecord(entry)) throw bad(`tensor '${name}' has no description`);
+    const { dtype, shape, data_offsets: offsets } = entry;
+    if (dtype !== 'F32' && dtype !== 'F64' && dtype !== 'I32')
+      throw bad(`tensor '${name}' has dtype ${String(dtype)}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw bad(`tensor '${name}' has an invalid shape`);
+    }
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      offsets[0] > offsets[1] ||
+      offsets[1] > dataLength
+    ) {
+      throw bad(`tensor '${name}' has data offsets outside the file (truncated?)`);
+    }
+    const [begin, end] = offsets as [number, number];
+    const count = product(shape as number[]);
+    if (end - begin !== count * WIDTH[dtype])
+      throw bad(`tensor '${name}': its data size does not match its shape`);
+    spans.push([begin, end, name]);
+    tensors.set(name, {
+      dtype,
+      shape: shape as number[],
+      data: readLittleEndian(bytes, dataStart + begin, count, dtype),
+    });
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  let covered = 0;
+  for (const [begin, end, name] of spans) {
+    if (begin !== covered) throw bad(`tensor '${name}' overlaps another or leaves a gap`);
+    covered = end;
+  }
+  if (covered !== dataLength) throw bad(`${dataLength - covered} bytes after the last tensor`);
+  return { tensors, metadata };
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function product(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function writeLittleEndian(out: Uint8Array, at: number, data: TensorData): void {
+  const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (LITTLE_ENDIAN) {
+    out.set(src, at);
+    return;
+  }
+  const w = data.BYTES_PER_ELEMENT;
+  for (let i = 0; i < src.length; i += w) for (let b = 0; b < w; b++) out[at + i + b] = src[i + w - 1 - b];
+}
+
+function readLittleEndian(bytes: Uint8Array, at: number, count: number, dtype: TensorDtype): TensorData {
+  const w = WIDTH[dtype];
+  const copy = new Uint8Array(count * w); // a fresh, aligned buffer (slice would share a Node Buffer's)
+  copy.set(bytes.subarray(at, at + count * w));
+  if (!LITTLE_ENDIAN) for (let i = 0; i < copy.length; i += w) copy.subarray(i, i + w).reverse();
+  return dtype === 'F64'
+    ? new Float64Array(copy.buffer)
+    : dtype === 'F32'
+      ? new Float32Array(copy.buffer)
+      : new Int32Array(copy.buffer);
+}

@@ -1,0 +1,80 @@
+// How a text becomes training windows: the ids are cut into B contiguous streams (char-rnn's split), and
+// each step takes the next window of T characters from every stream, the targets one character ahead.
+// Two rules say which windows exist (TrainConfig.windowing): 'streams' uses every character; 'seed' is
+// min-char-rnn's data pointer, which goes back to the start when a window would reach the last character
+// (`if p+seq_length+1 >= len(data)`), so with one stream it visits exactly the windows the seed visits.
+import { CharrnnError } from '../errors.js';
+import type { IdArray } from './text.js';
+
+export type Windowing = 'streams' | 'seed';
+
+/** The text as B streams of L characters each; window w of stream b starts at b*L + w*T. */
+export interface Streams {
+  readonly ids: IdArray;
+  /** B */
+  readonly batch: number;
+  /** T */
+  readonly seqLength: number;
+  /** characters per stream */
+  readonly L: number;
+  /** windows per pass over the text */
+  readonly windows: number;
+}
+
+/** B streams of windows of T over `ids`; `what` names the text in the error when it is too short. */
+export function makeStreams(ids: IdArray, B: number, T: number, windowing: Windowing, what: string): Streams {
+  const L = Math.floor((ids.length - 1) / B);
+  if (L < T) {
+    const need = B * T + 1;
+    throw new CharrnnError(
+      B === 1
+        ? `${what} has ${ids.length} characters, but a window of seq-length ${T} needs at least ${need}`
+        : `${what} has ${ids.length} characters, but ${B} streams of seq-length ${T} need at least ${need}`,
+      'use a longer text, or a smaller --batch, --seq-length or --val-fraction',
+    );
+  }
+  // the seed's pointer needs one more character after a window (p + T + 1 < len), but takes the first
+  // window even when there is none (it resets and trains on it again)
+  const windows = windowing === 'seed' ? Math.max(1, Math.floor((L - 1) / T)) : Math.floor(L / T);
+  return { ids, batch: B, seqLength: T, L, windows };
+}
+
+/** Window w of every stream into inputs and targets (B*T ids each, b-major: stream b at [b*T, b*T+T)). */
+export function fillWindow(s: Streams, w: number, inputs: Int32Array, targets: Int32Array): void {
+  const { batch: B, seqLength: T, L, ids } = s;
+  for (let b = 0; b < B; b++) {
+    const start = b * L + w * T;
+    for (let t = 0; t < T; t++) {
+      inputs[b * T + t] = ids[start + t];
+      targets[b * T + t] = ids[start + t + 1];
+    }
+  }
+}
+
+/** The text split into training ids and the last `valFraction` of it for validation (a view each). */
+export function splitText(ids: IdArray, valFraction: number): { train: IdArray; val: IdArray } {
+  const nVal = Math.floor(ids.length * valFraction);
+  return { train: ids.subarray(0, ids.length - nVal), val: ids.subarray(ids.length - nVal) };
+}
+
+/** How a run lays a text out (TrainConfig's fields of the same names). */
+export interface Layout {
+  batch: number;
+  seqLength: number;
+  valFraction: number;
+  windowing: Windowing;
+}
+
+/**
+ * A text laid out for training: the streams of the training split (by the run's windowing) and of the
+ * validation split (every window, from zero states), if any. Throws one line when a split is too short.
+ */
+export function layText(ids: IdArray, c: Layout): { train: Streams; val: Streams | undefined } {
+  const { train, val } = splitText(ids, c.valFraction);
+  if (val.length === 0)
+    return { train: makeStreams(train, c.batch, c.seqLength, c.windowing, 'the text'), val: undefined };
+  return {
+    train: makeStreams(train, c.batch, c.seqLength, c.windowing, 'the training split'),
+    val: makeStreams(val, c.batch, c.seqLength, 'streams', 'the validation split'),
+  };
+}

@@ -1,0 +1,261 @@
+// Text: the vocabulary (Unicode code points, sorted by code point) and the corpus as a typed array of ids.
+// Decoding is strict UTF-8 in one streaming pass over byte chunks, so a corpus is never one JavaScript
+// string (V8 caps strings near 2^29 units) and ids live in the narrowest typed array that fits.
+import { CharrnnError } from '../errors.js';
+
+export type IdArray = Uint8Array | Uint16Array | Uint32Array;
+
+/** The symbols of a model: code points sorted ascending; id = index. */
+export class Vocab {
+  readonly size: number;
+  private readonly index = new Map<number, number>();
+  private readonly chars: string[];
+
+  constructor(readonly codePoints: readonly number[]) {
+    this.size = codePoints.length;
+    this.chars = codePoints.map((cp) => String.fromCodePoint(cp));
+    codePoints.forEach((cp, i) => {
+      if (i > 0 && cp <= codePoints[i - 1]) throw new Error('vocabulary must be sorted and unique');
+      this.index.set(cp, i);
+    });
+  }
+
+  /** The vocabulary of a string (sorted by code point, not by UTF-16 unit). */
+  static fromText(text: string): Vocab {
+    const set = new Set<number>();
+    for (const ch of text) set.add(ch.codePointAt(0)!);
+    return new Vocab([...set].sort((a, b) => a - b));
+  }
+
+  /** The vocabulary as one string, in id order (for checkpoints and display). */
+  toString(): string {
+    return this.chars.join('');
+  }
+
+  char(id: number): string {
+    return this.chars[id];
+  }
+
+  id(codePoint: number): number | undefined {
+    return this.index.get(codePoint);
+  }
+
+  /** Ids of a string; throws a CharrnnError naming the first symbol outside the vocabulary. */
+  encode(text: string, what = 'text'): Int32Array {
+    const out: number[] = [];
+    for (const ch of text) {
+      const id = this.index.get(ch.codePointAt(0)!);
+      if (id === undefined) {
+        throw new CharrnnError(
+          `${what} contains ${describeChar(ch)}, which is not in the model's vocabulary of ${this.size} symbols`,
+          'use only characters the model was trained on',
+        );
+      }
+      out.push(id);
+    }
+    return Int32Array.from(out);
+  }
+
+  decode(ids: ArrayLike<number>, start = 0, end = ids.length): string {
+    let s = '';
+    for (let i = start; i < end; i++) s += this.chars[ids[i]];
+    return s;
+  }
+}
+
+export function describeChar(ch: string): string {
+  const cp = ch.codePointAt(0)!;
+  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  return cp < 0x20 || cp === 0x7f ? hex : `'${ch}' (${hex})`;
+}
+
+/** A corpus: its vocabulary and its text as ids. */
+export interface Corpus {
+  readonly vocab: Vocab;
+  readonly ids: IdArray;
+}
+
+/**
+ * Streaming strict UTF-8 decoder that assigns ids in one pass. Ids are provisional (order of first
+ * appearance) while reading and remapped to the sorted vocabulary in place at the end.
+ * `capacity` is an upper bound on the number of characters (the byte length of the input serves).
+ */
+export class CorpusEncoder {
+  private ids: IdArray;
+  private length = 0;
+  private readonly firstSeen: number[] = [];
+  private readonly provisional = new Map<number, number>();
+  private readonly ascii = new Int32Array(128).fill(-1);
+  private bytesRead = 0;
+  // an incomplete multi-byte sequence carried over from the previous chunk
+  private pending = new Uint8Array(4);
+  private pendingLength = 0;
+  private pendingOffset = 0;
+
+  constructor(private readonly capacity: number) {
+    this.ids = new Uint8Array(capacity);
+  }
+
+  write(chunk: Uint8Array): void {
+    let i = 0;
+    if (this.pendingLength > 0) {
+      // complete the sequence split across chunks, one byte at a time
+      while (i < chunk.length && this.pendingLength < sequenceLength(this.pending[0])) {
+        this.pending[this.pendingLength++] = chunk[i++];
+      }
+      if (this.pendingLength < sequenceLength(this.pending[0])) {
+        this.bytesRead += i;
+        return;
+      }
+      const cp = decodeSequence(this.pending, 0, this.pendingLength, this.pendingOffset);
+      this.push(cp);
+      this.pendingLength = 0;
+    }
+    const ascii = this.ascii;
+    const n = chunk.length;
+    // a chunk of n bytes holds at most n characters
+    if (this.length + n - i > this.capacity) throw new Error('corpus capacity exceeded');
+    // the hot loop keeps the id array and the length in locals; slow paths write them back
+    let ids = this.ids;
+    let length = this.length;
+    while (i < n) {
+      const b = chunk[i];
+      if (b < 0x80) {
+        let id = ascii[b];
+        if (id < 0) {
+          this.length = length;
+          id = ascii[b] = this.newSymbol(b);
+          ids = this.ids;
+        }
+        ids[length++] = id;
+        i++;
+        continue;
+      }
+      const len = sequenceLength(b);
+      if (len === 0) throw invalidUtf8(this.bytesRead + i);
+      if (i + len > n) {
+        // validate what we have now so an error names the right offset, then carry the rest over
+        for (let j = i + 1; j < n; j++) if ((chunk[j] & 0xc0) !== 0x80) throw invalidUtf8(this.bytesRead + i);
+        this.pending.set(chunk.subarray(i, n));
+        this.pendingLength = n - i;
+        this.pendingOffset = this.bytesRead + i;
+        break;
+      }
+      this.length = length;
+      this.push(decodeSequence(chunk, i, len, this.bytesRead + i));
+      ids = this.ids;
+      length = this.length;
+      i += len;
+    }
+    this.length = length;
+    this.bytesRead += n;
+  }
+
+  /** Ends the stream: checks nothing is left half-decoded, sorts the vocabulary and remaps ids in place. */
+  finish(): Corpus {
+    if (this.pendingLength > 0) throw invalidUtf8(this.pendingOffset, 'a truncated sequence');
+    const sorted = [...this.firstSeen].sort((a, b) => a - b);
+    const vocab = new Vocab(sorted);
+    const remap = new Uint32Array(sorted.length);
+    this.firstSeen.forEach((cp, provisionalId) => {
+      remap[provisionalId] = vocab.id(cp)!;
+    });
+    const ids = this.ids.subarray(0, this.length);
+    for (let i = 0; i < ids.length; i++) ids[i] = remap[ids[i]];
+    return { vocab, ids };
+  }
+
+  private push(cp: number): void {
+    let id = this.provisional.get(cp);
+    if (id === undefined) id = this.newSymbol(cp);
+    this.append(id);
+  }
+
+  private newSymbol(cp: number): number {
+    const id = this.firstSeen.length;
+    this.firstSeen.push(cp);
+    this.provisional.set(cp, id);
+    // widen the id array when the next id no longer fits (Uint8 -> Uint16 -> Uint32)
+    if (id === 256 && this.ids instanceof Uint8Array) this.widen(new Uint16Array(this.capacity));
+    if (id === 65536 && this.ids instanceof Uint16Array) this.widen(new Uint32Array(this.capacity));
+    return id;
+  }
+
+  private widen(next: IdArray): void {
+    next.set(this.ids.subarray(0, this.length));
+    this.ids = next;
+  }
+
+  private append(id: number): void {
+    if (this.length >= this.capacity) throw new Error('corpus capacity exceeded');
+    this.ids[this.length++] = id;
+  }
+}
+
+/** Decodes a whole buffer (e.g. a file read at once, or text from a page) into a corpus. */
+export function encodeCorpus(bytes: Uint8Array): Corpus {
+  const encoder = new CorpusEncoder(bytes.length);
+  encoder.write(bytes);
+  return encoder.finish();
+}
+
+/** A corpus from a JavaScript string (for small texts: tests, the page's paste box). */
+export function corpusFromString(text: string): Corpus {
+  return encodeCorpus(new TextEncoder().encode(text));
+}
+
+function sequenceLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0; // continuation byte, overlong lead (C0, C1) or beyond U+10FFFF (F5..FF)
+}
+
+/** Decodes one validated multi-byte sequence at bytes[i..i+len); rejects overlongs and surrogates. */
+function decodeSequence(bytes: Uint8Array, i: number, len: number, offset: number): number {
+  const b0 = bytes[i];
+  let cp = len === 2 ? b0 & 0x1f : len === 3 ? b0 & 0x0f : b0 & 0x07;
+  for (let k = 1; k < len; k++) {
+    const b = bytes[i + k];
+    if ((b & 0xc0) !== 0x80) throw invalidUtf8(offset); // like Python: the offset of the sequence's first byte
+    cp = (cp << 6) | (b & 0x3f);
+  }
+  if (len === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) throw invalidUtf8(offset);
+  if (len === 4 && (cp < 0x10000 || cp > 0x10ffff)) throw invalidUtf8(offset);
+  return cp;
+}
+
+function invalidUtf8(offset: number, what = 'an invalid byte'): CharrnnError {
+  return new CharrnnError(
+    `the text is not valid UTF-8: ${what} at byte offset ${offset}`,
+    'convert the file to UTF-8 (for example with iconv) and try again',
+  );
+}
+
+/** The corpus's ids in `vocab`'s numbering; a symbol outside `vocab` is a clear error. */
+export function remapCorpus(corpus: Corpus, vocab: Vocab): IdArray {
+  if (corpus.vocab === vocab || corpus.vocab.toString() === vocab.toString()) return corpus.ids;
+  const table = new Int32Array(corpus.vocab.size);
+  const missing: string[] = [];
+  corpus.vocab.codePoints.forEach((cp, i) => {
+    const id = vocab.id(cp);
+    if (id === undefined) missing.push(String.fromCodePoint(cp));
+    table[i] = id ?? -1;
+  });
+  if (missing.length > 0) {
+    const shown = missing
+      .slice(0, 5)
+      .map((c) => JSON.stringify(c))
+      .join(', ');
+    throw new CharrnnError(
+      `the text has ${missing.length} symbol${missing.length > 1 ? 's' : ''} outside the model's vocabulary (${shown}${missing.length > 5 ? ', ...' : ''})`,
+      'train on text with the same symbols, or start a new model on this text',
+    );
+  }
+  const n = corpus.ids.length;
+  const ids =
+    vocab.size <= 256 ? new Uint8Array(n) : vocab.size <= 65536 ? new Uint16Array(n) : new Uint32Array(n);
+  for (let i = 0; i < n; i++) ids[i] = table[corpus.ids[i]];
+  return ids;
+}

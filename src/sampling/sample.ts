@@ -1,0 +1,84 @@
+// Sampling: the seed's sample(h, seed_ix, n), streamed one id at a time, with temperature, top-k and
+// argmax on top. With temperature 1 and nothing else it draws exactly as numpy's
+// np.random.choice(range(V), p=p.ravel()) does, from the same MT19937 stream.
+import { CharrnnError } from '../errors.js';
+import type { FloatArray, Kernels } from '../kernels/types.js';
+import type { MT19937 } from '../rng.js';
+
+/** What generation needs of a model: one step of a single stream, returning the V logits (reused). */
+export interface Stepper {
+  readonly vocabSize: number;
+  readonly kernels: Kernels;
+  forwardOne(x: number): FloatArray;
+}
+
+export interface SampleOptions {
+  /** divide the logits by this before the softmax (1: the seed) */
+  temperature?: number;
+  /** keep only the k most likely symbols (0: all) */
+  topK?: number;
+  /** take the most likely symbol instead of drawing */
+  argmax?: boolean;
+}
+
+export function checkSampleOptions(o: SampleOptions): void {
+  if (o.temperature !== undefined && !(o.temperature > 0 && Number.isFinite(o.temperature))) {
+    throw new CharrnnError(
+      `temperature must be a number > 0, got ${o.temperature}`,
+      'try 1 (the seed) or 0.5',
+      'usage',
+    );
+  }
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) {
+    throw new CharrnnError(`top-k must be an integer >= 0, got ${o.topK}`, '', 'usage');
+  }
+}
+
+/**
+ * Generates n ids from the model's current generation state (set it first, e.g. to hprev), feeding
+ * `seedId` first, as the seed's sample() does. Yields each id as it is drawn.
+ */
+export function* generate(
+  model: Stepper,
+  rng: MT19937,
+  seedId: number,
+  n: number,
+  options: SampleOptions = {},
+): Generator<number, void, undefined> {
+  const V = model.vocabSize;
+  const invT = 1 / (options.temperature ?? 1);
+  const topK = options.topK ?? 0;
+  const cdf = new Float64Array(V);
+  const order = topK > 0 && topK < V ? new Int32Array(V) : undefined;
+  let x = seedId;
+  for (let t = 0; t < n; t++) {
+    const logits = model.forwardOne(x);
+    if (options.argmax) {
+      x = argmax(logits, V);
+    } else {
+      model.kernels.softmax(logits, logits, V, invT); // p = np.exp(y) / np.sum(np.exp(y))
+      if (order) keepTopK(logits, V, topK, order);
+      x = rng.choice(logits, V, cdf); // np.random.choice(range(vocab_size), p=p.ravel())
+    }
+    yield x;
+  }
+}
+
+/** Runs `prime` (ids) through the generation state; returns the last id, the seed for `generate`. */
+export function feedPrime(model: Stepper, prime: ArrayLike<number>): number {
+  for (let i = 0; i < prime.length - 1; i++) model.forwardOne(prime[i]);
+  return prime[prime.length - 1];
+}
+
+function argmax(a: ArrayLike<number>, n: number): number {
+  let best = 0;
+  for (let i = 1; i < n; i++) if (a[i] > a[best]) best = i;
+  return best;
+}
+
+/** Zeroes all but the k largest probabilities (ties broken by lower id). */
+function keepTopK(p: { [i: number]: number }, n: number, k: number, order: Int32Array): void {
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => p[b] - p[a] || a - b);
+  for (let r = k; r < n; r++) p[order[r]] = 0;
+}

@@ -1,0 +1,395 @@
+// Data parallelism over threads: the B streams of a minibatch are split into K shards of B/K streams;
+// shard 0 runs on the calling thread, shards 1..K-1 in workers (worker_threads in Node, Web Workers in a
+// page), each with its own model replica and carried states. Every window: the parameters go out through a
+// SharedArrayBuffer, each shard computes the loss and gradient of its streams, and the gradients are
+// summed in a fixed order on the calling thread, so a fixed seed and thread count give the same run.
+// Synchronization is Atomics.wait/notify on a small control array. Browser-safe: the host creates the
+// workers and calls `runShard` in them.
+import type { FloatArray, Kernels } from '../kernels/types.js';
+import type { SequenceModel, TensorInfo } from '../models/types.js';
+import type { MT19937, RngState } from '../rng.js';
+
+enum Cmd {
+  Grad = 1,
+  Loss = 2,
+  Reset = 3,
+  GetState = 4,
+  SetState = 5,
+  Stop = 6,
+}
+
+/**
+ * control: [generation, command, done generation of shard k at 1 + k, error flag of shard k at 1 + K + k,
+ * ready flag of shard k at 1 + 2K + k] for k in 1..K-1.
+ */
+export interface ShardBuffers {
+  control: SharedArrayBuffer;
+  params: SharedArrayBuffer;
+  /** (K-1) gradients of numParams */
+  grads: SharedArrayBuffer;
+  /** B*T inputs then B*T targets (int32) */
+  io: SharedArrayBuffer;
+  /** one loss per shard (float64) */
+  losses: SharedArrayBuffer;
+  /** per shard: its carried states, then its dropout RNG (627 numbers) */
+  states: SharedArrayBuffer;
+  /** an error message (UTF-8) */
+  message: SharedArrayBuffer;
+}
+
+/** What a worker needs to build its replica and join. */
+export interface ShardInit {
+  shard: number;
+  shards: number;
+  /** numbers of the replica: the full model's batch divided by shards */
+  batch: number;
+  seqLength: number;
+  numParams: number;
+  stateLength: number;
+  dtype: 'f32' | 'f64';
+  buffers: ShardBuffers;
+  /** whatever the host's model factory needs (the training configuration) */
+  modelSpec: unknown;
+}
+
+const RNG_NUMBERS = 627;
+/** how long a worker may take to compile its kernels and build its replica */
+const STARTUP_TIMEOUT_MS = 60_000;
+
+/** An RNG state as RNG_NUMBERS float64s (the 624 words, pos, hasGauss, gauss), for the shared states buffer. */
+function writeRngState(state: RngState, out: Float64Array): void {
+  out.set(state.mt);
+  out[624] = state.pos;
+  out[625] = state.hasGauss ? 1 : 0;
+  out[626] = state.gauss;
+}
+
+function readRngState(src: Float64Array): RngState {
+  return { mt: Array.from(src.subarray(0, 624)), pos: src[624], hasGauss: src[625] === 1, gauss: src[626] };
+}
+
+function views(init: Omit<ShardInit, 'modelSpec' | 'shard'>) {
+  const { buffers: b, shards: K, numParams: P, batch, seqLength: T, stateLength } = init;
+  const float = (buffer: SharedArrayBuffer, offset: number, length: number): FloatArray =>
+    init.dtype === 'f64'
+      ? new Float64Array(buffer, offset * 8, length)
+      : new Float32Array(buffer, offset * 4, length);
+  const BT = batch * K * T;
+  return {
+    control: new Int32Array(b.control),
+    params: float(b.params, 0, P),
+    grads: Array.from({ length: K - 1 }, (_, k) => float(b.grads, k * P, P)),
+    inputs: new Int32Array(b.io, 0, BT),
+    targets: new Int32Array(b.io, BT * 4, BT),
+    losses: new Float64Array(b.losses),
+    states: Array.from(
+      { length: K },
+      (_, k) => new Float64Array(b.states, k * (stateLength + RNG_NUMBERS) * 8, stateLength + RNG_NUMBERS),
+    ),
+    message: new Uint8Array(b.message),
+  };
+}
+
+/**
+ * The worker side: serve commands until Stop on `model`, the replica (or, when building it failed,
+ * the Error, reported for every command so the calling thread never waits for nothing). Blocks.
+ */
+export function runShard(init: ShardInit, model: SequenceModel | Error): void {
+  const v = views(init);
+  const { shard: k, shards: K, batch: Bs, seqLength: T } = init;
+  const n = Bs * T;
+  const inputs = new Int32Array(n);
+  const targets = new Int32Array(n);
+  let seen = 0;
+  Atomics.store(v.control, 1 + 2 * K + k, 1);
+  Atomics.notify(v.control, 1 + 2 * K + k);
+  for (;;) {
+    Atomics.wait(v.control, 0, seen);
+    seen = Atomics.load(v.control, 0);
+    const cmd = Atomics.load(v.control, 1) as Cmd;
+    try {
+      if (model instanceof Error) {
+        if (cmd !== Cmd.Stop) throw model;
+      } else if (cmd === Cmd.Grad || cmd === Cmd.Loss) {
+        inputs.set(v.inputs.subarray(k * n, (k + 1) * n));
+        targets.set(v.targets.subarray(k * n, (k + 1) * n));
+        if (cmd === Cmd.Grad) {
+          model.theta.set(v.params);
+          v.losses[k] = model.lossAndGrad(inputs, targets);
+          v.grads[k - 1].set(model.dtheta);
+        } else {
+          model.theta.set(v.params);
+          v.losses[k] = model.loss(inputs, targets);
+        }
+      } else if (cmd === Cmd.Reset) model.resetState();
+      else if (cmd === Cmd.GetState) {
+        v.states[k].set(model.getState());
+        if (model.dropoutRng)
+          writeRngState(model.dropoutRng.getState(), v.states[k].subarray(init.stateLength));
+      } else if (cmd === Cmd.SetState) {
+        model.setState(v.states[k].subarray(0, init.stateLength));
+        model.dropoutRng?.setState(readRngState(v.states[k].subarray(init.stateLength)));
+      }
+    } catch (e) {
+      const text = new TextEncoder()
+        .encode(String((e as Error)?.message ?? e))
+        .subarray(0, v.message.length - 1);
+      v.message.fill(0);
+      v.message.set(text);
+      Atomics.store(v.control, 1 + K + k, 1);
+    }
+    Atomics.store(v.control, 1 + k, seen);
+    Atomics.notify(v.control, 1 + k);
+    if (cmd === Cmd.Stop) return;
+  }
+}
+
+/**
+ * The calling thread's side: a SequenceModel of the full batch whose parameters, gradients and optimizer
+ * slots are shard 0's; lossAndGrad and loss fan out to the workers. `spawn(init)` must start a worker
+ * that builds a replica from `init.modelSpec` and calls `runShard`; it returns a function that ends it.
+ */
+export class ShardedModel implements SequenceModel {
+  readonly kind;
+  readonly kernels: Kernels;
+  readonly theta: FloatArray;
+  readonly dtheta: FloatArray;
+  readonly tensors: readonly TensorInfo[];
+  readonly numParams: number;
+  readonly vocabSize: number;
+  readonly hidden: number;
+  readonly stateBuffers: number;
+  readonly batch: number;
+  readonly seqLength: number;
+  readonly dropoutRng: MT19937 | undefined;
+  readonly paramCopies: readonly FloatArray[];
+  private readonly v: ReturnType<typeof views>;
+  private readonly K: number;
+  private readonly stateLength: number;
+  private readonly terminators: (() => void)[] = [];
+  private generation = 0;
+  private closed = false;
+
+  /** The full state interleaves the shards' streams within each of the model's (B,H) state buffers. */
+  constructor(
+    private readonly local: SequenceModel,
+    shards: number,
+    modelSpec: unknown,
+    spawn: (init: ShardInit) => () => void,
+  ) {
+    this.kind = local.kind;
+    this.kernels = local.kernels;
+    this.theta = local.theta;
+    this.dtheta = local.dtheta;
+    this.tensors = local.tensors;
+    this.numParams = local.numParams;
+    this.vocabSize = local.vocabSize;
+    this.hidden = local.hidden;
+    this.stateBuffers = local.stateBuffers;
+    this.batch = local.batch * shards;
+    this.seqLength = local.seqLength;
+    this.dropoutRng = local.dropoutRng;
+    this.paramCopies = local.paramCopies;
+    this.K = shards;
+    this.stateLength = local.getState().length;
+    const width = local.kernels.dtype === 'f64' ? 8 : 4;
+    const P = local.numParams;
+    const BT = this.batch * this.seqLength;
+    const buffers: ShardBuffers = {
+      control: new SharedArrayBuffer(4 * (1 + 3 * shards)),
+      params: new SharedArrayBuffer(P * width),
+      grads: new SharedArrayBuffer(Math.max(1, shards - 1) * P * width),
+      io: new SharedArrayBuffer(2 * BT * 4),
+      losses: new SharedArrayBuffer(8 * shards),
+      states: new SharedArrayBuffer(8 * shards * (this.stateLength + RNG_NUMBERS)),
+      message: new SharedArrayBuffer(1024),
+    };
+    const common = {
+      shards,
+      batch: local.batch,
+      seqLength: local.seqLength,
+      numParams: P,
+      stateLength: this.stateLength,
+      dtype: local.kernels.dtype,
+      buffers,
+    };
+    this.v = views(common);
+    for (let k = 1; k < shards; k++) this.terminators.push(spawn({ ...common, shard: k, modelSpec }));
+  }
+
+  init(rng: MT19937): void {
+    this.local.init(rng);
+  }
+
+  private run(cmd: Cmd): void {
+    if (this.closed) throw new Error('the worker threads have been stopped');
+    const c = this.v.control;
+    Atomics.store(c, 1, cmd);
+    this.generation = Atomics.add(c, 0, 1) + 1;
+    Atomics.notify(c, 0);
+  }
+
+  private wait(): void {
+    const c = this.v.control;
+    const K = this.K;
+    for (let k = 1; k < K; k++) {
+      // a worker that never started (its script failed to load) would leave us waiting forever
+      const deadline = performance.now() + STARTUP_TIMEOUT_MS;
+      while (Atomics.load(c, 1 + 2 * K + k) === 0) {
+        if (performance.now() > deadline) {
+          this.closed = true;
+          for (const end of this.terminators) end();
+          throw new Error(`worker thread ${k} did not start within ${STARTUP_TIMEOUT_MS / 1000} s`);
+        }
+        Atomics.wait(c, 1 + 2 * K + k, 0, 100);
+      }
+      for (let seen = Atomics.load(c, 1 + k); seen !== this.generation; seen = Atomics.load(c, 1 + k)) {
+        Atomics.wait(c, 1 + k, seen, 60_000);
+      }
+      if (Atomics.load(c, 1 + this.K + k) !== 0) {
+        const text = new TextDecoder().decode(this.v.message.slice()).replace(/\0.*$/s, '');
+        throw new Error(`worker thread ${k} failed: ${text}`);
+      }
+    }
+  }
+
+  private fanOut(cmd: Cmd.Grad | Cmd.Loss, inputs: Int32Array, targets: Int32Array): number {
+    const v = this.v;
+    v.params.set(this.theta);
+    v.inputs.set(inputs);
+    v.targets.set(targets);
+    this.run(cmd);
+    const n = this.local.batch * this.seqLength;
+    const own =
+      cmd === Cmd.Grad
+        ? this.local.lossAndGrad(inputs.subarray(0, n), targets.subarray(0, n))
+        : this.local.loss(inputs.subarray(0, n), targets.subarray(0, n));
+    this.wait();
+    let loss = own;
+    for (let k = 1; k < this.K; k++) loss += v.losses[k];
+    if (cmd === Cmd.Grad) {
+      const d = this.dtheta;
+      for (const g of v.grads) for (let i = 0; i < g.length; i++) d[i] += g[i];
+    }
+    return loss;
+  }
+
+  lossAndGrad(inputs: Int32Array, targets: Int32Array): number {
+    return this.fanOut(Cmd.Grad, inputs, targets);
+  }
+
+  loss(inputs: Int32Array, targets: Int32Array): number {
+    return this.fanOut(Cmd.Loss, inputs, targets);
+  }
+
+  resetState(): void {
+    this.run(Cmd.Reset);
+    this.local.resetState();
+    this.wait();
+  }
+
+  /** The states in the layout of one model of the full batch: per state buffer, (B, H) rows by stream. */
+  getState(): Float64Array {
+    this.run(Cmd.GetState);
+    this.wait();
+    const parts = [this.local.getState(), ...this.v.states.slice(1).map((s) => s.slice(0, this.stateLength))];
+    return interleave(parts, this.stateBuffers);
+  }
+
+  setState(state: ArrayLike<number>): void {
+    if (state.length !== this.stateLength * this.K) {
+      throw new RangeError(`state has ${state.length} numbers, expected ${this.stateLength * this.K}`);
+    }
+    const parts = deinterleave(Float64Array.from(state), this.K, this.stateBuffers);
+    // fetch first, so that each worker's dropout RNG (stored after its state) is written back unchanged
+    this.run(Cmd.GetState);
+    this.wait();
+    for (let k = 1; k < this.K; k++) this.v.states[k].set(parts[k]);
+    this.run(Cmd.SetState);
+    this.local.setState(parts[0]);
+    this.wait();
+  }
+
+  /** The dropout RNG states of every shard (shard 0 first), for checkpoints. */
+  getDropoutStates(): RngState[] | undefined {
+    if (!this.dropoutRng) return undefined;
+    this.run(Cmd.GetState);
+    this.wait();
+    const out = [this.dropoutRng.getState()];
+    for (let k = 1; k < this.K; k++) out.push(readRngState(this.v.states[k].subarray(this.stateLength)));
+    return out;
+  }
+
+  setDropoutStates(states: readonly RngState[]): void {
+    if (!this.dropoutRng) return;
+    if (states.length !== this.K)
+      throw new Error(`expected ${this.K} dropout RNG states, got ${states.length}`);
+    this.run(Cmd.GetState);
+    this.wait();
+    this.dropoutRng.setState(states[0]);
+    for (let k = 1; k < this.K; k++) writeRngState(states[k], this.v.states[k].subarray(this.stateLength));
+    this.run(Cmd.SetState);
+    this.wait();
+  }
+
+  resetGen(): void {
+    this.local.resetGen();
+  }
+
+  /** Stream b's state as the generation state (the streams of shard 0 are this thread's). */
+  genFromStream(b: number): void {
+    if (b < this.local.batch) {
+      this.local.genFromStream(b);
+      return;
+    }
+    const full = this.getState();
+    const H = this.hidden;
+    const B = this.batch;
+    const gen = new Float64Array(this.stateBuffers * H);
+    for (let i = 0; i < this.stateBuffers; i++)
+      gen.set(full.subarray((i * B + b) * H, (i * B + b + 1) * H), i * H);
+    this.local.genState = gen;
+  }
+
+  forwardOne(x: number): FloatArray {
+    return this.local.forwardOne(x);
+  }
+
+  get genState(): Float64Array {
+    return this.local.genState;
+  }
+
+  set genState(s: Float64Array) {
+    this.local.genState = s;
+  }
+
+  /** Stops the worker threads. */
+  close(): void {
+    if (this.closed) return;
+    this.run(Cmd.Stop);
+    this.closed = true;
+    for (const end of this.terminators) end();
+  }
+}
+
+/** K shard states, each nBuf buffers of (Bs, H) -> one state of nBuf buffers of (K*Bs, H). */
+function interleave(parts: Float64Array[], nBuf: number): Float64Array {
+  const K = parts.length;
+  const chunk = parts[0].length / nBuf; // Bs*H
+  const out = new Float64Array(parts[0].length * K);
+  for (let i = 0; i < nBuf; i++) {
+    for (let k = 0; k < K; k++) out.set(parts[k].subarray(i * chunk, (i + 1) * chunk), (i * K + k) * chunk);
+  }
+  return out;
+}
+
+/** The inverse of interleave. */
+function deinterleave(full: Float64Array, K: number, nBuf: number): Float64Array[] {
+  const chunk = full.length / K / nBuf;
+  const parts = Array.from({ length: K }, () => new Float64Array(full.length / K));
+  for (let i = 0; i < nBuf; i++) {
+    for (let k = 0; k < K; k++)
+      parts[k].set(full.subarray((i * K + k) * chunk, (i * K + k + 1) * chunk), i * chunk);
+  }
+  return parts;
+}

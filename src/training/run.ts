@@ -1,0 +1,134 @@
+// The one run loop, for the CLI and the page alike. It owns the schedule of a run: the steps, an
+// evaluation every evalEvery iterations (spread one window per call, so a host stays responsive), the
+// best checkpoint, a checkpoint every saveEvery iterations, the iteration and time limits, a stop on
+// request, and at the end a last evaluation and then the last checkpoint. It reports everything as
+// events; a host renders them and does the I/O (writing checkpoint bytes, posting messages). The
+// divergence guard is the trainer's: a non-finite loss throws out of next() before the update.
+import { CharrnnError } from '../errors.js';
+import { optionName } from './config.js';
+import type { Evaluation } from './evaluate.js';
+import type { StepEvent, Trainer } from './trainer.js';
+
+export type CheckpointReason = 'every' | 'best' | 'final';
+export type FinishReason = 'iters' | 'time' | 'stopped';
+
+export type RunEvent =
+  | ({ type: 'step' } & StepEvent)
+  /** part of an evaluation is done (fraction 0..1) */
+  | { type: 'evaluating'; fraction: number }
+  /** an evaluation on the validation split after `iter` iterations; `best`: the lowest so far */
+  | ({ type: 'evaluation'; iter: number; best: boolean } & Evaluation)
+  /** a checkpoint is due: `bytes` is the whole training state, for the host to write */
+  | { type: 'checkpoint'; reason: CheckpointReason; iter: number; bytes: Uint8Array }
+  | { type: 'finished'; reason: FinishReason; iter: number };
+
+export interface RunOptions {
+  /** emit checkpoint events (the CLI with --save); without, none are made */
+  checkpoints?: boolean;
+  /** evaluate once before the first step (the page's chart starts from a validation point) */
+  evalAtStart?: boolean;
+}
+
+export class RunLoop {
+  private readonly events: Generator<RunEvent, void, undefined>;
+  private stopping = false;
+  private ended = false;
+  private lastEval = -1;
+
+  constructor(
+    readonly trainer: Trainer,
+    readonly options: RunOptions = {},
+  ) {
+    this.events = this.run();
+  }
+
+  /** Does the next unit of work (a step, or a window of an evaluation) and returns what happened; undefined at the end. */
+  next(): RunEvent | undefined {
+    if (this.ended) return undefined;
+    try {
+      const r = this.events.next();
+      if (r.done) this.ended = true;
+      return r.done ? undefined : r.value;
+    } catch (e) {
+      this.ended = true;
+      throw e;
+    }
+  }
+
+  get finished(): boolean {
+    return this.ended;
+  }
+
+  /** Asks the run to stop: an evaluation in progress is abandoned, then the last checkpoint and 'finished'. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** Whether the iteration or time limit is reached (before the first step: nothing to do). */
+  get limitReached(): boolean {
+    const t = this.trainer;
+    const c = t.config;
+    return (c.iters > 0 && t.iter >= c.iters) || (c.timeLimit > 0 && t.trainSeconds >= c.timeLimit);
+  }
+
+  /** Throws a usage error, naming the limit, when the run has nothing left to do (a finished run resumed). */
+  checkLimits(): void {
+    if (!this.limitReached) return;
+    const t = this.trainer;
+    const c = t.config;
+    const [key, value] =
+      c.iters > 0 && t.iter >= c.iters
+        ? (['iters', c.iters] as const)
+        : (['timeLimit', c.timeLimit] as const);
+    throw new CharrnnError(
+      `the run is already at iteration ${t.iter}, as far as ${optionName(key)} ${value} goes`,
+      `give a larger ${optionName(key)}, or 0 to train until stopped`,
+      'usage',
+    );
+  }
+
+  private *run(): Generator<RunEvent, void, undefined> {
+    const t = this.trainer;
+    const c = t.config;
+    if (this.options.evalAtStart) yield* this.evaluate();
+    while (!this.stopping && !this.limitReached) {
+      yield { type: 'step', ...t.step() };
+      if (c.evalEvery > 0 && t.iter % c.evalEvery === 0) yield* this.evaluate();
+      if (c.saveEvery > 0 && t.iter % c.saveEvery === 0) yield* this.checkpoint('every');
+    }
+    const reason: FinishReason = this.stopping
+      ? 'stopped'
+      : c.iters > 0 && t.iter >= c.iters
+        ? 'iters'
+        : 'time';
+    if (!this.stopping) yield* this.evaluate(); // the last evaluation comes before the last checkpoint
+    yield* this.checkpoint('final');
+    yield { type: 'finished', reason, iter: t.iter };
+  }
+
+  private *evaluate(): Generator<RunEvent, void, undefined> {
+    const t = this.trainer;
+    if (!t.hasValidation || this.lastEval === t.iter) return;
+    const best = t.bestValLoss;
+    const run = t.evaluation();
+    for (let r = run.next(); ; r = run.next()) {
+      if (r.done) {
+        this.lastEval = t.iter;
+        const improved = r.value.valLoss < best;
+        yield { type: 'evaluation', iter: t.iter, best: improved, ...r.value };
+        if (improved) yield* this.checkpoint('best');
+        return;
+      }
+      if (this.stopping) {
+        run.return(undefined as never); // puts the training states back
+        return;
+      }
+      yield { type: 'evaluating', fraction: r.value };
+    }
+  }
+
+  private *checkpoint(reason: CheckpointReason): Generator<RunEvent, void, undefined> {
+    if (!this.options.checkpoints) return;
+    yield { type: 'checkpoint', reason, iter: this.trainer.iter, bytes: this.trainer.toCheckpoint() };
+  }
+}

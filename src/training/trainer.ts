@@ -1,0 +1,364 @@
+// The one trainer: any model (the vanilla RNN, LSTM, GRU) on one configuration type, the seed included.
+// One step takes the next window of every stream (states carried between windows: truncated BPTT), draws
+// a sample before the step when one is due, runs forward and backward, updates with the optimizer at the
+// schedule's learning rate, and reports the step as an event. The seed's loop is this one with the
+// min-char-rnn settings: its data pointer (windowing 'seed'), the loss summed over the window, the smooth
+// loss from -log(1/V)*T with weight 0.001, samples from hprev and the window's first character, Adagrad
+// with element-wise clipping. Checkpoints (checkpoint/format.ts) hold everything needed to go on exactly.
+import type { Checkpoint } from '../checkpoint/format.js';
+import { badCheckpoint, readCheckpoint, writeCheckpoint } from '../checkpoint/format.js';
+import type { Tensor } from '../checkpoint/safetensors.js';
+import { fillWindow, layText, type Streams } from '../data/streams.js';
+import { type Corpus, remapCorpus, type Vocab } from '../data/text.js';
+import { CharrnnError } from '../errors.js';
+import type { FloatArray } from '../kernels/types.js';
+import type { SequenceModel } from '../models/types.js';
+import { MT19937 } from '../rng.js';
+import { checkSampleOptions, feedPrime, generate, type SampleOptions } from '../sampling/sample.js';
+import { buildModel, buildScorer, type Host, resolveThreads } from './build.js';
+import { type ConfigKey, resolveConfig, resumeChanges, type TrainConfig } from './config.js';
+import { type Evaluation, evaluateStreams, scoreIds } from './evaluate.js';
+import { Optimizer } from './optim.js';
+import { learningRate } from './schedule.js';
+
+export interface StepEvent {
+  /** the iteration just done (the seed's n) */
+  iter: number;
+  /** this window's loss: per character, or summed over the window (lossUnit 'window', the seed's) */
+  loss: number;
+  smoothLoss: number;
+  /** the learning rate the update used */
+  lr: number;
+  /** the gradient's L2 norm before clipping (NaN when not computed: no --clip-norm) */
+  gradNorm: number;
+  /** the sample drawn before this step, when one was due */
+  sample?: string;
+  /** whether this window started a new pass over the text (the carried states were reset) */
+  wrapped: boolean;
+}
+
+/** Characters a scoring pass feeds through the batched forward at once. */
+const SCORE_WINDOW = 128;
+
+export class Trainer {
+  readonly model: SequenceModel;
+  readonly optimizer: Optimizer;
+  /** initialization and sampling (the seed's np.random) */
+  readonly rng: MT19937;
+  /** iterations done */
+  iter = 0;
+  /** the window the next step takes (the seed's pointer / seq_length) */
+  position = 0;
+  smoothLoss: number;
+  bestValLoss = Infinity;
+  /** seconds spent in step() (training time: evaluation excluded) */
+  trainSeconds = 0;
+  /** the settings a resume changed from the checkpoint's (empty for a new model) */
+  changedOnResume: readonly ConfigKey[] = [];
+  private train: Streams | undefined;
+  private val: Streams | undefined;
+  private readonly inputs: Int32Array;
+  private readonly targets: Int32Array;
+  /** the training states, held aside while an evaluation runs on the model */
+  private heldState: Float64Array | undefined;
+
+  private constructor(
+    readonly config: TrainConfig,
+    readonly vocab: Vocab,
+    host: Host | undefined,
+  ) {
+    this.model = buildModel(config, vocab.size, host);
+    this.optimizer = new Optimizer(this.model, {
+      kind: config.optimizer,
+      clip: config.clip,
+      maxNorm: config.clipNorm,
+      weightDecay: config.optimizer === 'adamw' ? config.weightDecay : 0,
+    });
+    this.rng = new MT19937(config.seed ?? 0);
+    // the loss of a uniform guess: the seed's -np.log(1.0/vocab_size)*seq_length
+    this.smoothLoss = -Math.log(1.0 / vocab.size) * (config.lossUnit === 'window' ? config.seqLength : 1);
+    const n = config.batch * config.seqLength;
+    this.inputs = new Int32Array(n);
+    this.targets = new Int32Array(n);
+  }
+
+  /**
+   * A new model for `corpus` with `settings` over the defaults (the seed's; a preset's with
+   * `presetConfig`), initialized from np.random.seed(seed). `host` starts worker threads for `threads` > 1.
+   */
+  static create(corpus: Corpus, settings: Partial<TrainConfig> = {}, host?: Host): Trainer {
+    const config = resolveConfig(settings);
+    config.seed ??= globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
+    config.threads = resolveThreads(config, host);
+    const t = new Trainer(config, corpus.vocab, host);
+    try {
+      t.setData(corpus);
+      t.model.init(t.rng);
+    } catch (e) {
+      t.close();
+      throw e;
+    }
+    return t;
+  }
+
+  /**
+   * A trainer restored from a checkpoint (version 2, or 1 as the first release wrote it); with `corpus` it
+   * goes on training where it stopped. `overrides` may change the settings a run may change (the learning
+   * rate, the schedule, dropout, the threads...); the others are refused with a message naming them.
+   * `what` names the file in errors.
+   */
+  static fromCheckpoint(
+    bytes: Uint8Array,
+    corpus?: Corpus,
+    overrides: Partial<TrainConfig> = {},
+    what = 'the checkpoint',
+    host?: Host,
+  ): Trainer {
+    return Trainer.restore(readCheckpoint(bytes, what), corpus, overrides, what, host);
+  }
+
+  static restore(
+    ck: Checkpoint,
+    corpus?: Corpus,
+    overrides: Partial<TrainConfig> = {},
+    what = 'the checkpoint',
+    host?: Host,
+  ): Trainer {
+    const changed = resumeChanges(ck.config, overrides);
+    // the thread count is how a run executes, not what it is: without a host that can start workers, a
+    // checkpoint trained on several threads goes on in one
+    const threads = overrides.threads ?? (host ? ck.config.threads : 1);
+    const config = resolveConfig({ ...ck.config, ...overrides, threads });
+    config.threads = resolveThreads(config, host);
+    const t = new Trainer(config, ck.vocab, host);
+    try {
+      t.load(ck, what);
+      t.changedOnResume = changed;
+      if (changed.includes('valFraction')) t.bestValLoss = Infinity; // another validation text
+      if (corpus) t.setData(corpus);
+    } catch (e) {
+      t.close();
+      throw e;
+    }
+    return t;
+  }
+
+  private load(ck: Checkpoint, what: string): void {
+    const bad = (problem: string) => badCheckpoint(what, problem);
+    const m = this.model;
+    const dtype = this.config.dtype === 'f64' ? 'F64' : 'F32';
+    for (const name of ck.params.keys()) {
+      if (!m.tensors.some((t) => t.name === name))
+        throw bad(`tensor '${name}' is not a parameter of this model`);
+    }
+    for (const info of m.tensors) {
+      const x = ck.params.get(info.name);
+      if (!x) throw bad(`tensor '${info.name}' is missing`);
+      if (x.dtype !== dtype) throw bad(`tensor '${info.name}' is ${x.dtype}, expected ${dtype}`);
+      if (x.shape.join(',') !== info.shape.join(',')) {
+        throw bad(`tensor '${info.name}' has shape [${x.shape}], expected [${info.shape}]`);
+      }
+      m.theta.set(x.data, info.offset);
+    }
+    try {
+      this.optimizer.setState({ t: ck.progress.optimizerSteps, ...Object.fromEntries(ck.slots) });
+      m.setState(ck.state);
+    } catch (e) {
+      throw bad((e as Error).message);
+    }
+    try {
+      this.rng.setState(ck.rng);
+    } catch {
+      throw bad("metadata 'rng' is not a valid RNG state");
+    }
+    // one dropout RNG per thread: with another thread count (or dropout new on resume) the run goes on
+    // correctly from fresh seeds, but not bit for bit
+    if (ck.dropoutRngs && ck.dropoutRngs.length === this.config.threads) m.setDropoutStates(ck.dropoutRngs);
+    const p = ck.progress;
+    this.iter = p.iter;
+    this.position = p.position ?? -1;
+    this.smoothLoss = p.smoothLoss;
+    this.bestValLoss = p.bestValLoss;
+    this.trainSeconds = p.trainSeconds;
+  }
+
+  /** Sets the text: the last valFraction of it becomes the validation split. */
+  setData(corpus: Corpus): void {
+    const { train, val } = layText(remapCorpus(corpus, this.vocab), this.config);
+    this.train = train;
+    this.val = val;
+    if (this.position < 0) this.position = this.iter % train.windows; // version 1: window iter % windows
+  }
+
+  get hasValidation(): boolean {
+    return this.val !== undefined;
+  }
+
+  /** Characters one step trains on. */
+  get charsPerStep(): number {
+    return this.config.batch * this.config.seqLength;
+  }
+
+  /** The learning rate of the current iteration. */
+  get lr(): number {
+    const c = this.config;
+    const overTime = c.schedule === 'cosine' && c.decayIters === 0 && c.timeLimit > 0;
+    const schedule = {
+      kind: c.schedule,
+      lr: c.lr,
+      warmup: c.warmup,
+      floor: c.lr * c.lrFloor,
+      total: c.decayIters || c.iters,
+      stepEvery: c.stepEvery,
+      gamma: c.gamma,
+    };
+    return learningRate(schedule, this.iter, overTime ? this.trainSeconds / c.timeLimit : undefined);
+  }
+
+  /** One iteration: the seed's while-loop body, for any model. */
+  step(): StepEvent {
+    const started = performance.now();
+    const s = this.train;
+    if (!s) throw new CharrnnError('this model has no training text', 'give it a corpus first');
+    if (this.heldState) throw new Error('step() during an evaluation');
+    const c = this.config;
+    const n = this.iter;
+    // prepare inputs (we're sweeping from left to right in steps seq_length long)
+    if (this.position >= s.windows) this.position = 0; // go from start of data
+    const wrapped = this.position === 0;
+    if (wrapped) this.model.resetState(); // reset RNN memory
+    fillWindow(s, this.position, this.inputs, this.targets);
+    // sample from the model now and then
+    let sample: string | undefined;
+    if (c.sampleEvery > 0 && n % c.sampleEvery === 0) {
+      if (c.sampleStart === 'carried') this.model.genFromStream(0);
+      else this.model.resetGen();
+      sample = this.vocab.decode([...generate(this.model, this.rng, this.inputs[0], c.sampleLength)]);
+    }
+    // forward seq_length characters through the net and fetch gradient
+    const total = this.model.lossAndGrad(this.inputs, this.targets);
+    const loss = total / (c.lossUnit === 'window' ? c.batch : c.batch * c.seqLength);
+    if (!Number.isFinite(loss)) {
+      throw new CharrnnError(
+        `training diverged at iteration ${n}: the loss is ${loss}`,
+        'lower --lr (or set --clip or --clip-norm) and resume from the last checkpoint',
+        'diverged',
+      );
+    }
+    this.smoothLoss = this.smoothLoss * (1 - c.smoothing) + loss * c.smoothing;
+    // perform parameter update
+    const lr = this.lr;
+    const gradNorm = this.optimizer.step(lr);
+    this.position++; // move data pointer
+    this.iter++; // iteration counter
+    this.trainSeconds += (performance.now() - started) / 1000;
+    const e: StepEvent = { iter: n, loss, smoothLoss: this.smoothLoss, lr, gradNorm, wrapped };
+    if (sample !== undefined) e.sample = sample;
+    return e;
+  }
+
+  /** Loss over the whole validation split (B streams from zero states), in nats and bits per character. */
+  evaluate(): Evaluation {
+    const run = this.evaluation();
+    for (let r = run.next(); ; r = run.next()) if (r.done) return r.value;
+  }
+
+  /**
+   * The same evaluation one window at a time, yielding the fraction done, so a host that must stay
+   * responsive can spread it over slices. The training states are held aside meanwhile (checkpoints take
+   * them from there) and put back when it returns or is abandoned (`return()`).
+   */
+  *evaluation(): Generator<number, Evaluation, undefined> {
+    if (!this.val) throw new CharrnnError('there is no validation split', 'set --val-fraction above 0');
+    this.heldState = this.model.getState();
+    try {
+      const result = yield* evaluateStreams(this.model, this.val, this.inputs, this.targets);
+      if (result.valLoss < this.bestValLoss) this.bestValLoss = result.valLoss;
+      return result;
+    } finally {
+      this.model.setState(this.heldState);
+      this.heldState = undefined;
+    }
+  }
+
+  /**
+   * The state that sampling and scoring start from: a one-stream model's carried state (the seed samples
+   * from hprev, so its checkpoints go on from where training stood), else zero.
+   */
+  private startState(): Float64Array {
+    if (this.config.batch === 1) return this.heldState ?? this.model.getState();
+    return new Float64Array(this.model.stateBuffers * this.model.hidden);
+  }
+
+  /**
+   * Loss of a text as one stream: every character after the first, predicted from the ones before it,
+   * starting from the same state as `sample`. In nats and bits per character.
+   */
+  score(corpus: Corpus): Evaluation {
+    const ids = remapCorpus(corpus, this.vocab);
+    if (ids.length < 2) {
+      throw new CharrnnError(
+        `the text has ${ids.length} character, and scoring needs at least 2`,
+        'give a longer text',
+      );
+    }
+    const scorer = buildScorer(this.config, this.vocab.size, Math.min(SCORE_WINDOW, ids.length - 1));
+    try {
+      scorer.theta.set(this.model.theta);
+      return scoreIds(scorer, ids, this.startState());
+    } finally {
+      scorer.close();
+    }
+  }
+
+  /**
+   * Streams generated text after `prime` (by default a newline, when the vocabulary has one), from the
+   * carried state of a one-stream model, else from zero, with this trainer's RNG.
+   */
+  *sample(length: number, prime = '', options: SampleOptions = {}): Generator<string, void, undefined> {
+    checkSampleOptions(options);
+    const ids = prime ? this.vocab.encode(prime, 'the prime text') : Int32Array.of(this.vocab.id(10) ?? 0);
+    this.model.genState = this.startState();
+    const seed = feedPrime(this.model, ids);
+    for (const id of generate(this.model, this.rng, seed, length, options)) yield this.vocab.char(id);
+  }
+
+  /** Everything the checkpoint file holds. */
+  snapshot(): Checkpoint {
+    const m = this.model;
+    const dtype = this.config.dtype === 'f64' ? 'F64' : 'F32';
+    const params = new Map<string, Tensor>();
+    for (const t of m.tensors) {
+      params.set(t.name, { dtype, shape: [...t.shape], data: m.theta.subarray(t.offset, t.offset + t.size) });
+    }
+    const { t: steps, ...slots } = this.optimizer.getState();
+    return {
+      version: 2,
+      config: this.config,
+      vocab: this.vocab,
+      params,
+      slots: new Map(Object.entries(slots) as [string, FloatArray][]),
+      state: this.heldState ?? m.getState(),
+      progress: {
+        iter: this.iter,
+        position: this.position,
+        smoothLoss: this.smoothLoss,
+        bestValLoss: this.bestValLoss,
+        trainSeconds: this.trainSeconds,
+        optimizerSteps: steps as number,
+      },
+      rng: this.rng.getState(),
+      dropoutRngs: m.getDropoutStates(),
+    };
+  }
+
+  /** The checkpoint file (safetensors, version 2) of the whole training state. */
+  toCheckpoint(): Uint8Array {
+    return writeCheckpoint(this.snapshot());
+  }
+
+  /** Stops the worker threads, if any. */
+  close(): void {
+    this.model.close();
+  }
+}

@@ -1,0 +1,85 @@
+// Vocabulary and corpus encoding: code points (not UTF-16 units), sorted by code point, strict UTF-8
+// with the byte offset of the first error, chunk boundaries inside characters, narrowest id arrays.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CorpusEncoder, corpusFromString, encodeCorpus, Vocab } from '../../src/data/text.js';
+import { CharrnnError } from '../../src/errors.js';
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+describe('vocabulary', () => {
+  it('is the set of code points sorted by code point: an emoji is one symbol and sorts after U+FF0C', () => {
+    const c = corpusFromString('b😀a，b😀');
+    assert.deepEqual([...c.vocab.toString()], ['a', 'b', '，', '😀']);
+    assert.equal(c.vocab.size, 4);
+    assert.deepEqual(Array.from(c.ids), [1, 3, 0, 2, 1, 3]);
+    // JavaScript's default sort by UTF-16 units would put the emoji (0xD83D...) before U+FF0C
+    assert.deepEqual(['，', '😀'].sort(), ['😀', '，']);
+  });
+
+  it('encodes and decodes, and names a symbol outside the vocabulary', () => {
+    const v = Vocab.fromText('hello');
+    assert.equal(v.decode(v.encode('hello')), 'hello');
+    assert.throws(
+      () => v.encode('hex', 'the prime text'),
+      (e: unknown) => e instanceof CharrnnError && /the prime text contains 'x' \(U\+0078\)/.test(e.message),
+    );
+  });
+});
+
+describe('corpus encoding', () => {
+  it('matches the same text decoded at once, whatever the chunk boundaries', () => {
+    const text = 'Größe ☃ 😀 naïve\n日本語 ok';
+    const bytes = utf8(text);
+    const whole = encodeCorpus(bytes);
+    for (let chunk = 1; chunk <= 5; chunk++) {
+      const enc = new CorpusEncoder(bytes.length);
+      for (let i = 0; i < bytes.length; i += chunk) enc.write(bytes.subarray(i, i + chunk));
+      const c = enc.finish();
+      assert.equal(c.vocab.toString(), whole.vocab.toString());
+      assert.deepEqual(Array.from(c.ids), Array.from(whole.ids));
+    }
+    assert.equal(whole.vocab.decode(whole.ids), text);
+  });
+
+  const invalid: [string, number[], number][] = [
+    ['a lone continuation byte', [0x61, 0x80, 0x62], 1],
+    ['an overlong encoding of "/"', [0x61, 0x62, 0xc0, 0xaf], 2],
+    ['a truncated 3-byte sequence', [0x61, 0xe2, 0x98], 1],
+    ['a surrogate (U+D800)', [0x20, 0xed, 0xa0, 0x80], 1],
+    ['a bad continuation', [0x41, 0x42, 0x43, 0xe2, 0x41, 0x80], 3],
+    ['beyond U+10FFFF', [0xf4, 0x90, 0x80, 0x80], 0],
+    ['a Latin-1 byte', [0x63, 0x61, 0x66, 0xe9], 3],
+  ];
+  for (const [what, bytes, offset] of invalid) {
+    it(`rejects ${what}, naming byte offset ${offset}`, () => {
+      for (const chunk of [bytes.length, 1]) {
+        const enc = new CorpusEncoder(bytes.length);
+        assert.throws(
+          () => {
+            for (let i = 0; i < bytes.length; i += chunk)
+              enc.write(Uint8Array.from(bytes.slice(i, i + chunk)));
+            enc.finish();
+          },
+          (e: unknown) =>
+            e instanceof CharrnnError &&
+            e.message.includes(`at byte offset ${offset}`) &&
+            /not valid UTF-8/.test(e.message),
+        );
+      }
+    });
+  }
+
+  it('stores ids in the narrowest typed array: Uint8 up to 256 symbols, then Uint16, then Uint32', () => {
+    const symbols = (n: number, from = 0x100) =>
+      Array.from({ length: n }, (_, i) => String.fromCodePoint(from + i)).join('');
+    assert.ok(corpusFromString(symbols(256)).ids instanceof Uint8Array);
+    const c257 = corpusFromString(`${symbols(257)}x`);
+    assert.ok(c257.ids instanceof Uint16Array);
+    assert.equal(c257.ids[c257.ids.length - 1], 0); // 'x' sorts first
+    assert.equal(c257.vocab.decode(c257.ids), `${symbols(257)}x`);
+    const big = corpusFromString(symbols(65537, 0x10000));
+    assert.ok(big.ids instanceof Uint32Array);
+    assert.equal(big.vocab.size, 65537);
+  });
+});

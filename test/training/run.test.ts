@@ -1,0 +1,131 @@
+// The run loop: the order of its events (steps, evaluations spread one window at a time, the best and
+// periodic checkpoints, the last evaluation before the last checkpoint), its limits (iterations, training
+// time), a stop in the middle of an evaluation, and checkpoints taken while an evaluation holds the model.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { readCheckpoint } from '../../src/checkpoint/format.js';
+import { corpusFromString } from '../../src/data/text.js';
+import type { TrainConfig } from '../../src/training/config.js';
+import { presetConfig } from '../../src/training/presets.js';
+import { type RunEvent, RunLoop } from '../../src/training/run.js';
+import { Trainer } from '../../src/training/trainer.js';
+import { golden } from '../helpers/golden.js';
+
+const corpus = corpusFromString(golden.corpus.repeat(3));
+const small = (over: Partial<TrainConfig>) =>
+  presetConfig('char-gru', {
+    layers: 1,
+    hidden: 8,
+    embedding: 4,
+    batch: 2,
+    seqLength: 8,
+    sampleEvery: 0,
+    seed: 1,
+    backend: 'ref',
+    ...over,
+  });
+
+/** The events of a whole run, steps shown as 's', evaluation windows as 'e'. */
+function trace(loop: RunLoop, limit = 100_000): string[] {
+  const out: string[] = [];
+  for (let e = loop.next(); e && out.length < limit; e = loop.next()) out.push(show(e));
+  return out;
+}
+
+function show(e: RunEvent): string {
+  switch (e.type) {
+    case 'step':
+      return 's';
+    case 'evaluating':
+      return 'e';
+    case 'evaluation':
+      return `evaluation@${e.iter}${e.best ? '*' : ''}`;
+    case 'checkpoint':
+      return `checkpoint:${e.reason}@${e.iter}`;
+    case 'finished':
+      return `finished:${e.reason}@${e.iter}`;
+  }
+}
+
+/** Runs of steps and evaluation windows collapsed: 's×4', 'e×13'. */
+function collapse(events: string[]): string[] {
+  const out: string[] = [];
+  for (const e of events) {
+    const last = out.at(-1);
+    if ((e === 's' || e === 'e') && last?.startsWith(e)) {
+      const n = Number(last.split('×')[1] ?? 1);
+      out[out.length - 1] = `${e}×${n + 1}`;
+    } else out.push(e);
+  }
+  return out;
+}
+
+describe('run loop', () => {
+  it('evaluates every evalEvery, saves every saveEvery and the best, and evaluates last before the last save', () => {
+    const t = Trainer.create(corpus, small({ iters: 10, evalEvery: 4, saveEvery: 5 }));
+    const events = collapse(trace(new RunLoop(t, { checkpoints: true })));
+    const windows = t.evaluate().characters / (2 * 8); // windows of the validation split
+    const e = windows > 1 ? [`e×${windows - 1}`] : [];
+    assert.deepEqual(events, [
+      's×4',
+      ...e,
+      'evaluation@4*',
+      'checkpoint:best@4',
+      's',
+      'checkpoint:every@5',
+      's×3',
+      ...e,
+      'evaluation@8*',
+      'checkpoint:best@8',
+      's×2',
+      'checkpoint:every@10',
+      ...e,
+      'evaluation@10*',
+      'checkpoint:best@10',
+      'checkpoint:final@10',
+      'finished:iters@10',
+    ]);
+  });
+
+  it('without checkpoints asked for, makes none; evalAtStart evaluates before the first step', () => {
+    const t = Trainer.create(corpus, small({ iters: 3, evalEvery: 100 }));
+    const events = collapse(trace(new RunLoop(t, { evalAtStart: true }))).filter((x) => !x.startsWith('e×'));
+    assert.deepEqual(events, ['evaluation@0*', 's×3', 'evaluation@3*', 'finished:iters@3']);
+  });
+
+  it('stops at the time limit of training time, and decays a cosine over it', () => {
+    const t = Trainer.create(
+      corpus,
+      small({ timeLimit: 0.3, schedule: 'cosine', lrFloor: 0.1, valFraction: 0 }),
+    );
+    const lrs: number[] = [];
+    const loop = new RunLoop(t);
+    for (let e = loop.next(); e; e = loop.next()) if (e.type === 'step') lrs.push(e.lr);
+    assert.ok(t.trainSeconds >= 0.3 && t.trainSeconds < 0.6, `${t.trainSeconds} s`);
+    assert.equal(lrs[0], t.config.lr);
+    const last = lrs.at(-1)!;
+    assert.ok(last < 0.02 * t.config.lr + 0.1 * t.config.lr, `the lr decayed to ${last}`);
+  });
+
+  it('a stop during an evaluation abandons it, puts the training states back and saves them', () => {
+    const t = Trainer.create(corpus, small({ iters: 100, evalEvery: 5 }));
+    const loop = new RunLoop(t, { checkpoints: true });
+    let e = loop.next();
+    while (e && e.type !== 'evaluating') e = loop.next();
+    assert.ok(e, 'an evaluation started');
+    const training = t.snapshot().state;
+    // a checkpoint taken now holds the training states, not the evaluation's
+    assert.deepEqual(readCheckpoint(t.toCheckpoint()).state, training);
+    loop.stop();
+    const rest = trace(loop);
+    assert.deepEqual(rest, [`checkpoint:final@5`, 'finished:stopped@5']);
+    assert.deepEqual(t.model.getState(), training);
+    assert.equal(loop.next(), undefined);
+  });
+
+  it('says when the limit is reached before it starts', () => {
+    const t = Trainer.create(corpus, small({ iters: 2 }));
+    trace(new RunLoop(t));
+    assert.equal(new RunLoop(t).limitReached, true);
+  });
+});
