@@ -178,7 +178,8 @@ function describe(t: Trainer): string {
     `training ${c.model} ${c.layers}x${c.hidden} (${input}${c.dropout > 0 ? `, dropout ${c.dropout}` : ''}), ` +
     `${t.model.numParams} parameters; batch ${c.batch} x seq ${c.seqLength}; ${c.optimizer} lr ${c.lr} ${c.schedule}` +
     `${clip.length ? `, ${clip.join(', ')}` : ''}; ${c.threads} thread${c.threads > 1 ? 's' : ''}; ` +
-    `${c.valFraction > 0 ? `validation: last ${c.valFraction * 100}% of the text` : 'no validation'}; seed ${c.seed}`
+    `${c.valFraction > 0 ? `validation: last ${c.valFraction * 100}% of the text` : 'no validation'}; ` +
+    `seed ${c.seed}; ${t.model.kernels.backend} ${c.dtype} kernels`
   );
 }
 

@@ -3,7 +3,16 @@
 // failed on the release before the one pipeline.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -258,7 +267,7 @@ describe('one pipeline: the eight problems of two systems', () => {
     const deadline = Date.now() + 30_000;
     while (!existsSync(saved) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.ok(existsSync(saved), 'the first periodic save');
-    rmSync(join(dir, 'gone'), { recursive: true, force: true });
+    renameSync(join(dir, 'gone'), join(dir, 'gone-away')); // at once, even while a save writes into it
     writeFileSync(join(dir, 'gone'), 'not a folder');
     const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(status, 1, stderr);

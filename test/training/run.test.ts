@@ -107,6 +107,22 @@ describe('run loop', () => {
     assert.ok(last < 0.02 * t.config.lr + 0.1 * t.config.lr, `the lr decayed to ${last}`);
   });
 
+  it('--time-limit counts training time only: evaluation time is excluded', () => {
+    const t = Trainer.create(
+      corpus,
+      small({ timeLimit: 0.2, valFraction: 0.5, evalEvery: 1, hidden: 48, batch: 4, seqLength: 32 }),
+    );
+    const started = performance.now();
+    const events = trace(new RunLoop(t));
+    const wall = (performance.now() - started) / 1000;
+    assert.match(events.at(-1)!, /^finished:time@/);
+    assert.ok(t.trainSeconds >= 0.2 && t.trainSeconds < 0.3, `trained ${t.trainSeconds} s`);
+    assert.ok(
+      wall > 3 * t.trainSeconds,
+      `wall ${wall} s against ${t.trainSeconds} s of training: evaluations excluded`,
+    );
+  });
+
   it('a stop during an evaluation abandons it, puts the training states back and saves them', () => {
     const t = Trainer.create(corpus, small({ iters: 100, evalEvery: 5 }));
     const loop = new RunLoop(t, { checkpoints: true });
