@@ -7,7 +7,7 @@ import { initKernels, wasmAvailable } from '../src/kernels/index.js';
 import { initRnnParams, lossFun, RNN_PARAM_NAMES, type RnnParams } from '../src/models/rnn.js';
 import { MT19937 } from '../src/rng.js';
 import { Trainer } from '../src/training/trainer.js';
-import { compareSummary, describe, golden, relDiff, type Worst, worstOf } from './helpers/golden.js';
+import { compareSummary, describe, golden, type Worst, worstOf } from './helpers/golden.js';
 import { seedModel } from './helpers/seed-model.js';
 
 /** Named tolerances, relative (issue: init 1e-12, first step 1e-10, losses of iterations 0-9 1e-6). */
@@ -98,25 +98,4 @@ group('numpy parity (seed 1)', () => {
       assert.equal(firstSample, wantSample.slice(0, 200), 'first sample differs from numpy');
     });
   }
-
-  it('later trajectory stays near numpy (loose: training is chaotic)', () => {
-    const trainer = Trainer.create(corpus, {
-      seed: golden.seed,
-      dtype: 'f64',
-      backend: 'ref',
-      sampleEvery: 0,
-    });
-    const byIter = new Map(golden.trajectory.rows.map((r) => [r[0], r[2]]));
-    let worst = 0;
-    for (let i = 0; i < golden.iterations; i++) {
-      const e = trainer.step();
-      const want = byIter.get(i);
-      if (want !== undefined && i >= 100) worst = Math.max(worst, relDiff(e.smoothLoss, want));
-    }
-    console.log(
-      `  smooth loss, iterations 100-${golden.iterations - 1}: largest relative difference ${worst.toExponential(3)}`,
-    );
-    assert.ok(worst < 0.1, `smooth loss drifted ${worst} from numpy`);
-    assert.ok(relDiff(trainer.smoothLoss, golden.final.smooth_loss) < 0.1);
-  });
 });
