@@ -7,6 +7,9 @@ export {
   readCheckpoint,
   writeCheckpoint,
 } from './checkpoint/format.js';
+export { readAnyCheckpoint } from './checkpoint/interop.js';
+export { exportOnnx } from './checkpoint/onnx.js';
+export { exportTorch, importTorch } from './checkpoint/torch.js';
 export { type Corpus, CorpusEncoder, corpusFromString, encodeCorpus, Vocab } from './data/text.js';
 export { CharrnnError, type ErrorKind } from './errors.js';
 export { type BackendName, type Dtype, initKernels } from './kernels/index.js';

@@ -1,7 +1,10 @@
 // The page's wiring: starts the training worker (worker.ts, where all model work happens with the core
 // library), sends it the commands of the Model panel's buttons, and hands what it reports to the parts
 // of the page (ui/: the text sources, the settings form, the loss chart, the generate panel, the test
-// probe). It also keeps the state the buttons and the status line show, and saves and loads checkpoints.
+// probe). It also keeps the state the buttons and the status line show, and downloads and uploads the
+// files: checkpoints, and the model exported by the buttons with a data-export format (the worker exports).
+
+import type { ExportFormatName } from '../src/checkpoint/interop.js';
 import { DEFAULTS } from '../src/training/config.js';
 import type { FromWorker, ModelInfo, ToWorker, WorkerState } from './protocol.js';
 import {
@@ -43,6 +46,8 @@ const ui = {
   resume: el<HTMLButtonElement>('resume'),
   reset: el<HTMLButtonElement>('reset'),
   save: el<HTMLButtonElement>('save'),
+  /** Export PyTorch, Export ONNX: each names its format in data-export */
+  exports: [...document.querySelectorAll<HTMLButtonElement>('button[data-export]')],
   checkpointFile: el<HTMLInputElement>('checkpoint-file'),
   status: el('status'),
   sampleIter: el('sample-iter'),
@@ -85,6 +90,7 @@ function setState(next: WorkerState): void {
   ui.resume.disabled = state !== 'paused';
   ui.reset.disabled = state === 'idle';
   ui.save.disabled = state === 'idle';
+  for (const b of ui.exports) b.disabled = state === 'idle';
   setGenerateEnabled(state !== 'idle');
   setTextEnabled(!active);
   lockSettings(active ? 'locked' : state === 'loaded' ? 'checkpoint' : 'open');
@@ -176,7 +182,10 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       receiveGenerated(msg);
       break;
     case 'checkpoint':
-      download(msg.bytes);
+      download(msg.bytes, CHECKPOINT_NAME);
+      break;
+    case 'exported':
+      download(msg.bytes, msg.name);
       break;
     case 'loaded':
       model = { what: msg.name, chars: 0, info: msg.info, changed: [] };
@@ -207,13 +216,13 @@ function clearSession(): void {
   restoreSeed();
 }
 
-function download(bytes: Uint8Array): void {
+function download(bytes: Uint8Array, name: string): void {
   const url = URL.createObjectURL(
     new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
   );
   const a = document.createElement('a');
   a.href = url;
-  a.download = CHECKPOINT_NAME;
+  a.download = name;
   document.body.append(a);
   a.click();
   a.remove();
@@ -250,6 +259,12 @@ ui.reset.addEventListener('click', () => {
   send({ type: 'reset' }); // the page clears when the worker says it is idle (after any progress in flight)
 });
 ui.save.addEventListener('click', () => send({ type: 'save' }));
+for (const b of ui.exports) {
+  b.addEventListener('click', () => {
+    clearError();
+    send({ type: 'export', format: b.dataset.export as ExportFormatName });
+  });
+}
 ui.checkpointFile.addEventListener('change', () => {
   const file = ui.checkpointFile.files?.[0];
   if (file) void loadCheckpoint(file).catch(showError);

@@ -1,5 +1,6 @@
 // The messages between the page (main.ts) and the training worker (worker.ts). Types only: both sides
 // import this file, nothing here runs.
+import type { ExportFormatName } from '../src/checkpoint/interop.js';
 import type { TrainConfig } from '../src/training/config.js';
 import type { FinishReason } from '../src/training/run.js';
 
@@ -22,6 +23,8 @@ export type ToWorker =
   | { type: 'reset' }
   | { type: 'generate'; id: number; length: number; temperature: number; prime: string }
   | { type: 'save' }
+  /** the model (training or loaded) in another framework's format */
+  | { type: 'export'; format: ExportFormatName }
   | { type: 'load'; bytes: Uint8Array; name: string };
 
 /** What the page needs to know about a model (a new one, or one restored from a checkpoint). */
@@ -53,5 +56,11 @@ export type FromWorker =
   | { type: 'finished'; iter: number; reason: FinishReason }
   | { type: 'gen'; id: number; text: string; done: boolean }
   | { type: 'checkpoint'; bytes: Uint8Array }
+  /** an exported model, and the name to download it as */
+  | { type: 'exported'; bytes: Uint8Array; name: string }
   | { type: 'loaded'; name: string; info: ModelInfo }
-  | { type: 'error'; line: string; during: 'start' | 'train' | 'generate' | 'save' | 'load' | 'command' };
+  | {
+      type: 'error';
+      line: string;
+      during: 'start' | 'train' | 'generate' | 'save' | 'export' | 'load' | 'command';
+    };

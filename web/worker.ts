@@ -2,8 +2,10 @@
 // the CLI) and its RunLoop, which owns the schedule (evaluations, samples, limits). The worker runs the
 // loop's units of work in time slices so commands (pause, generate, save...) get answered between them,
 // and posts what the loop reports: progress, validation points, samples, the end of a run, generated
-// text and errors (as CharrnnError.line). With --threads 2 the trainer shards each minibatch over this
+// text and errors (as CharrnnError.line). Checkpoints load in either layout the core reads (a charrnn
+// checkpoint, or a model in the PyTorch layout) and export in the core's formats. With --threads 2 the trainer shards each minibatch over this
 // worker and a shard worker (threads.ts).
+import { checkpointBytes, EXPORT_FORMATS, type ExportFormatName } from '../src/checkpoint/interop.js';
 import { type Corpus, corpusFromString, encodeCorpus } from '../src/data/text.js';
 import { CharrnnError } from '../src/errors.js';
 import { initKernels, wasmAvailable } from '../src/kernels/index.js';
@@ -23,7 +25,10 @@ const SPEED_WINDOW_S = 1;
 let state: WorkerState = 'idle';
 /** the model in training (running, paused or finished) and its run */
 let run: { trainer: Trainer; loop: RunLoop } | undefined;
-/** a loaded checkpoint not trained on yet: its bytes (Start continues from them), a trainer to sample from */
+/**
+ * a loaded checkpoint not trained on yet: its bytes as a charrnn checkpoint (Start continues from them, Save
+ * writes them), a trainer to sample from
+ */
 let loaded: { bytes: Uint8Array; trainer: Trainer } | undefined;
 /** the generation in progress, from its own trainer (a snapshot, or the loaded one) */
 let gen: { id: number; chars: Iterator<string, void>; snapshot: Trainer | undefined } | undefined;
@@ -130,7 +135,8 @@ function reset(): void {
   setState('idle');
 }
 
-function load(bytes: Uint8Array, name: string): void {
+function load(file: Uint8Array, name: string): void {
+  const bytes = checkpointBytes(file, name);
   const trainer = Trainer.fromCheckpoint(bytes, undefined, ONE_THREAD, name);
   retire();
   loaded = { bytes, trainer };
@@ -144,6 +150,15 @@ function save(): void {
   // safe during an evaluation: the trainer holds the training states aside
   const bytes = run ? run.trainer.toCheckpoint() : loaded!.bytes.slice();
   post({ type: 'checkpoint', bytes }, [bytes.buffer]);
+}
+
+function exportModel(format: ExportFormatName): void {
+  const trainer = run?.trainer ?? loaded?.trainer;
+  if (!trainer)
+    throw new CharrnnError('there is no model to export', 'press Start to train one, or load a checkpoint');
+  const { write, extension } = EXPORT_FORMATS[format];
+  const bytes = write(trainer.snapshot());
+  post({ type: 'exported', bytes, name: `charrnn-model${extension}` }, [bytes.buffer]);
 }
 
 function generate(id: number, length: number, temperature: number, prime: string): void {
@@ -312,6 +327,13 @@ async function handle(msg: ToWorker): Promise<void> {
         save();
       } catch (e) {
         fail('save', e);
+      }
+      return;
+    case 'export':
+      try {
+        exportModel(msg.format);
+      } catch (e) {
+        fail('export', e);
       }
       return;
     case 'load':

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// The charrnn command line: `train`, `sample` and `eval`. The options of `train` are made from the core's
-// table of settings (training/config.ts), so their names, ranges and choices are the core's; commander
-// parses them, and every user error becomes one line on stderr with a non-zero exit (2 for usage
-// errors), never a stack trace.
+// The charrnn command line: `train`, `sample`, `eval`, `export` and `import`. The options of `train` are
+// made from the core's table of settings (training/config.ts), so their names, ranges and choices are the
+// core's; commander parses them, and every user error becomes one line on stderr with a non-zero exit (2
+// for usage errors), never a stack trace.
 import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EXPORT_FORMAT_NAMES, EXPORT_FORMATS } from '../checkpoint/interop.js';
 import { CharrnnError } from '../errors.js';
 import { OPTIONS, parseOption } from '../training/config.js';
 import { findPreset, PRESET_NAMES } from '../training/presets.js';
+import { type ExportCliOptions, runExport, runImport } from './convert.js';
 import { runEval } from './eval.js';
 import { runSample, type SampleCliOptions } from './sample.js';
 import { runTrain, type TrainCliOptions } from './train.js';
@@ -135,6 +137,46 @@ program
   .option('--seed <n>', 'RNG seed for reproducible samples (default: random)', integer(0, 0xffffffff))
   .action(async (checkpoint: string, options: SampleCliOptions) => {
     await runSample(checkpoint, options);
+  });
+
+program
+  .command('export')
+  .description(
+    "Write a checkpoint's model for another framework: --format torch is a safetensors file of the state_dict " +
+      'of interop/pytorch/charrnn_torch.py (F32, or F64 for an f64 model); onnx is an ONNX model.',
+  )
+  .argument('<checkpoint>', 'a checkpoint written by charrnn train (or the web page)')
+  .addOption(
+    new Option(
+      '--format <format>',
+      EXPORT_FORMAT_NAMES.map((f) => `${f}: ${EXPORT_FORMATS[f].title}`).join('; '),
+    )
+      .argParser((format) => {
+        if (!(EXPORT_FORMAT_NAMES as string[]).includes(format)) {
+          throw new InvalidArgumentError(
+            `--format '${format}' is not a format; choose one of: ${EXPORT_FORMAT_NAMES.join(', ')}`,
+          );
+        }
+        return format;
+      })
+      .makeOptionMandatory(),
+  )
+  .requiredOption('-o, --output <file>', 'the file to write')
+  .action((checkpoint: string, options: ExportCliOptions) => {
+    runExport(checkpoint, options);
+  });
+
+program
+  .command('import')
+  .description(
+    'Make a charrnn checkpoint of a model in the PyTorch layout (charrnn export --format torch, or ' +
+      "interop/pytorch's save): iteration 0, the cell's default preset with the file's sizes, ready to sample, " +
+      'eval or train --resume.',
+  )
+  .argument('<file>', 'a .safetensors file in the PyTorch layout (metadata vocab required)')
+  .requiredOption('-o, --output <checkpoint>', 'the checkpoint to write')
+  .action((file: string, options: { output: string }) => {
+    runImport(file, options);
   });
 
 async function main(): Promise<number> {

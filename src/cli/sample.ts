@@ -1,5 +1,7 @@
-// `charrnn sample`: loads a checkpoint and streams generated text to stdout in chunks (Trainer.sample: from
-// the state the checkpoint carries when it trained one stream, else from zero).
+// `charrnn sample`: loads a checkpoint (or a model in the PyTorch layout) and streams generated text to
+// stdout in chunks (Trainer.sample: from the state the checkpoint carries when it trained one stream, else
+// from zero).
+import { readAnyCheckpoint } from '../checkpoint/interop.js';
 import { CharrnnError } from '../errors.js';
 import { initKernels } from '../kernels/index.js';
 import { readBytes, readText } from '../node/io.js';
@@ -27,7 +29,12 @@ export async function runSample(path: string, o: SampleCliOptions): Promise<void
   checkSampleOptions(options);
   await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
   const bytes = readBytes(path, 'the checkpoint');
-  const trainer = Trainer.fromCheckpoint(bytes, undefined, { threads: 1 }, `'${path}'`);
+  const trainer = Trainer.restore(
+    readAnyCheckpoint(bytes, `'${path}'`),
+    undefined,
+    { threads: 1 },
+    `'${path}'`,
+  );
   trainer.rng.seed(o.seed ?? globalThis.crypto.getRandomValues(new Uint32Array(1))[0]);
   if (o.prime !== undefined && o.primeFile !== undefined) {
     throw new CharrnnError('give --prime or --prime-file, not both', '', 'usage');

@@ -4,6 +4,7 @@
 // log) and writes the checkpoints the loop hands it. It keeps no schedule of its own.
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { layoutOf } from '../checkpoint/interop.js';
 import type { Corpus } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 import { initKernels } from '../kernels/index.js';
@@ -74,6 +75,13 @@ function resume(o: TrainCliOptions, corpus: Corpus, info: (line: string) => void
     );
   }
   const bytes = readBytes(path, 'the checkpoint');
+  if (layoutOf(bytes, `'${path}'`) === 'torch') {
+    throw new CharrnnError(
+      `'${path}' is a model in the PyTorch layout, not a checkpoint to resume`,
+      `make one with charrnn import ${path} -o model.ckpt, and resume that`,
+      'usage',
+    );
+  }
   const t = Trainer.fromCheckpoint(bytes, corpus, settingsOf(o), `'${path}'`, nodeHost);
   info(`resuming '${path}' at iteration ${t.iter}`);
   const changed = t.changedOnResume.filter((k) => k !== 'threads' || o.threads !== undefined);

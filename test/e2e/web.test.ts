@@ -5,7 +5,8 @@
 // real CLI loads, generates and trains on to --iters 300, saving exactly what the CLI's own resume to 300
 // saves. Then other models through the same pipeline: an LSTM on the built-in text (the char-lstm preset
 // is too big for it: a clear alert; the page's small settings train), validation points on the chart,
-// samples, generation, and its checkpoint saves, loads and trains on. Data parallelism: the page is
+// samples, generation, its checkpoint saves, loads and trains on, and it exports to PyTorch and ONNX; a
+// GRU the CLI exported to the PyTorch layout loads, generates and saves its weights back. Data parallelism: the page is
 // cross-origin isolated, so the LSTM trains on two threads (Web Workers sharing memory), and chars/s on
 // one and two threads are logged; served without the isolation headers, the page falls back to one thread
 // and says so; a shard worker that cannot start is an alert, not a hang. Screenshots:
@@ -30,6 +31,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
+import { readCheckpoint } from '../../src/checkpoint/format.js';
 import { decodeSafetensors } from '../../src/checkpoint/safetensors.js';
 import { Trainer } from '../../src/training/trainer.js';
 import { BUILTIN_TEXT } from '../../web/corpus.js';
@@ -530,6 +532,36 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     assert.equal(savedConfig.threads, 2, 'the checkpoint says it trained on two threads');
     lstm.close();
 
+    // Export PyTorch and Export ONNX: the model in training, as the core's exporters write it
+    const exported = async (button: string, name: string): Promise<Uint8Array> => {
+      const [d] = await Promise.all([
+        page.waitForEvent('download', { timeout: WAIT }),
+        page.getByRole('button', { name: button }).click(),
+      ]);
+      assert.equal(d.suggestedFilename(), name);
+      const path = join(work, name);
+      await d.saveAs(path);
+      return new Uint8Array(readFileSync(path));
+    };
+    const torchFile = decodeSafetensors(await exported('Export PyTorch', 'charrnn-model.torch.safetensors'));
+    assert.deepEqual(
+      [...torchFile.tensors.keys()],
+      [
+        'embedding.weight',
+        ...['rnn.weight_ih_l0', 'rnn.weight_hh_l0', 'rnn.bias_ih_l0', 'rnn.bias_hh_l0'],
+        ...['decoder.weight', 'decoder.bias'],
+      ],
+      'the state_dict of a 1-layer LSTM with an embedding',
+    );
+    assert.deepEqual(torchFile.tensors.get('rnn.weight_hh_l0')!.shape, [4 * 64, 64]);
+    assert.deepEqual(
+      [torchFile.metadata.format, torchFile.metadata.model, torchFile.metadata.hidden],
+      ['charrnn-torch', 'lstm', '64'],
+    );
+    const onnx = await exported('Export ONNX', 'charrnn-model.onnx');
+    assert.ok(onnx.length > 4 * 64 * 64 * 4, `an ONNX model of ${onnx.length} bytes, the weights in it`);
+    assert.equal(await page.getByRole('alert').isVisible(), false, 'the exports raised no alert');
+
     // load it back: the model-defining settings come from the checkpoint and are locked; generate; continue
     await page.getByRole('button', { name: 'Reset' }).click();
     await until(page, 'the idle state after Reset', (p) => p.state === 'idle' && p.pointCount === 0);
@@ -600,6 +632,51 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     );
     await page.getByRole('button', { name: 'Pause' }).click();
     await until(page, 'the paused state', (p) => p.state === 'paused');
+
+    // the same GRU exported by the CLI to the PyTorch layout: the page loads it (a fresh model of the
+    // char-gru preset with its weights) and generates from it
+    const gruTorchPath = join(work, 'gru.torch.safetensors');
+    execFileSync(process.execPath, [CLI, 'export', gruPath, '--format', 'torch', '-o', gruTorchPath], {
+      cwd: work,
+      timeout: 60_000,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await page.locator('#checkpoint-file').setInputFiles(gruTorchPath);
+    const gruTorch = await until(
+      page,
+      'the PyTorch-layout GRU to load',
+      (p) => p.state === 'loaded' && p.iter === 0,
+    );
+    assert.equal(gruTorch.model, 'gru');
+    assert.equal(await page.getByRole('alert').isVisible(), false, 'the torch layout is not refused');
+    assert.deepEqual(
+      [
+        await field('--layers').inputValue(),
+        await field('--hidden').inputValue(),
+        await field('--batch').inputValue(),
+      ],
+      ['2', '32', '32'],
+      "the file's sizes, the char-gru preset's batch",
+    );
+    await page.getByLabel('Length', { exact: true }).fill('90');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await until(
+      page,
+      '90 characters from the PyTorch-layout GRU',
+      (p) => !p.generating && p.generated === 90,
+    );
+    // its weights are the CLI checkpoint's: Save gives them back as a charrnn checkpoint
+    const [gruSaved] = await Promise.all([
+      page.waitForEvent('download', { timeout: WAIT }),
+      page.getByRole('button', { name: 'Save model' }).click(),
+    ]);
+    const gruSavedPath = join(work, 'gru-from-torch.safetensors');
+    await gruSaved.saveAs(gruSavedPath);
+    const fromTorch = readCheckpoint(new Uint8Array(readFileSync(gruSavedPath)));
+    const fromCli = readCheckpoint(new Uint8Array(readFileSync(gruPath)));
+    assert.equal(fromTorch.progress.iter, 0);
+    for (const [name, x] of fromCli.params)
+      assert.deepEqual(fromTorch.params.get(name)?.data, x.data, `tensor ${name} of the CLI's GRU`);
 
     // in-page throughput on one and two threads, the same LSTM settings (logged, not asserted: the
     // machine may be busy); small models gain little, since every step waits for both halves

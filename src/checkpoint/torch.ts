@@ -1,0 +1,313 @@
+// The PyTorch layout of a charrnn model: one safetensors file whose tensor names are exactly the
+// state_dict of interop/pytorch/charrnn_torch.py's module,
+//
+//   embedding = nn.Embedding(V, E)                                    only with an embedding
+//   rnn       = nn.RNN(In, H, layers, batch_first=True) | nn.LSTM | nn.GRU    In = E, or V (one-hot)
+//   decoder   = nn.Linear(H, V)
+//
+// with the metadata (strings) format `charrnn-torch`, model, layers, hidden, embedding, vocab (JSON code
+// points in id order) and dropout. charrnn's tensors (README "Checkpoint format") map onto it as
+//
+//   embed                embedding.weight
+//   l0.WihT              rnn.weight_ih_l0 transposed (a one-hot layer 0); l{k}.Wih = rnn.weight_ih_l{k}
+//   l{k}.Whh             rnn.weight_hh_l{k}
+//   l{k}.b               RNN, LSTM: rnn.bias_ih_l{k} + rnn.bias_hh_l{k} (exported as bias_ih, bias_hh zero)
+//   l{k}.bih, l{k}.bhn   GRU: bias_ih with bias_hh's r and z parts folded in; bias_hh's n part
+//   Why, by              decoder.weight, decoder.bias
+//
+// with the gates in PyTorch's order already. `exportTorch` writes the checkpoint's dtype (F32 unless it is
+// f64). `importTorch` also reads what PyTorch itself saves (a non-zero bias_hh is folded in; metadata
+// missing but the vocab is inferred from the shapes) into a fresh checkpoint: the cell's default preset
+// with the file's sizes, zero optimizer slots and carried state, iteration 0.
+import { Vocab } from '../data/text.js';
+import { CharrnnError } from '../errors.js';
+import type { FloatArray } from '../kernels/types.js';
+import { GATES, recurrentTensors } from '../models/recurrent.js';
+import { MODEL_KINDS, type ModelKind } from '../models/types.js';
+import { MT19937 } from '../rng.js';
+import { resolveConfig, type TrainConfig } from '../training/config.js';
+import { OPTIMIZER_SLOTS } from '../training/optim.js';
+import { defaultPreset } from '../training/presets.js';
+import { badCheckpoint, CHECKPOINT_FORMAT, type Checkpoint } from './format.js';
+import { decodeSafetensors, encodeSafetensors, type SafeTensors, type Tensor } from './safetensors.js';
+
+export const TORCH_FORMAT = 'charrnn-torch';
+
+/** What fixes the tensors of a model. */
+interface Sizes {
+  model: ModelKind;
+  vocabSize: number;
+  hidden: number;
+  layers: number;
+  embedding: number;
+}
+
+/** The state_dict's tensors, in its order, with their shapes. */
+function torchTensors(s: Sizes): [string, number[]][] {
+  const { vocabSize: V, hidden: H, embedding: E } = s;
+  const GH = GATES[s.model] * H;
+  const list: [string, number[]][] = [];
+  if (E > 0) list.push(['embedding.weight', [V, E]]);
+  for (let k = 0; k < s.layers; k++) {
+    list.push(
+      [`rnn.weight_ih_l${k}`, [GH, k > 0 ? H : E > 0 ? E : V]],
+      [`rnn.weight_hh_l${k}`, [GH, H]],
+      [`rnn.bias_ih_l${k}`, [GH]],
+      [`rnn.bias_hh_l${k}`, [GH]],
+    );
+  }
+  list.push(['decoder.weight', [V, H]], ['decoder.bias', [V]]);
+  return list;
+}
+
+/** charrnn's tensors of a model, in theta's order. */
+function charrnnTensors(s: Sizes) {
+  return recurrentTensors(s.model, { ...s, batch: 1, seqLength: 1, dropout: 0, dtype: 'f64' });
+}
+
+/** b (rows, cols) row-major, transposed into a new (cols, rows) array of its type. */
+function transposed(b: FloatArray, rows: number, cols: number): FloatArray {
+  const a = new (b.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) a[j * rows + i] = b[i * cols + j];
+  return a;
+}
+
+// ---- export ----
+
+/** The model of `ck` in the PyTorch layout, in its dtype; `what` names the checkpoint in errors. */
+export function exportTorch(ck: Checkpoint, what = 'the checkpoint'): Uint8Array {
+  const c = ck.config;
+  const sizes: Sizes = { ...c, vocabSize: ck.vocab.size };
+  const { vocabSize: V, hidden: H, embedding: E } = sizes;
+  const dtype = c.dtype === 'f64' ? 'F64' : 'F32';
+  const zeros = (n: number): FloatArray => (dtype === 'F64' ? new Float64Array(n) : new Float32Array(n));
+  const p = new Map<string, FloatArray>();
+  for (const info of charrnnTensors(sizes)) {
+    const x = ck.params.get(info.name);
+    if (!x) throw badCheckpoint(what, `tensor '${info.name}' is missing`);
+    if (x.shape.join(',') !== info.shape.join(',')) {
+      throw badCheckpoint(what, `tensor '${info.name}' has shape [${x.shape}], expected [${info.shape}]`);
+    }
+    const copy = zeros(info.size);
+    copy.set(x.data);
+    p.set(info.name, copy);
+  }
+  const GH = GATES[c.model] * H;
+  const data = new Map<string, FloatArray>();
+  if (E > 0) data.set('embedding.weight', p.get('embed')!);
+  for (let k = 0; k < c.layers; k++) {
+    const Wih = k === 0 && E === 0 ? transposed(p.get('l0.WihT')!, V, GH) : p.get(`l${k}.Wih`)!;
+    const bhh = zeros(GH);
+    if (c.model === 'gru') bhh.set(p.get(`l${k}.bhn`)!, 2 * H); // r, z parts are in bih already
+    data.set(`rnn.weight_ih_l${k}`, Wih);
+    data.set(`rnn.weight_hh_l${k}`, p.get(`l${k}.Whh`)!);
+    data.set(`rnn.bias_ih_l${k}`, p.get(c.model === 'gru' ? `l${k}.bih` : `l${k}.b`)!);
+    data.set(`rnn.bias_hh_l${k}`, bhh);
+  }
+  data.set('decoder.weight', p.get('Why')!);
+  data.set('decoder.bias', p.get('by')!);
+  const tensors = new Map<string, Tensor>();
+  for (const [name, shape] of torchTensors(sizes)) tensors.set(name, { dtype, shape, data: data.get(name)! });
+  const metadata: Record<string, string> = {
+    format: TORCH_FORMAT,
+    model: c.model,
+    layers: String(c.layers),
+    hidden: String(H),
+    embedding: String(E),
+    vocab: JSON.stringify(ck.vocab.codePoints),
+    dropout: String(c.dropout),
+  };
+  return encodeSafetensors({ tensors, metadata });
+}
+
+// ---- import ----
+
+export function badTorchFile(what: string, problem: string): CharrnnError {
+  return new CharrnnError(
+    `${what} is not a charrnn torch file: ${problem}`,
+    'write it with charrnn export or interop/pytorch/charrnn_torch.py',
+  );
+}
+
+/** Whether a decoded file is in the PyTorch layout: its metadata says so, or it has none and the tensors do. */
+export function isTorchLayout(st: SafeTensors): boolean {
+  const format = st.metadata.format;
+  return format === TORCH_FORMAT || (format === undefined && st.tensors.has('rnn.weight_hh_l0'));
+}
+
+/** Reads a file in the PyTorch layout into a fresh charrnn checkpoint; `what` names it in errors. */
+export function importTorch(bytes: Uint8Array, what = 'the torch file'): Checkpoint {
+  let st: SafeTensors;
+  try {
+    st = decodeSafetensors(bytes, what);
+  } catch (e) {
+    const prefix = `${what} is not a valid charrnn checkpoint: `;
+    if (e instanceof CharrnnError && e.message.startsWith(prefix))
+      throw badTorchFile(what, e.message.slice(prefix.length));
+    throw e;
+  }
+  return torchCheckpoint(st, what);
+}
+
+/** The checkpoint of a decoded file in the PyTorch layout. */
+export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
+  const bad = (problem: string) => badTorchFile(what, problem);
+  const meta = st.metadata;
+  if (meta.format === CHECKPOINT_FORMAT) throw bad('it is a charrnn checkpoint already: use it as it is');
+  if (meta.format !== undefined && meta.format !== TORCH_FORMAT) {
+    throw bad(`its metadata 'format' is '${meta.format}', expected '${TORCH_FORMAT}'`);
+  }
+  const vocab = readVocab(meta.vocab, bad);
+  const Whh0 = st.tensors.get('rnn.weight_hh_l0');
+  if (!Whh0) throw bad("tensor 'rnn.weight_hh_l0' is missing");
+  const dtype = Whh0.dtype;
+  if (dtype === 'I32') throw bad("tensor 'rnn.weight_hh_l0' is I32, expected F32 or F64");
+
+  // the sizes: from the metadata, else from the shapes (checked against every tensor below)
+  const [rows = 0, cols = 0] = Whh0.shape;
+  const hidden = count(meta, 'hidden', cols, bad);
+  const inferred = MODEL_KINDS.find((m) => Whh0.shape.length === 2 && GATES[m] * cols === rows);
+  const model = meta.model ?? inferred;
+  if (model === undefined) {
+    throw bad(
+      `tensor 'rnn.weight_hh_l0' has shape [${Whh0.shape}], which is no RNN, LSTM or GRU; give metadata 'model'`,
+    );
+  }
+  if (!MODEL_KINDS.includes(model as ModelKind)) {
+    throw bad(`its metadata 'model' is '${model}', expected one of ${MODEL_KINDS.join(', ')}`);
+  }
+  let layers = 0;
+  while (st.tensors.has(`rnn.weight_hh_l${layers}`)) layers++;
+  const embeddingWeight = st.tensors.get('embedding.weight');
+  const sizes: Sizes = {
+    model: model as ModelKind,
+    vocabSize: vocab.size,
+    hidden,
+    layers: count(meta, 'layers', layers, bad),
+    embedding: count(meta, 'embedding', embeddingWeight?.shape[1] ?? 0, bad),
+  };
+  const dropout = meta.dropout === undefined ? 0 : Number(meta.dropout);
+
+  // every tensor of the state_dict, and nothing else, in one dtype
+  const expected = torchTensors(sizes);
+  for (const name of st.tensors.keys()) {
+    if (!expected.some(([n]) => n === name)) {
+      throw bad(
+        `tensor '${name}' is not in a state_dict of a ${sizes.layers}-layer ${model}` +
+          `${sizes.embedding > 0 ? ' with an embedding' : ' without an embedding'}`,
+      );
+    }
+  }
+  const t = new Map<string, FloatArray>();
+  for (const [name, shape] of expected) {
+    const x = st.tensors.get(name);
+    if (!x) throw bad(`tensor '${name}' is missing`);
+    if (x.dtype !== dtype) throw bad(`tensor '${name}' is ${x.dtype}, but 'rnn.weight_hh_l0' is ${dtype}`);
+    if (x.shape.join(',') !== shape.join(','))
+      throw bad(`tensor '${name}' has shape [${x.shape}], expected [${shape}]`);
+    t.set(name, x.data as FloatArray);
+  }
+
+  let config: TrainConfig;
+  try {
+    const { settings } = defaultPreset(sizes.model);
+    const { model: m, layers: N, hidden: H, embedding: E } = sizes;
+    const own: Partial<TrainConfig> = { model: m, layers: N, hidden: H, embedding: E, dropout };
+    config = resolveConfig({ ...own, dtype: dtype === 'F64' ? 'f64' : 'f32' }, settings);
+  } catch (e) {
+    throw e instanceof CharrnnError ? bad(`its model: ${e.message}`) : e;
+  }
+
+  // charrnn's tensors from the state_dict
+  const { vocabSize: V, hidden: H, embedding: E } = sizes;
+  const GH = GATES[sizes.model] * H;
+  const zeros = (n: number): FloatArray => (dtype === 'F64' ? new Float64Array(n) : new Float32Array(n));
+  const data = new Map<string, FloatArray>();
+  if (E > 0) data.set('embed', t.get('embedding.weight')!);
+  for (let k = 0; k < sizes.layers; k++) {
+    const Wih = t.get(`rnn.weight_ih_l${k}`)!;
+    const bih = t.get(`rnn.bias_ih_l${k}`)!;
+    const bhh = t.get(`rnn.bias_hh_l${k}`)!;
+    if (k === 0 && E === 0) data.set('l0.WihT', transposed(Wih, GH, V));
+    else data.set(`l${k}.Wih`, Wih);
+    data.set(`l${k}.Whh`, t.get(`rnn.weight_hh_l${k}`)!);
+    // the RNN's and LSTM's one bias is b_ih + b_hh; the GRU's b_hr and b_hz only ever add to b_ir and
+    // b_iz, so they fold in too, and b_hn (inside r * (.)) stays apart
+    const folded = zeros(GH);
+    const fold = sizes.model === 'gru' ? 2 * H : GH;
+    for (let i = 0; i < GH; i++) folded[i] = i < fold ? bih[i] + bhh[i] : bih[i];
+    if (sizes.model === 'gru') {
+      data.set(`l${k}.bih`, folded);
+      data.set(`l${k}.bhn`, bhh.slice(2 * H));
+    } else data.set(`l${k}.b`, folded);
+  }
+  data.set('Why', t.get('decoder.weight')!);
+  data.set('by', t.get('decoder.bias')!);
+  const params = new Map<string, Tensor>();
+  const infos = charrnnTensors(sizes);
+  for (const info of infos)
+    params.set(info.name, { dtype, shape: [...info.shape], data: data.get(info.name)! });
+
+  const numParams = infos.reduce((n, info) => n + info.size, 0);
+  const slots = new Map<string, FloatArray>(
+    OPTIMIZER_SLOTS[config.optimizer].map((s) => [s, zeros(numParams)]),
+  );
+  const stateBuffers = sizes.layers * (sizes.model === 'lstm' ? 2 : 1); // h per layer, and the LSTM's c
+  return {
+    version: 2,
+    config,
+    vocab,
+    params,
+    slots,
+    state: new Float64Array(stateBuffers * config.batch * H),
+    progress: {
+      iter: 0,
+      position: 0,
+      // the loss of a uniform guess, as a new trainer starts from
+      smoothLoss: -Math.log(1 / V) * (config.lossUnit === 'window' ? config.seqLength : 1),
+      bestValLoss: Infinity,
+      trainSeconds: 0,
+      optimizerSteps: 0,
+    },
+    rng: new MT19937(0).getState(), // as a trainer without a seed starts
+    dropoutRngs: undefined,
+  };
+}
+
+function readVocab(text: string | undefined, bad: (problem: string) => CharrnnError): Vocab {
+  if (text === undefined)
+    throw bad("metadata 'vocab' is missing (the characters, as JSON code points in id order)");
+  let codePoints: unknown;
+  try {
+    codePoints = JSON.parse(text);
+  } catch {
+    throw bad("metadata 'vocab' is not valid JSON");
+  }
+  if (
+    !Array.isArray(codePoints) ||
+    codePoints.length === 0 ||
+    !codePoints.every((c) => Number.isSafeInteger(c) && c >= 0 && c <= 0x10ffff)
+  ) {
+    throw bad("metadata 'vocab' is not a list of code points");
+  }
+  try {
+    return new Vocab(codePoints as number[]);
+  } catch {
+    throw bad("metadata 'vocab' is not sorted and unique");
+  }
+}
+
+/** A whole-number metadata field, else `inferred` (from the shapes) when it is missing. */
+function count(
+  meta: Record<string, string>,
+  key: string,
+  inferred: number,
+  bad: (problem: string) => CharrnnError,
+): number {
+  const raw = meta[key];
+  if (raw === undefined) return inferred;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isSafeInteger(n) || n < 0)
+    throw bad(`metadata '${key}' is '${raw}', not a whole number`);
+  return n;
+}

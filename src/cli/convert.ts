@@ -1,0 +1,34 @@
+// `charrnn export CKPT --format torch|onnx -o FILE` and `charrnn import FILE -o CKPT`: a model out to
+// PyTorch or ONNX, and a model in the PyTorch layout (charrnn's export, or interop/pytorch's training)
+// back as a charrnn checkpoint to sample, evaluate or train on. The formats are the core's
+// (checkpoint/interop.ts); this file reads and writes the files.
+
+import { writeCheckpoint } from '../checkpoint/format.js';
+import { EXPORT_FORMATS, type ExportFormatName, readAnyCheckpoint } from '../checkpoint/interop.js';
+import { importTorch } from '../checkpoint/torch.js';
+import { readBytes, writeFileAtomic } from '../node/io.js';
+import { defaultPreset } from '../training/presets.js';
+
+export interface ExportCliOptions {
+  format: ExportFormatName;
+  output: string;
+}
+
+export function runExport(checkpoint: string, o: ExportCliOptions): void {
+  const ck = readAnyCheckpoint(readBytes(checkpoint, 'the checkpoint'), `'${checkpoint}'`);
+  writeFileAtomic(o.output, EXPORT_FORMATS[o.format].write(ck));
+  process.stderr.write(
+    `charrnn: wrote '${o.output}' (${o.format}): the ${ck.config.model} of '${checkpoint}'\n`,
+  );
+}
+
+export function runImport(file: string, o: { output: string }): void {
+  const ck = importTorch(readBytes(file, 'the torch file'), `'${file}'`);
+  writeFileAtomic(o.output, writeCheckpoint(ck));
+  const c = ck.config;
+  process.stderr.write(
+    `charrnn: wrote '${o.output}': ${c.model} ${c.layers}x${c.hidden}` +
+      `${c.embedding > 0 ? `, embedding ${c.embedding}` : ', one-hot input'}, ${ck.vocab.size} symbols, ` +
+      `${c.dtype}; training settings of the ${defaultPreset(c.model).name} preset\n`,
+  );
+}
