@@ -58,7 +58,8 @@ const BUGS = [
       {
         file: 'src/sampling/sample.ts',
         find: 'if (order) keepTopK(logits, V, topK, order);',
-        replace: 'if (order && false /* mutate-known 2 */) keepTopK(logits, V, topK, order);',
+        // keeping the V most likely symbols keeps them all (`if (order && false)` would not type-check)
+        replace: 'if (order) keepTopK(logits, V, V /* mutate-known 2 */, order);',
       },
     ],
   },
@@ -111,8 +112,9 @@ const BUGS = [
     name: 'training split includes the validation text',
     edits: [
       {
+        // splitText delegates to splitAt, which layText also calls (with --val-file's split point)
         file: 'src/data/streams.ts',
-        find: 'train: ids.subarray(0, ids.length - nVal)',
+        find: 'train: ids.subarray(0, valFrom)',
         replace: 'train: ids.subarray(0, ids.length) /* mutate-known 7 */',
       },
     ],

@@ -1,8 +1,10 @@
 // The page's wiring: starts the training worker (worker.ts, where all model work happens with the core
 // library), sends it the commands of the Model panel's buttons, and hands what it reports to the parts
-// of the page (ui/: the text sources, the settings form, the loss chart, the generate panel, the test
-// probe). It also keeps the state the buttons and the status line show, and downloads and uploads the
-// files: checkpoints, and the model exported by the buttons with a data-export format (the worker exports).
+// of the page (ui/: the text sources, the settings form, the loss chart, the generate panel, the kept
+// models, the test probe). It also keeps the state the buttons and the status line show, and downloads and
+// uploads the files: checkpoints, and the model exported by the buttons with a data-export format (the
+// worker exports). Save model keeps the checkpoint in the browser (ui/models.ts); Download checkpoint
+// downloads it.
 
 import type { ExportFormatName } from '../src/checkpoint/interop.js';
 import { DEFAULTS } from '../src/training/config.js';
@@ -24,6 +26,7 @@ import {
   setGenerateEnabled,
   wireGenerate,
 } from './ui/generate.js';
+import { keepCheckpoint, setDefaultName, wireKept } from './ui/models.js';
 import { probe } from './ui/probe.js';
 import {
   fillFromCheckpoint,
@@ -35,7 +38,7 @@ import {
   showSeed,
   wireSettings,
 } from './ui/settings.js';
-import { readSource, setTextEnabled, sourceName, useTextFile, wireText } from './ui/text.js';
+import { readSource, setTextEnabled, useTextFile, wireText } from './ui/text.js';
 
 const CHECKPOINT_NAME = 'charrnn-model.safetensors';
 
@@ -45,7 +48,10 @@ const ui = {
   pause: el<HTMLButtonElement>('pause'),
   resume: el<HTMLButtonElement>('resume'),
   reset: el<HTMLButtonElement>('reset'),
+  /** Save model: into the list of kept models; Download checkpoint: as a file */
   save: el<HTMLButtonElement>('save'),
+  keepForm: el<HTMLFormElement>('keep-form'),
+  download: el<HTMLButtonElement>('download'),
   /** Export PyTorch, Export ONNX: each names its format in data-export */
   exports: [...document.querySelectorAll<HTMLButtonElement>('button[data-export]')],
   checkpointFile: el<HTMLInputElement>('checkpoint-file'),
@@ -68,6 +74,10 @@ let ready = false;
 let model: { what: string; chars: number; info: ModelInfo; changed: string[] } | undefined;
 /** why a run finished by itself, for the status line */
 let finishedWhy = '';
+/** Start is waiting for its text (a download, the built-in text) */
+let starting = false;
+/** a kept model's Continue: Start as soon as it has loaded */
+let continueAfterLoad = false;
 
 /** The chart shows the model's loss, or before there is a model, the loss the settings would train. */
 function updateChartSpec(): void {
@@ -84,17 +94,19 @@ function setState(next: WorkerState): void {
   state = next;
   probe.state = next;
   const active = state === 'running' || state === 'paused' || state === 'finished';
-  ui.start.disabled = !ready || active;
+  ui.start.disabled = !ready || active || starting;
   ui.start.textContent = state === 'loaded' ? 'Start (continue)' : 'Start';
   ui.pause.disabled = state !== 'running';
   ui.resume.disabled = state !== 'paused';
   ui.reset.disabled = state === 'idle';
   ui.save.disabled = state === 'idle';
+  ui.download.disabled = state === 'idle';
   for (const b of ui.exports) b.disabled = state === 'idle';
   setGenerateEnabled(state !== 'idle');
   setTextEnabled(!active);
   lockSettings(active ? 'locked' : state === 'loaded' ? 'checkpoint' : 'open');
   updateChartSpec();
+  setDefaultName(model?.what);
   showStatus();
   requestDraw();
 }
@@ -149,9 +161,14 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     case 'state':
       if (msg.state === 'idle') clearSession();
       setState(msg.state);
+      if (msg.state === 'loaded' && continueAfterLoad) {
+        continueAfterLoad = false;
+        void startRun();
+      }
       break;
     case 'started':
-      model = { what: sourceName(), chars: msg.chars, info: msg.info, changed: msg.changed };
+      model = { what: msg.what, chars: msg.chars, info: msg.info, changed: msg.changed };
+      setDefaultName(msg.what);
       probe.model = msg.info.config.model;
       probe.threads = msg.info.config.threads;
       probe.iter = msg.info.iter;
@@ -182,7 +199,8 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       receiveGenerated(msg);
       break;
     case 'checkpoint':
-      download(msg.bytes, CHECKPOINT_NAME);
+      if (msg.to === 'download') download(msg.bytes, CHECKPOINT_NAME);
+      else void keepCheckpoint(msg.bytes, msg.info, model?.what ?? 'a model');
       break;
     case 'exported':
       download(msg.bytes, msg.name);
@@ -199,6 +217,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       break;
     case 'error':
       if (msg.during === 'generate') generationFailed();
+      if (msg.during === 'load') continueAfterLoad = false;
       showError(msg.line);
       break;
   }
@@ -235,20 +254,27 @@ async function loadCheckpoint(file: File): Promise<void> {
   send({ type: 'load', bytes, name: file.name });
 }
 
-// ---- controls ----
-
-ui.start.addEventListener('click', () => {
+/** Start: the settings as they are now, and the chosen text once it is here (a download may take a while). */
+async function startRun(): Promise<void> {
   clearError();
-  let message: ToWorker;
+  starting = true;
+  setState(state);
   try {
-    message = { type: 'start', config: readSettings(), source: readSource() };
+    const config = readSettings();
+    const source = await readSource();
+    if (state !== 'loaded') clearChart(); // from a checkpoint, the chart goes on from its point
+    send({ type: 'start', config, source });
   } catch (e) {
     showError(e);
-    return;
+  } finally {
+    starting = false;
+    setState(state);
   }
-  if (state !== 'loaded') clearChart(); // from a checkpoint, the chart goes on from its point
-  send(message);
-});
+}
+
+// ---- controls ----
+
+ui.start.addEventListener('click', () => void startRun());
 ui.pause.addEventListener('click', () => send({ type: 'pause' }));
 ui.resume.addEventListener('click', () => {
   clearError();
@@ -258,7 +284,13 @@ ui.reset.addEventListener('click', () => {
   clearError();
   send({ type: 'reset' }); // the page clears when the worker says it is idle (after any progress in flight)
 });
-ui.save.addEventListener('click', () => send({ type: 'save' }));
+ui.keepForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (ui.save.disabled) return;
+  clearError();
+  send({ type: 'save', to: 'keep' });
+});
+ui.download.addEventListener('click', () => send({ type: 'save', to: 'download' }));
 for (const b of ui.exports) {
   b.addEventListener('click', () => {
     clearError();
@@ -295,5 +327,12 @@ document.addEventListener('drop', (e) => {
 wireText();
 wireGenerate(send);
 wireSettings(updateChartSpec);
+wireKept({
+  load(bytes, name, andContinue) {
+    continueAfterLoad = andContinue;
+    send({ type: 'load', bytes, name });
+  },
+  download,
+});
 setState('idle');
 draw();

@@ -9,6 +9,9 @@ export type TextSource =
   | { kind: 'string'; text: string; what: string }
   | { kind: 'bytes'; bytes: Uint8Array; what: string };
 
+/** Where Save sends a checkpoint: a downloaded file, or the models kept in the browser (store.ts). */
+export type SaveTarget = 'download' | 'keep';
+
 /**
  * idle: no model; loaded: a checkpoint to sample from or continue; running, paused: a model in training;
  * finished: its run reached --iters or --time-limit, or failed (it can still be saved and sampled).
@@ -22,7 +25,7 @@ export type ToWorker =
   | { type: 'resume' }
   | { type: 'reset' }
   | { type: 'generate'; id: number; length: number; temperature: number; prime: string }
-  | { type: 'save' }
+  | { type: 'save'; to: SaveTarget }
   /** the model (training or loaded) in another framework's format */
   | { type: 'export'; format: ExportFormatName }
   | { type: 'load'; bytes: Uint8Array; name: string };
@@ -46,8 +49,11 @@ export type FromWorker =
   /** threadsAvailable: whether the worker can share memory with shard workers (cross-origin isolated) */
   | { type: 'ready'; backend: string; threadsAvailable: boolean }
   | { type: 'state'; state: WorkerState }
-  /** `changed`: the settings a continued checkpoint runs with differently (their flags and values) */
-  | { type: 'started'; info: ModelInfo; chars: number; changed: string[] }
+  /**
+   * `what`: the text's name (TextSource.what); `changed`: the settings a continued checkpoint runs with
+   * differently (their flags and values)
+   */
+  | { type: 'started'; info: ModelInfo; what: string; chars: number; changed: string[] }
   | { type: 'progress'; iter: number; smoothLoss: number; itersPerSec: number; charsPerSec: number }
   /** a validation-loss point, in nats and bits per character, with the smooth loss at that iteration */
   | { type: 'val'; iter: number; smoothLoss: number; valLoss: number; valBits: number }
@@ -55,7 +61,8 @@ export type FromWorker =
   /** the run ended by itself: --iters or --time-limit reached */
   | { type: 'finished'; iter: number; reason: FinishReason }
   | { type: 'gen'; id: number; text: string; done: boolean }
-  | { type: 'checkpoint'; bytes: Uint8Array }
+  /** the model's checkpoint, for `to`, and what the list of kept models shows of it */
+  | { type: 'checkpoint'; bytes: Uint8Array; to: SaveTarget; info: ModelInfo }
   /** an exported model, and the name to download it as */
   | { type: 'exported'; bytes: Uint8Array; name: string }
   | { type: 'loaded'; name: string; info: ModelInfo }

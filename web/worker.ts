@@ -3,8 +3,9 @@
 // loop's units of work in time slices so commands (pause, generate, save...) get answered between them,
 // and posts what the loop reports: progress, validation points, samples, the end of a run, generated
 // text and errors (as CharrnnError.line). Checkpoints load in either layout the core reads (a charrnn
-// checkpoint, or a model in the PyTorch layout) and export in the core's formats. With --threads 2 the trainer shards each minibatch over this
-// worker and a shard worker (threads.ts).
+// checkpoint, or a model in the PyTorch layout), save as bytes the page downloads or keeps in the browser,
+// and export in the core's formats. With --threads 2 the trainer shards each minibatch over this worker and
+// a shard worker (threads.ts).
 import { checkpointBytes, EXPORT_FORMATS, type ExportFormatName } from '../src/checkpoint/interop.js';
 import { type Corpus, corpusFromString, encodeCorpus } from '../src/data/text.js';
 import { CharrnnError } from '../src/errors.js';
@@ -12,7 +13,7 @@ import { initKernels, wasmAvailable } from '../src/kernels/index.js';
 import { optionName, type TrainConfig } from '../src/training/config.js';
 import { type RunEvent, RunLoop } from '../src/training/run.js';
 import { Trainer } from '../src/training/trainer.js';
-import type { FromWorker, ModelInfo, TextSource, ToWorker, WorkerState } from './protocol.js';
+import type { FromWorker, ModelInfo, SaveTarget, TextSource, ToWorker, WorkerState } from './protocol.js';
 import { threadsAvailable, WebHost } from './threads.js';
 
 /** milliseconds of training per slice, then the worker looks at its messages */
@@ -120,7 +121,7 @@ async function start(source: TextSource, config: Partial<TrainConfig>): Promise<
   loaded = undefined;
   run = { trainer, loop };
   const changed = trainer.changedOnResume.map((k) => `${optionName(k)} ${String(trainer.config[k])}`);
-  post({ type: 'started', info: info(trainer), chars: corpus.ids.length, changed });
+  post({ type: 'started', info: info(trainer), what: source.what, chars: corpus.ids.length, changed });
   resume();
 }
 
@@ -144,12 +145,12 @@ function load(file: Uint8Array, name: string): void {
   setState('loaded');
 }
 
-function save(): void {
+function save(to: SaveTarget): void {
   if (!run && !loaded)
     throw new CharrnnError('there is no model to save', 'press Start to train one, or load a checkpoint');
   // safe during an evaluation: the trainer holds the training states aside
   const bytes = run ? run.trainer.toCheckpoint() : loaded!.bytes.slice();
-  post({ type: 'checkpoint', bytes }, [bytes.buffer]);
+  post({ type: 'checkpoint', bytes, to, info: info(run?.trainer ?? loaded!.trainer) }, [bytes.buffer]);
 }
 
 function exportModel(format: ExportFormatName): void {
@@ -324,7 +325,7 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     case 'save':
       try {
-        save();
+        save(msg.to);
       } catch (e) {
         fail('save', e);
       }

@@ -1,11 +1,14 @@
-// `charrnn eval CKPT FILE`: the loss of a model on a text, in nats and bits per character, over every
+// `charrnn eval CKPT FILE...`: the loss of a model on texts, in nats and bits per character, over every
 // character after the first, as one stream (Trainer.score), of a checkpoint or a model in the PyTorch layout.
+// Several texts (files, folders, `-`, catalog names) are joined with the document separator U+001E, as
+// training joins them, when the model knows that symbol; a model that never saw it scores them back to back.
 import { readAnyCheckpoint } from '../checkpoint/interop.js';
 import { initKernels } from '../kernels/index.js';
-import { readBytes, readCorpus } from '../node/io.js';
+import { DOCUMENT_SEPARATOR, readBytes } from '../node/io.js';
 import { Trainer } from '../training/trainer.js';
+import { describeInputs, readInputs } from './inputs.js';
 
-export async function runEval(checkpoint: string, file: string): Promise<void> {
+export async function runEval(checkpoint: string, files: string[]): Promise<void> {
   await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
   const bytes = readBytes(checkpoint, 'the checkpoint');
   const trainer = Trainer.restore(
@@ -14,8 +17,18 @@ export async function runEval(checkpoint: string, file: string): Promise<void> {
     { threads: 1 },
     `'${checkpoint}'`,
   );
-  const r = trainer.score(readCorpus(file));
+  const info = (line: string) => process.stderr.write(`charrnn: ${line}\n`);
+  const separator = trainer.vocab.id(DOCUMENT_SEPARATOR) !== undefined;
+  const { corpus, documents } = await readInputs(files, undefined, { separator, info });
+  if (documents > 1 && !separator) {
+    info(
+      'the model has no document separator (U+001E) in its vocabulary (it never saw two texts joined): ' +
+        'the texts are scored back to back',
+    );
+  }
+  const r = trainer.score(corpus);
   process.stdout.write(
-    `loss ${r.valLoss.toFixed(4)} nats/char, ${r.valBits.toFixed(4)} bits/char over ${r.characters} characters of '${file}'\n`,
+    `loss ${r.valLoss.toFixed(4)} nats/char, ${r.valBits.toFixed(4)} bits/char over ${r.characters} characters of ` +
+      `${describeInputs(files)}${documents > 1 ? ` (${documents} documents)` : ''}\n`,
   );
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The charrnn command line: `train`, `sample`, `eval`, `export` and `import`. The options of `train` are
+// The charrnn command line: `train`, `sample`, `eval`, `info`, `download`, `export` and `import`. The options of `train` are
 // made from the core's table of settings (training/config.ts), so their names, ranges and choices are the
 // core's; commander parses them, and every user error becomes one line on stderr with a non-zero exit (2
 // for usage errors), never a stack trace.
@@ -10,7 +10,9 @@ import { CharrnnError } from '../errors.js';
 import { OPTIONS, parseOption } from '../training/config.js';
 import { findPreset, PRESET_NAMES } from '../training/presets.js';
 import { type ExportCliOptions, runExport, runImport } from './convert.js';
+import { type DownloadCliOptions, runDownload } from './download.js';
 import { runEval } from './eval.js';
+import { runInfo } from './info.js';
 import { runSample, type SampleCliOptions } from './sample.js';
 import { runTrain, type TrainCliOptions } from './train.js';
 
@@ -36,6 +38,13 @@ function positive(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
     throw new InvalidArgumentError('expected a number > 0');
+  return n;
+}
+
+function probability(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n > 0 && n <= 1))
+    throw new InvalidArgumentError('expected a number > 0 and <= 1');
   return n;
 }
 
@@ -72,11 +81,16 @@ const program = new Command()
 const train = program
   .command('train')
   .description(
-    "Train on a UTF-8 text file. The default preset is the seed's vanilla RNN (min-char-rnn), printing a " +
+    'Train on UTF-8 text: files, folders of files (recursively, sorted), - for standard input, or a catalog ' +
+      'name (see charrnn download); several texts are joined with the separator U+001E. ' +
+      "The default preset is the seed's vanilla RNN (min-char-rnn), printing a " +
       'sample and the smooth loss every 1000 iterations exactly as the seed does. --model lstm or gru ' +
       'starts from the char-lstm or char-gru preset instead; any option given overrides the preset.',
   )
-  .argument('[file]', 'UTF-8 text to learn from (default: the built-in corpus, this project’s own text)')
+  .argument(
+    '[file...]',
+    'UTF-8 texts to learn from: files, folders, - or catalog names (default: the built-in corpus, this project’s own text)',
+  )
   .addOption(
     new Option(
       '--preset <name>',
@@ -107,21 +121,42 @@ train
     'checkpoint file, written at the end, on Ctrl-C and every --save-every (default with --resume: that file)',
   )
   .option('--resume <path>', 'continue from a checkpoint, exactly where it stopped')
+  .option(
+    '--val-file <paths...>',
+    'hold out these texts (files, folders, - or catalog names) for validation instead of the last --val-fraction',
+  )
   .option('--quiet', 'no progress line or status lines on stderr')
-  .action(async (file: string | undefined, options: TrainCliOptions) => {
-    await runTrain(file, options);
+  .action(async (files: string[], options: TrainCliOptions) => {
+    await runTrain(files, options);
   });
 
 program
   .command('eval')
   .description(
-    'Print the loss of a model on a text file, in nats and bits per character: every character after the ' +
-      'first, as one stream (from the state the checkpoint carries when it trained one stream, else from zero).',
+    'Print the loss of a model on texts, in nats and bits per character: every character after the ' +
+      'first, as one stream (from the state the checkpoint carries when it trained one stream, else from zero); ' +
+      'several texts are joined with U+001E when the model knows it.',
   )
   .argument('<checkpoint>', 'a checkpoint written by charrnn train')
-  .argument('<file>', 'UTF-8 text to score')
-  .action(async (checkpoint: string, file: string) => {
-    await runEval(checkpoint, file);
+  .argument('<file...>', 'UTF-8 texts to score: files, folders, - or catalog names')
+  .action(async (checkpoint: string, files: string[]) => {
+    await runEval(checkpoint, files);
+  });
+
+program
+  .command('download')
+  .description(
+    'Download a text of the catalog by name into the cache ($XDG_CACHE_HOME/charrnn, else ~/.cache/charrnn; ' +
+      'CHARRNN_MIRROR=URL fetches <URL>/<name>.txt instead), checking its SHA-256, and print its path; ' +
+      'without NAME, list the catalog. --url URL -o FILE downloads any text.',
+  )
+  .argument('[name]', 'a name from the catalog')
+  .option('--url <url>', 'download this address instead of a catalog text (needs -o)')
+  .option('--sha256 <hex>', 'with --url: the SHA-256 the file must have')
+  .option('-o, --output <file>', 'where to write the text (default for a catalog text: the cache)')
+  .option('--timeout <seconds>', 'give up after this many seconds without data', positive)
+  .action(async (name: string | undefined, options: DownloadCliOptions) => {
+    await runDownload(name, options);
   });
 
 program
@@ -133,10 +168,37 @@ program
   .option('--prime-file <path>', 'read the prime text from a UTF-8 file')
   .option('--temperature <t>', 'below 1: safer, above 1: wilder', positive, 1)
   .option('--top-k <k>', 'draw only from the k most likely characters', integer(1))
+  .option(
+    '--top-p <p>',
+    'draw only from the fewest most likely characters whose probability reaches p (after --top-k)',
+    probability,
+  )
   .option('--argmax', 'always take the most likely character')
   .option('--seed <n>', 'RNG seed for reproducible samples (default: random)', integer(0, 0xffffffff))
+  .option(
+    '--num-samples <n>',
+    "samples to draw, each from the same start, separated by a line '----'",
+    integer(1, 1e6),
+    1,
+  )
+  .option('--stop <text>', 'end a sample right after this text first appears in what it generated')
   .action(async (checkpoint: string, options: SampleCliOptions) => {
     await runSample(checkpoint, options);
+  });
+
+program
+  .command('info')
+  .description(
+    'Show what a checkpoint holds: the model, its parameter count, the vocabulary, iterations, training time, ' +
+      'the best validation loss and the configuration (any checkpoint charrnn reads, or the PyTorch layout).',
+  )
+  .argument(
+    '<checkpoint>',
+    'a checkpoint written by charrnn train (or the web page, or charrnn export --format torch)',
+  )
+  .option('--json', 'print it as one JSON object')
+  .action((checkpoint: string, options: { json?: boolean }) => {
+    runInfo(checkpoint, options);
   });
 
 program

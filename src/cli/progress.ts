@@ -1,33 +1,92 @@
-// The live progress line on stderr (only when stderr is a terminal): iteration, smooth loss,
-// characters per second, and a bar when the number of iterations is known. Drawn with log-update.
+// The live progress line on stderr (only when stderr is a terminal), drawn with log-update: a bar when
+// --iters or --time-limit bounds the run, the iteration, smooth loss, characters per second, the time elapsed, an
+// estimate of the time left when --iters or --time-limit bounds the run, and the last validation loss.
+// `progressLine` makes the line from plain numbers, so it is tested without a terminal.
 import { createLogUpdate } from 'log-update';
 
 const BAR = 24;
 const MIN_INTERVAL_MS = 100;
 
+/** What the line shows; the run's bounds are 0 when absent, as in TrainConfig. */
+export interface ProgressState {
+  iter: number;
+  smoothLoss: number;
+  /** --iters (0: none) */
+  iters: number;
+  /** --time-limit in seconds of training time (0: none) */
+  timeLimit: number;
+  /** the trainer's training time so far, resumed runs' included */
+  trainSeconds: number;
+  /** this run's iterations, wall-clock seconds and training seconds (the rates come from these) */
+  runIters: number;
+  runSeconds: number;
+  runTrainSeconds: number;
+  charsPerStep: number;
+  /** the last validation loss, nats/char (undefined: none yet) */
+  valLoss: number | undefined;
+  /** the part of an evaluation done (0..1), while one runs */
+  evaluating: number | undefined;
+}
+
+/**
+ * Seconds until the run ends, from this run's rate so far: for --iters, the iterations left at this run's
+ * iterations per wall-clock second; for --time-limit, the training time left, scaled by this run's ratio of
+ * wall-clock to training time (evaluations and samples take time the limit does not count). The sooner
+ * of the two; undefined without a bound or before there is a rate.
+ */
+export function etaSeconds(s: ProgressState): number | undefined {
+  const etas: number[] = [];
+  if (s.iters > 0 && s.runIters > 0 && s.runSeconds > 0) {
+    etas.push((Math.max(0, s.iters - s.iter) * s.runSeconds) / s.runIters);
+  }
+  if (s.timeLimit > 0 && s.runTrainSeconds > 0) {
+    etas.push((Math.max(0, s.timeLimit - s.trainSeconds) * s.runSeconds) / s.runTrainSeconds);
+  }
+  return etas.length ? Math.min(...etas) : undefined;
+}
+
+/** The progress line. */
+export function progressLine(s: ProgressState): string {
+  const rate = s.runSeconds > 0 ? (s.runIters * s.charsPerStep) / s.runSeconds : 0;
+  const parts = [
+    `iter ${s.iter}`,
+    `loss ${s.smoothLoss.toFixed(4)}`,
+    `${formatRate(rate)} chars/s`,
+    `elapsed ${formatClock(s.runSeconds)}`,
+  ];
+  const eta = etaSeconds(s);
+  if (eta !== undefined) parts.push(`ETA ${formatClock(eta)}`);
+  if (s.valLoss !== undefined) parts.push(`val loss ${s.valLoss.toFixed(4)}`);
+  if (s.evaluating !== undefined) parts.push(`evaluating ${(s.evaluating * 100).toFixed(0)}%`);
+  let line = parts.join('  ');
+  // the bar: how far the run is toward whichever bound it reaches first
+  const done = Math.max(
+    s.iters > 0 ? s.iter / s.iters : 0,
+    s.timeLimit > 0 ? s.trainSeconds / s.timeLimit : 0,
+  );
+  if (s.iters > 0 || s.timeLimit > 0) {
+    const f = Math.min(1, done);
+    const filled = Math.round(f * BAR);
+    line = `[${'#'.repeat(filled)}${'-'.repeat(BAR - filled)}] ${(f * 100).toFixed(0).padStart(3)}%  ${line}`;
+  }
+  return line;
+}
+
 export class Progress {
   private readonly render: ReturnType<typeof createLogUpdate> | undefined;
   private last = 0;
 
-  constructor(
-    enabled: boolean,
-    private readonly total: number | undefined,
-  ) {
+  constructor(enabled: boolean) {
     this.render = enabled ? createLogUpdate(process.stderr, { showCursor: true }) : undefined;
   }
 
-  update(iter: number, smoothLoss: number, charsPerSecond: number): void {
+  /** Draws the line, at most every MIN_INTERVAL_MS; `state` is only called when it draws. */
+  update(state: () => ProgressState): void {
     if (!this.render) return;
     const now = performance.now();
     if (now - this.last < MIN_INTERVAL_MS) return;
     this.last = now;
-    let line = `iter ${iter}  loss ${smoothLoss.toFixed(4)}  ${formatRate(charsPerSecond)} chars/s`;
-    if (this.total) {
-      const f = Math.min(1, iter / this.total);
-      const filled = Math.round(f * BAR);
-      line = `[${'#'.repeat(filled)}${'-'.repeat(BAR - filled)}] ${(f * 100).toFixed(0).padStart(3)}%  ${line}`;
-    }
-    this.render(line);
+    this.render(progressLine(state()));
   }
 
   /** Removes the line before something else is printed to the terminal. */
@@ -41,6 +100,65 @@ export class Progress {
   }
 }
 
-function formatRate(x: number): string {
+/** 12.3k, 1.25M. */
+export function formatRate(x: number): string {
   return x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0);
+}
+
+/** m:ss, or h:mm:ss from an hour on. */
+export function formatClock(seconds: number): string {
+  const t = Math.max(0, Math.round(seconds));
+  const [h, m, s] = [Math.floor(t / 3600), Math.floor(t / 60) % 60, t % 60];
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** 8.4 s, 5 min 03 s, 2 h 05 min: a duration in words. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 59.95) return `${seconds.toFixed(1)} s`;
+  const t = Math.round(seconds);
+  const [h, m, s] = [Math.floor(t / 3600), Math.floor(t / 60) % 60, t % 60];
+  return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(s).padStart(2, '0')} s`;
+}
+
+/** What the line at the end of `charrnn train` sums up. */
+export interface RunSummary {
+  interrupted: boolean;
+  iter: number;
+  smoothLoss: number;
+  /** this run's iterations, wall-clock seconds and training seconds */
+  runIters: number;
+  runSeconds: number;
+  runTrainSeconds: number;
+  charsPerStep: number;
+  /** the lowest validation loss of the model, resumed runs' included (Infinity: none) */
+  bestValLoss: number;
+  /** the checkpoint, when one was written */
+  saved: string | undefined;
+  /** the .best checkpoint, when this run wrote one */
+  best: string | undefined;
+  /** the JSON log, when this run appended to it, and how many lines */
+  log: { path: string; lines: number } | undefined;
+}
+
+/** The line at the end: iterations, time, speed, losses, and the files this run wrote. */
+export function summaryLine(s: RunSummary): string {
+  const perSecond = (x: number) => (s.runSeconds > 0 ? x / s.runSeconds : 0);
+  const parts = [
+    `${s.interrupted ? 'interrupted' : 'stopped'} at iteration ${s.iter} (${s.runIters} in this run, ` +
+      `${formatDuration(s.runSeconds)}, training ${formatDuration(s.runTrainSeconds)})`,
+    `${perSecond(s.runIters).toFixed(1)} iter/s, ${perSecond(s.runIters * s.charsPerStep).toFixed(0)} chars/s`,
+    `smooth loss ${s.smoothLoss.toFixed(6)}`,
+  ];
+  if (Number.isFinite(s.bestValLoss)) {
+    parts.push(
+      `best val loss ${s.bestValLoss.toFixed(4)} nats/char (${(s.bestValLoss / Math.LN2).toFixed(4)} bits/char)`,
+    );
+  }
+  const files = [
+    ...(s.saved ? [`saved '${s.saved}'`] : []),
+    ...(s.best ? [`best '${s.best}'`] : []),
+    ...(s.log ? [`log '${s.log.path}' (${s.log.lines} line${s.log.lines === 1 ? '' : 's'})`] : []),
+  ];
+  return [...parts, files.length ? files.join(', ') : 'no files written'].join('; ');
 }

@@ -8,13 +8,14 @@ import { layoutOf } from '../checkpoint/interop.js';
 import type { Corpus } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 import { initKernels } from '../kernels/index.js';
-import { prepareSavePath, readBytes, readCorpus, saveOrRescue } from '../node/io.js';
+import { prepareSavePath, readBytes, saveOrRescue } from '../node/io.js';
 import { nodeHost } from '../node/threads.js';
 import { type ConfigKey, OPTIONS, optionName, resolveConfig, type TrainConfig } from '../training/config.js';
 import { defaultPreset, findPreset } from '../training/presets.js';
 import { type RunEvent, RunLoop } from '../training/run.js';
-import { Trainer } from '../training/trainer.js';
-import { Progress } from './progress.js';
+import { type DataSplit, Trainer } from '../training/trainer.js';
+import { describeInputs, readInputs } from './inputs.js';
+import { Progress, summaryLine } from './progress.js';
 
 /** The parsed options (commander's camelCase names); absent means "not given". */
 export type TrainCliOptions = Partial<TrainConfig> & {
@@ -24,6 +25,7 @@ export type TrainCliOptions = Partial<TrainConfig> & {
   save?: string;
   resume?: string;
   quiet?: boolean;
+  valFile?: string[];
 };
 
 /** The corpus shipped inside the package: this project's own README and sources (scripts/builtin-corpus.mjs). */
@@ -32,17 +34,17 @@ const BUILTIN_CORPUS = fileURLToPath(new URL('../builtin-corpus.txt', import.met
 /** How long one slice of the loop runs before it yields to the event loop (signals, progress). */
 const SLICE_MS = 50;
 
-export async function runTrain(file: string | undefined, o: TrainCliOptions): Promise<void> {
+export async function runTrain(files: string[], o: TrainCliOptions): Promise<void> {
   await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
   const info = (line: string) => {
     if (!o.quiet) process.stderr.write(`charrnn: ${line}\n`);
   };
   const savePath = o.save ?? o.resume;
   if (savePath) prepareSavePath(savePath); // before any training: a path that cannot be written fails now
-  const corpus = loadCorpus(file, info);
-  const trainer = o.resume ? resume(o, corpus, info) : create(o, corpus);
+  const { corpus, split, validation } = await loadCorpus(files, o, info);
+  const trainer = o.resume ? resume(o, corpus, split, info) : create(o, corpus, split);
   try {
-    info(describe(trainer));
+    info(describe(trainer, validation));
     await drive(trainer, o, corpus, savePath, info);
   } finally {
     trainer.close();
@@ -58,14 +60,14 @@ function settingsOf(o: TrainCliOptions): Partial<TrainConfig> {
   return out;
 }
 
-function create(o: TrainCliOptions, corpus: Corpus): Trainer {
+function create(o: TrainCliOptions, corpus: Corpus, split: DataSplit): Trainer {
   const settings = settingsOf(o);
   const preset = o.preset !== undefined ? findPreset(o.preset) : defaultPreset(settings.model);
   if (!preset) throw new CharrnnError(`unknown preset '${o.preset}'`, '', 'usage');
-  return Trainer.create(corpus, resolveConfig(settings, preset.settings), nodeHost);
+  return Trainer.create(corpus, resolveConfig(settings, preset.settings), nodeHost, split);
 }
 
-function resume(o: TrainCliOptions, corpus: Corpus, info: (line: string) => void): Trainer {
+function resume(o: TrainCliOptions, corpus: Corpus, split: DataSplit, info: (line: string) => void): Trainer {
   const path = o.resume as string;
   if (o.preset !== undefined) {
     throw new CharrnnError(
@@ -82,7 +84,13 @@ function resume(o: TrainCliOptions, corpus: Corpus, info: (line: string) => void
       'usage',
     );
   }
-  const t = Trainer.fromCheckpoint(bytes, corpus, settingsOf(o), `'${path}'`, nodeHost);
+  const t = Trainer.fromCheckpoint(bytes, undefined, settingsOf(o), `'${path}'`, nodeHost);
+  try {
+    t.setData(corpus, split);
+  } catch (e) {
+    t.close();
+    throw e;
+  }
   info(`resuming '${path}' at iteration ${t.iter}`);
   const changed = t.changedOnResume.filter((k) => k !== 'threads' || o.threads !== undefined);
   if (changed.length > 0) {
@@ -112,9 +120,20 @@ async function drive(
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const progress = new Progress(!o.quiet && process.stderr.isTTY === true, c.iters || undefined);
+  const progress = new Progress(!o.quiet && process.stderr.isTTY === true);
   const started = performance.now();
   const startIter = trainer.iter;
+  // for the progress line and the line at the end
+  const startTrainSeconds = trainer.trainSeconds;
+  let lastValLoss: number | undefined;
+  let evaluating: number | undefined;
+  let bestWritten = false;
+  let logLines = 0;
+  const observe = (e: RunEvent) => {
+    evaluating = e.type === 'evaluating' ? e.fraction : undefined;
+    if (e.type === 'evaluation') lastValLoss = e.valLoss;
+    if (e.type === 'checkpoint' && e.reason === 'best') bestWritten = true;
+  };
   const print = (text: string) => {
     progress.clear();
     out.write(text);
@@ -122,6 +141,7 @@ async function drive(
   const log = (fields: Record<string, number>) => {
     if (o.logFile) {
       appendFileSync(o.logFile, `${JSON.stringify({ ...fields, elapsedSeconds: trainer.trainSeconds })}\n`);
+      logLines++;
     }
   };
   const render = (e: RunEvent) => {
@@ -150,13 +170,23 @@ async function drive(
   try {
     while (!loop.finished) {
       const sliceEnd = performance.now() + SLICE_MS;
-      for (let e = loop.next(); e; e = performance.now() < sliceEnd ? loop.next() : undefined) render(e);
-      const seconds = (performance.now() - started) / 1000;
-      progress.update(
-        trainer.iter,
-        trainer.smoothLoss,
-        ((trainer.iter - startIter) * trainer.charsPerStep) / seconds,
-      );
+      for (let e = loop.next(); e; e = performance.now() < sliceEnd ? loop.next() : undefined) {
+        observe(e);
+        render(e);
+      }
+      progress.update(() => ({
+        iter: trainer.iter,
+        smoothLoss: trainer.smoothLoss,
+        iters: c.iters,
+        timeLimit: c.timeLimit,
+        trainSeconds: trainer.trainSeconds,
+        runIters: trainer.iter - startIter,
+        runSeconds: (performance.now() - started) / 1000,
+        runTrainSeconds: trainer.trainSeconds - startTrainSeconds,
+        charsPerStep: trainer.charsPerStep,
+        valLoss: lastValLoss,
+        evaluating,
+      }));
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
@@ -164,18 +194,26 @@ async function drive(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  const seconds = (performance.now() - started) / 1000;
-  const done = trainer.iter - startIter;
   info(
-    `${interrupted ? 'interrupted' : 'stopped'} at iteration ${trainer.iter}, smooth loss ${trainer.smoothLoss.toFixed(6)}; ` +
-      `${(done / seconds).toFixed(1)} iter/s, ${((done * trainer.charsPerStep) / seconds).toFixed(0)} chars/s` +
-      `${savePath ? `; saved '${savePath}'` : ''}`,
+    summaryLine({
+      interrupted,
+      iter: trainer.iter,
+      smoothLoss: trainer.smoothLoss,
+      runIters: trainer.iter - startIter,
+      runSeconds: (performance.now() - started) / 1000,
+      runTrainSeconds: trainer.trainSeconds - startTrainSeconds,
+      charsPerStep: trainer.charsPerStep,
+      bestValLoss: trainer.bestValLoss,
+      saved: savePath,
+      best: bestWritten ? bestPath : undefined,
+      log: o.logFile && logLines > 0 ? { path: o.logFile, lines: logLines } : undefined,
+    }),
   );
   if (interrupted) process.exitCode = 130;
 }
 
-/** One line saying what is trained. */
-function describe(t: Trainer): string {
+/** One line saying what is trained; `validation` names the --val-file texts. */
+function describe(t: Trainer, validation: string | undefined): string {
   const c = t.config;
   const input = c.embedding > 0 ? `embedding ${c.embedding}` : 'one-hot input';
   const clip = [
@@ -186,13 +224,33 @@ function describe(t: Trainer): string {
     `training ${c.model} ${c.layers}x${c.hidden} (${input}${c.dropout > 0 ? `, dropout ${c.dropout}` : ''}), ` +
     `${t.model.numParams} parameters; batch ${c.batch} x seq ${c.seqLength}; ${c.optimizer} lr ${c.lr} ${c.schedule}` +
     `${clip.length ? `, ${clip.join(', ')}` : ''}; ${c.threads} thread${c.threads > 1 ? 's' : ''}; ` +
-    `${c.valFraction > 0 ? `validation: last ${c.valFraction * 100}% of the text` : 'no validation'}; ` +
+    `${validation ?? (c.valFraction > 0 ? `validation: last ${c.valFraction * 100}% of the text` : 'no validation')}; ` +
     `seed ${c.seed}; ${t.model.kernels.backend} ${c.dtype} kernels`
   );
 }
 
-function loadCorpus(file: string | undefined, info: (line: string) => void): Corpus {
-  if (file !== undefined) return readCorpus(file);
-  info("no FILE given: training on the built-in corpus (charrnn's own README and sources)");
-  return readCorpus(BUILTIN_CORPUS);
+/** The training texts (else the built-in corpus) and the --val-file texts, if any, in one corpus. */
+async function loadCorpus(
+  files: string[],
+  o: TrainCliOptions,
+  info: (line: string) => void,
+): Promise<{ corpus: Corpus; split: DataSplit; validation?: string }> {
+  if (files.length === 0) {
+    info("no FILE given: training on the built-in corpus (charrnn's own README and sources)");
+  }
+  const read = await readInputs(files.length > 0 ? files : [BUILTIN_CORPUS], o.valFile, {
+    separator: true,
+    info,
+  });
+  const { corpus, valFrom, documents, valDocuments } = read;
+  if (documents > 1) info(`${documents} documents, joined with the separator U+001E`);
+  if (valFrom === undefined) return { corpus, split: {} };
+  if (o.valFraction !== undefined) info('--val-fraction is ignored: --val-file gives the validation text');
+  const n = corpus.ids.length - valFrom;
+  const docs = valDocuments > 1 ? `, ${valDocuments} documents` : '';
+  return {
+    corpus,
+    split: { valFrom },
+    validation: `validation: ${describeInputs(o.valFile!)} (${n} characters${docs})`,
+  };
 }

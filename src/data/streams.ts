@@ -51,26 +51,46 @@ export function fillWindow(s: Streams, w: number, inputs: Int32Array, targets: I
   }
 }
 
+/** Where the validation split of `n` ids starts when it is the last `valFraction` of them. */
+export function valStart(n: number, valFraction: number): number {
+  return n - Math.floor(n * valFraction);
+}
+
 /** The text split into training ids and the last `valFraction` of it for validation (a view each). */
 export function splitText(ids: IdArray, valFraction: number): { train: IdArray; val: IdArray } {
-  const nVal = Math.floor(ids.length * valFraction);
-  return { train: ids.subarray(0, ids.length - nVal), val: ids.subarray(ids.length - nVal) };
+  return splitAt(ids, valStart(ids.length, valFraction));
+}
+
+/** The text split at `valFrom`: the ids before it train, the ids from it on validate (a view each). */
+export function splitAt(ids: IdArray, valFrom: number): { train: IdArray; val: IdArray } {
+  if (!Number.isSafeInteger(valFrom) || valFrom < 0 || valFrom > ids.length) {
+    throw new RangeError(
+      `the validation split must start within the text's ${ids.length} ids, got ${valFrom}`,
+    );
+  }
+  return { train: ids.subarray(0, valFrom), val: ids.subarray(valFrom) };
 }
 
 /** How a run lays a text out (TrainConfig's fields of the same names). */
 export interface Layout {
   batch: number;
   seqLength: number;
+  /** where the validation split starts when `layText` is given no split point */
   valFraction: number;
   windowing: Windowing;
 }
 
 /**
  * A text laid out for training: the streams of the training split (by the run's windowing) and of the
- * validation split (every window, from zero states), if any. Throws one line when a split is too short.
+ * validation split (every window, from zero states), if any. The validation split is `ids[valFrom:]`, by
+ * default the last `valFraction` of the text. Throws one line when a split is too short.
  */
-export function layText(ids: IdArray, c: Layout): { train: Streams; val: Streams | undefined } {
-  const { train, val } = splitText(ids, c.valFraction);
+export function layText(
+  ids: IdArray,
+  c: Layout,
+  valFrom = valStart(ids.length, c.valFraction),
+): { train: Streams; val: Streams | undefined } {
+  const { train, val } = splitAt(ids, valFrom);
   if (val.length === 0)
     return { train: makeStreams(train, c.batch, c.seqLength, c.windowing, 'the text'), val: undefined };
   return {

@@ -1,13 +1,17 @@
 // File I/O in Node: corpora read in chunks straight into the streaming encoder (never one big string),
-// checkpoints read whole and written atomically (temporary file, fsync, rename), so an interrupted save
-// never destroys the previous checkpoint.
+// several texts (files, folders of files, standard input) joined into one corpus, checkpoints read whole and
+// written atomically (temporary file, fsync, rename), so an interrupted save never destroys the previous
+// checkpoint.
+import { isAscii, isUtf8 } from 'node:buffer';
 import {
   closeSync,
   fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readSync,
+  realpathSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -64,6 +68,272 @@ export function readCorpus(path: string): Corpus {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Between two documents of a corpus: U+001E, ASCII's RECORD SEPARATOR (one byte in UTF-8). */
+export const DOCUMENT_SEPARATOR = 0x1e;
+
+/** One input: a file or a folder (read recursively) by its path, or bytes already read (standard input). */
+export type TextInput =
+  | { readonly name: string; readonly path: string }
+  | { readonly name: string; readonly bytes: Uint8Array };
+
+export interface ReadTextsOptions {
+  /** join the documents of each part with DOCUMENT_SEPARATOR (default true); false: back to back */
+  separator?: boolean;
+  /** told one line for every file inside a folder left out because it is not valid UTF-8 */
+  onSkip?: (line: string) => void;
+  /** bytes read at a time (default 16 MiB) */
+  chunkBytes?: number;
+}
+
+export interface TextsRead {
+  /** every part's documents, in order, in one vocabulary */
+  corpus: Corpus;
+  /** where each part's ids start in corpus.ids (the first at 0); part k is ids[starts[k], starts[k+1]) */
+  starts: number[];
+  /** the documents of each part */
+  documents: number[];
+  /** files inside folders left out because they are not valid UTF-8 */
+  skipped: number;
+}
+
+/** A document: a file or standard input's bytes; `listed`: found in a folder (skipped, not refused, if bad). */
+interface Doc {
+  name: string;
+  path?: string;
+  bytes?: Uint8Array;
+  size: number;
+  listed: boolean;
+  /** its characters, counted while it is checked */
+  characters: number;
+}
+
+/**
+ * Reads parts (e.g. the training texts, then the validation texts), each a list of inputs, into one corpus
+ * with one vocabulary, and says where each part starts. A folder stands for its files, read recursively in
+ * sorted order (names starting with a dot are left out). Within a part, documents are joined with
+ * DOCUMENT_SEPARATOR; parts are not. Memory: one id per character in one typed array, as readCorpus; each
+ * file is read twice in chunks, first to check it is valid UTF-8 (and count its characters) before any of its
+ * bytes reach the shared encoder, then to encode it. A file named directly that is empty or not valid UTF-8
+ * is an error; one found in a folder is left out (told to `onSkip` when it is not UTF-8).
+ */
+export function readTexts(
+  parts: readonly (readonly TextInput[])[],
+  options: ReadTextsOptions = {},
+): TextsRead {
+  const separator = options.separator ?? true;
+  const listed = parts.map((inputs) => inputs.flatMap(documentsOf));
+  const buffer = new Uint8Array(
+    Math.min(
+      options.chunkBytes ?? CHUNK,
+      listed.flat().reduce((m, d) => Math.max(m, d.size), 1),
+    ),
+  );
+  let skipped = 0;
+  const docsOf = listed.map((candidates, part) => {
+    const docs = candidates.filter((doc) => {
+      const bad = checkUtf8(doc, buffer);
+      if (!bad) return true;
+      if (!doc.listed) throw new CharrnnError(`${doc.name}: ${bad.message}`, bad.hint, bad.kind);
+      skipped++;
+      options.onSkip?.(`skipped '${doc.name}': ${bad.message.replace(/^the text is /, '')}`);
+      return false;
+    });
+    if (docs.length === 0) throw noText(parts[part]);
+    return docs;
+  });
+  const separators = separator ? docsOf.reduce((n, docs) => n + docs.length - 1, 0) : 0;
+  const encoder = new CorpusEncoder(docsOf.flat().reduce((n, d) => n + d.size, separators));
+  const starts: number[] = [];
+  let characters = 0;
+  for (const docs of docsOf) {
+    starts.push(characters);
+    docs.forEach((doc, k) => {
+      if (k > 0 && separator) {
+        encoder.write(Uint8Array.of(DOCUMENT_SEPARATOR));
+        characters++;
+      }
+      try {
+        forEachChunk(doc, buffer, (chunk) => encoder.write(chunk));
+      } catch (e) {
+        throw e instanceof CharrnnError ? changed(doc, e.message) : e;
+      }
+      characters += doc.characters;
+    });
+  }
+  const corpus = encoder.finish();
+  if (corpus.ids.length !== characters) {
+    throw new CharrnnError('the texts changed while they were read', 'try again');
+  }
+  return { corpus, starts, documents: docsOf.map((docs) => docs.length), skipped };
+}
+
+/** The documents an input stands for: itself, or a folder's files in sorted order, recursively. */
+function documentsOf(input: TextInput): Doc[] {
+  if ('bytes' in input) {
+    if (input.bytes.length === 0) throw new CharrnnError(`${input.name} is empty`, 'give it some text');
+    return [{ name: input.name, bytes: input.bytes, size: input.bytes.length, listed: false, characters: 0 }];
+  }
+  const what = 'the text file';
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(input.path);
+  } catch (e) {
+    throw fileError(e, input.path, what);
+  }
+  if (!st.isDirectory()) {
+    if (st.size === 0) {
+      throw new CharrnnError(`${what} '${input.path}' is empty`, 'give a file with some text in it');
+    }
+    return [{ name: input.path, path: input.path, size: st.size, listed: false, characters: 0 }];
+  }
+  const docs: Doc[] = [];
+  const seen = new Set<string>();
+  const walk = (dir: string) => {
+    let names: string[];
+    try {
+      const real = realpathSync(dir);
+      if (seen.has(real)) return; // a link back up the tree
+      seen.add(real);
+      names = readdirSync(dir);
+    } catch (e) {
+      throw fileError(e, dir, 'the folder');
+    }
+    for (const name of names.filter((n) => !n.startsWith('.')).sort(byCodeUnits)) {
+      const path = join(dir, name);
+      let entry: ReturnType<typeof statSync>;
+      try {
+        entry = statSync(path);
+      } catch {
+        continue; // a dangling link
+      }
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() && entry.size > 0) {
+        docs.push({ name: path, path, size: entry.size, listed: true, characters: 0 });
+      }
+    }
+  };
+  walk(input.path);
+  return docs;
+}
+
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function noText(inputs: readonly TextInput[]): CharrnnError {
+  const names = inputs.map((i) => `'${i.name}'`).join(', ');
+  return inputs.length === 1
+    ? new CharrnnError(
+        `${names} is a directory with no text files in it`,
+        'give a folder with UTF-8 text files',
+      )
+    : new CharrnnError(`none of ${names} holds a text file`, 'give some UTF-8 text');
+}
+
+function changed(doc: Doc, why: string): CharrnnError {
+  return new CharrnnError(`'${doc.name}' changed while it was read (${why})`, 'try again');
+}
+
+/** A document's bytes in chunks of the buffer's size (a file: exactly the size it had when listed). */
+function forEachChunk(doc: Doc, buffer: Uint8Array, f: (chunk: Uint8Array) => void): void {
+  if (doc.bytes) {
+    for (let at = 0; at < doc.bytes.length; at += buffer.length)
+      f(doc.bytes.subarray(at, at + buffer.length));
+    return;
+  }
+  const fd = openForReading(doc.path!, 'the text file');
+  try {
+    for (let left = doc.size; left > 0; ) {
+      const n = readSync(fd, buffer, 0, Math.min(buffer.length, left), null);
+      if (n === 0) break;
+      f(buffer.subarray(0, n));
+      left -= n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Checks that a document is strict UTF-8 (node:buffer's isUtf8 over whole sequences; one split between
+ * chunks is carried over) and counts its characters. Returns the error, naming the byte offset, if it is not.
+ */
+function checkUtf8(doc: Doc, buffer: Uint8Array): CharrnnError | undefined {
+  const carry = new Uint8Array(4);
+  let carried = 0;
+  let valid = true;
+  let characters = 0;
+  forEachChunk(doc, buffer, (chunk) => {
+    if (!valid) return;
+    let i = 0;
+    if (carried > 0) {
+      const need = utf8Length(carry[0]);
+      while (carried < need && i < chunk.length) carry[carried++] = chunk[i++];
+      if (carried < need) return;
+      valid = isUtf8(carry.subarray(0, need));
+      characters++;
+      carried = 0;
+    }
+    // hold back a last sequence that runs past the chunk's end (at most 3 of its bytes are in the chunk)
+    let end = chunk.length;
+    let lead = end - 1;
+    while (lead > i && lead > end - 3 && (chunk[lead] & 0xc0) === 0x80) lead--;
+    if (lead >= i && utf8Length(chunk[lead]) > end - lead) end = lead;
+    const body = chunk.subarray(i, end);
+    valid &&= isUtf8(body);
+    characters += countCharacters(body);
+    carry.set(chunk.subarray(end));
+    carried = chunk.length - end;
+  });
+  if (valid && carried === 0) {
+    doc.characters = characters;
+    return undefined;
+  }
+  // the encoder's own message, with the offset of the first bad byte in this document
+  const encoder = new CorpusEncoder(doc.size);
+  try {
+    forEachChunk(doc, buffer, (chunk) => encoder.write(chunk));
+    encoder.finish();
+  } catch (e) {
+    if (e instanceof CharrnnError) return e;
+    throw e;
+  }
+  return changed(doc, 'it was not valid UTF-8, then it was');
+}
+
+/** The length of a UTF-8 sequence from its lead byte (0: not a lead byte). */
+function utf8Length(lead: number): number {
+  return lead < 0x80
+    ? 1
+    : lead >= 0xc2 && lead <= 0xdf
+      ? 2
+      : lead >= 0xe0 && lead <= 0xef
+        ? 3
+        : lead >= 0xf0 && lead <= 0xf4
+          ? 4
+          : 0;
+}
+
+/** Characters in valid UTF-8: every byte but continuation bytes (ASCII blocks counted at once). */
+function countCharacters(bytes: Uint8Array): number {
+  const BLOCK = 65536;
+  let n = 0;
+  for (let at = 0; at < bytes.length; at += BLOCK) {
+    const block = bytes.subarray(at, at + BLOCK);
+    if (isAscii(block)) {
+      n += block.length;
+      continue;
+    }
+    for (let i = 0; i < block.length; i++) if ((block[i] & 0xc0) !== 0x80) n++;
+  }
+  return n;
+}
+
+/** Standard input, whole (its size is not known before it ends, so it is held as bytes, then encoded). */
+export async function readStdin(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** Reads a whole file (a checkpoint). */

@@ -1,6 +1,8 @@
-// Sampling: the seed's sample(h, seed_ix, n), streamed one id at a time, with temperature, top-k and
-// argmax on top. With temperature 1 and nothing else it draws exactly as numpy's
-// np.random.choice(range(V), p=p.ravel()) does, from the same MT19937 stream.
+// Sampling: the seed's sample(h, seed_ix, n), streamed one id at a time, with temperature, top-k, top-p
+// (nucleus) and argmax on top, applied in that order: the softmax of the logits divided by the temperature,
+// then only the k most likely symbols kept, then of those only the smallest most likely set whose
+// probability (renormalized over the k) reaches p, then one draw. With temperature 1 and nothing else it
+// draws exactly as numpy's np.random.choice(range(V), p=p.ravel()) does, from the same MT19937 stream.
 import { CharrnnError } from '../errors.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import type { MT19937 } from '../rng.js';
@@ -17,6 +19,11 @@ export interface SampleOptions {
   temperature?: number;
   /** keep only the k most likely symbols (0: all) */
   topK?: number;
+  /**
+   * nucleus sampling, after top-k: keep the smallest set of most likely symbols whose probability sums to
+   * at least this, renormalized (1: all)
+   */
+  topP?: number;
   /** take the most likely symbol instead of drawing */
   argmax?: boolean;
 }
@@ -31,6 +38,9 @@ export function checkSampleOptions(o: SampleOptions): void {
   }
   if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) {
     throw new CharrnnError(`top-k must be an integer >= 0, got ${o.topK}`, '', 'usage');
+  }
+  if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) {
+    throw new CharrnnError(`top-p must be a number > 0 and <= 1, got ${o.topP}`, 'try 0.9', 'usage');
   }
 }
 
@@ -50,6 +60,8 @@ export function* generate(
   const topK = options.topK ?? 0;
   const cdf = new Float64Array(V);
   const order = topK > 0 && topK < V ? new Int32Array(V) : undefined;
+  const topP = options.topP ?? 1;
+  const nucleus = topP < 1 ? new Int32Array(V) : undefined; // 1 keeps every symbol: nothing to sort
   let x = seedId;
   for (let t = 0; t < n; t++) {
     const logits = model.forwardOne(x);
@@ -58,6 +70,7 @@ export function* generate(
     } else {
       model.kernels.softmax(logits, logits, V, invT); // p = np.exp(y) / np.sum(np.exp(y))
       if (order) keepTopK(logits, V, topK, order);
+      if (nucleus) keepTopP(logits, V, topP, nucleus);
       x = rng.choice(logits, V, cdf); // np.random.choice(range(vocab_size), p=p.ravel())
     }
     yield x;
@@ -81,4 +94,21 @@ function keepTopK(p: { [i: number]: number }, n: number, k: number, order: Int32
   for (let i = 0; i < n; i++) order[i] = i;
   order.sort((a, b) => p[b] - p[a] || a - b);
   for (let r = k; r < n; r++) p[order[r]] = 0;
+}
+
+/**
+ * Zeroes all but the smallest set of largest probabilities whose sum reaches `topP` of the total (the
+ * total: what top-k left; ties broken by lower id). The most likely symbol is always kept.
+ */
+function keepTopP(p: { [i: number]: number }, n: number, topP: number, order: Int32Array): void {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    order[i] = i;
+    total += p[i];
+  }
+  order.sort((a, b) => p[b] - p[a] || a - b);
+  let sum = 0;
+  let r = 0;
+  while (r < n && sum < topP * total) sum += p[order[r++]];
+  for (; r < n; r++) p[order[r]] = 0;
 }

@@ -37,6 +37,12 @@ export interface StepEvent {
   wrapped: boolean;
 }
 
+/** Where the validation text starts in a corpus, when it is given (`--val-file`) rather than a fraction. */
+export interface DataSplit {
+  /** ids[valFrom:] are the validation split, ids[:valFrom] the training text; valFraction is then ignored */
+  valFrom?: number;
+}
+
 /** Characters a scoring pass feeds through the batched forward at once. */
 const SCORE_WINDOW = 128;
 
@@ -85,14 +91,20 @@ export class Trainer {
   /**
    * A new model for `corpus` with `settings` over the defaults (the seed's; a preset's with
    * `presetConfig`), initialized from np.random.seed(seed). `host` starts worker threads for `threads` > 1.
+   * `split` gives where the validation text starts (else it is the last `valFraction` of the corpus).
    */
-  static create(corpus: Corpus, settings: Partial<TrainConfig> = {}, host?: Host): Trainer {
+  static create(
+    corpus: Corpus,
+    settings: Partial<TrainConfig> = {},
+    host?: Host,
+    split: DataSplit = {},
+  ): Trainer {
     const config = resolveConfig(settings);
     config.seed ??= globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
     config.threads = resolveThreads(config, host);
     const t = new Trainer(config, corpus.vocab, host);
     try {
-      t.setData(corpus);
+      t.setData(corpus, split);
       t.model.init(t.rng);
     } catch (e) {
       t.close();
@@ -182,9 +194,12 @@ export class Trainer {
     this.trainSeconds = p.trainSeconds;
   }
 
-  /** Sets the text: the last valFraction of it becomes the validation split. */
-  setData(corpus: Corpus): void {
-    const { train, val } = layText(remapCorpus(corpus, this.vocab), this.config);
+  /**
+   * Sets the text: `ids[split.valFrom:]` becomes the validation split when it is given, else the last
+   * valFraction of the text.
+   */
+  setData(corpus: Corpus, split: DataSplit = {}): void {
+    const { train, val } = layText(remapCorpus(corpus, this.vocab), this.config, split.valFrom);
     this.train = train;
     this.val = val;
     if (this.position < 0) this.position = this.iter % train.windows; // version 1: window iter % windows
@@ -269,7 +284,12 @@ export class Trainer {
    * them from there) and put back when it returns or is abandoned (`return()`).
    */
   *evaluation(): Generator<number, Evaluation, undefined> {
-    if (!this.val) throw new CharrnnError('there is no validation split', 'set --val-fraction above 0');
+    if (!this.val) {
+      throw new CharrnnError(
+        'there is no validation split',
+        'set --val-fraction above 0, or give --val-file',
+      );
+    }
     this.heldState = this.model.getState();
     try {
       const result = yield* evaluateStreams(this.model, this.val, this.inputs, this.targets);

@@ -244,10 +244,21 @@ describe('one pipeline: the eight problems of two systems', () => {
       Math.abs(r.loss - want) <= TOL.printed + TOL.f32VsF64 * want,
       `eval ${r.loss}, lossFun from hprev ${want}`,
     );
-    // greedy text from a trained seed model reads like words, not '  a@@@Z@%Z@@Z'
-    const greedy = ok(charrnn('sample', 'seed.ckpt', '--argmax', '--length', '200', '--seed', '1')).stdout;
-    const plain = [...greedy].filter((ch) => /[a-z ,.\n]/.test(ch)).length;
-    assert.ok(plain / [...greedy].length > 0.7, `greedy sample: ${JSON.stringify(greedy)}`);
+    // greedy text from a trained seed model is made of the text's common characters, not '  a@@@Z@%Z@@Z'
+    // (the built-in corpus grows with the project, so judge by its own character frequencies)
+    const greedy = [
+      ...ok(charrnn('sample', 'seed.ckpt', '--argmax', '--length', '200', '--seed', '1')).stdout,
+    ];
+    const counts = new Map<string, number>();
+    for (const ch of readFileSync(BUILTIN, 'utf8')) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    const common = new Set(
+      [...counts]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 30)
+        .map(([ch]) => ch),
+    );
+    const ordinary = greedy.filter((ch) => common.has(ch)).length;
+    assert.ok(ordinary / greedy.length > 0.9, `greedy sample: ${JSON.stringify(greedy.join(''))}`);
   });
 
   it('6. --save creates its folder; a path that cannot be written is refused before training; a failed save keeps the run', async () => {

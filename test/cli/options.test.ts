@@ -198,6 +198,66 @@ describe('charrnn sample: every option takes effect', () => {
     assert.notEqual(sample('--length', '80', '--top-k', '5'), greedy);
   });
 
+  it('--top-p: near 0 takes the most likely character, as --argmax; 1 is the default; between, its own draws', () => {
+    const greedy = sample('--length', '80', '--argmax');
+    assert.equal(sample('--length', '80', '--top-p', '0.000001'), greedy);
+    assert.equal(sample('--length', '80', '--top-p', '1'), sample('--length', '80'));
+    const nucleus = sample('--length', '80', '--top-p', '0.7');
+    assert.notEqual(nucleus, greedy);
+    assert.notEqual(nucleus, sample('--length', '80'));
+  });
+
+  it("--num-samples N: N samples separated by a line '----', each from the same state and prime, the RNG going on", () => {
+    const out = sample('--length', '40', '--prime', 'ab', '--num-samples', '3');
+    const samples = out.split('\n----\n');
+    assert.equal(samples.length, 3, out);
+    for (const s of samples) {
+      assert.ok(s.startsWith('ab'));
+      assert.equal([...s.replace(/\n$/, '')].length, 2 + 40, JSON.stringify(s));
+    }
+    assert.ok(out.endsWith('\n'));
+    // the first is what one sample draws; the others differ, as the RNG goes on
+    assert.equal(`${samples[0]}\n`, sample('--length', '40', '--prime', 'ab'));
+    assert.equal(new Set(samples.map((s) => s.replace(/\n$/, ''))).size, 3);
+    // each starts from the same state: with --argmax (no draws) they are all the same
+    const greedy = sample('--length', '40', '--prime', 'ab', '--argmax', '--num-samples', '3');
+    const one = sample('--length', '40', '--prime', 'ab', '--argmax');
+    assert.equal(greedy, [one, one, one].join('----\n'));
+  });
+
+  it('--stop TEXT: the sample ends right after the text first appears in what it generated', () => {
+    const long = sample('--length', '400', '--prime', 'ab');
+    const generated = long.slice(2, -1);
+    for (const stop of [generated.slice(30, 32), generated.slice(200, 203), 'ab']) {
+      const at = generated.indexOf(stop); // 'ab' (the prime) counts only when generated
+      const want = `ab${at < 0 ? generated : generated.slice(0, at + stop.length)}\n`;
+      assert.equal(sample('--length', '400', '--prime', 'ab', '--stop', stop), want, JSON.stringify(stop));
+    }
+    // with --num-samples, each sample stops at its own first 'e' (the corpus's most frequent letter)
+    const two = sample('--length', '400', '--prime', 'ab', '--stop', 'e', '--num-samples', '2');
+    const parts = two.split('\n----\n');
+    assert.equal(parts.length, 2, two);
+    for (const s of parts) assert.match(s, /^ab[^e]*e\n?$/);
+  });
+
+  it('a bad --top-p, --num-samples or --stop is one line on stderr', () => {
+    for (const [args, status, pattern] of [
+      [['--top-p', '0'], 2, /--top-p 0: expected a number > 0 and <= 1/],
+      [['--top-p', '1.5'], 2, /--top-p 1\.5/],
+      [['--num-samples', '0'], 2, /--num-samples 0/],
+      [['--stop', ''], 2, /--stop needs a text/],
+      [['--stop', '\u{1F642}'], 1, /the --stop text contains .*not in the model's vocabulary/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [CLI, 'sample', 's.ckpt', ...args], {
+        encoding: 'utf8',
+        cwd: dir,
+      });
+      assert.equal(r.status, status, `${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, pattern);
+    }
+  });
+
   it('--seed: the same seed draws the same text, another another', () => {
     assert.equal(sample('--length', '60'), sample('--length', '60'));
     assert.notEqual(

@@ -1,18 +1,26 @@
-// End to end: builds the page with Vite, serves it on 127.0.0.1, drives Debian's Chromium through it:
-// bad input shows a one-line alert, training the seed (min-char-rnn) on the built-in text draws a falling
-// loss and samples, the controls answer while it trains, generation streams, Save downloads a checkpoint
-// the library reads, a seed trained with --clip off saves and loads back, and a checkpoint written by the
-// real CLI loads, generates and trains on to --iters 300, saving exactly what the CLI's own resume to 300
-// saves. Then other models through the same pipeline: an LSTM on the built-in text (the char-lstm preset
-// is too big for it: a clear alert; the page's small settings train), validation points on the chart,
-// samples, generation, its checkpoint saves, loads and trains on, and it exports to PyTorch and ONNX; a
-// GRU the CLI exported to the PyTorch layout loads, generates and saves its weights back. Data parallelism: the page is
-// cross-origin isolated, so the LSTM trains on two threads (Web Workers sharing memory), and chars/s on
-// one and two threads are logged; served without the isolation headers, the page falls back to one thread
-// and says so; a shard worker that cannot start is an alert, not a hang. Screenshots:
-// test-output/web-seed.png (the seed) and test-output/web.png (the LSTM).
+// End to end: builds the page with Vite, serves it on 127.0.0.1, drives Debian's Chromium through it.
+// The first test: bad input shows a one-line alert, training the seed (min-char-rnn) on the built-in text
+// (the CLI's built-in corpus) draws a falling loss and samples, the controls answer while it trains,
+// generation streams, Download checkpoint gives a checkpoint the library reads, a seed trained with --clip
+// off saves and loads back, and a checkpoint written by the real CLI loads, generates and trains on to
+// --iters 300, saving exactly what the CLI's own resume to 300 saves. Then other models through the same
+// pipeline: the char-lstm preset is too big for a short pasted text (a clear alert) and fits the built-in
+// text; a small LSTM shows validation points on the chart, samples, generation, its checkpoint downloads,
+// loads and trains on, and it exports to PyTorch and ONNX; a GRU the CLI exported to the PyTorch layout
+// loads, generates and saves its weights back. Data parallelism: the page is cross-origin isolated, so the
+// LSTM trains on two threads (Web Workers sharing memory), and chars/s on one and two threads are logged;
+// served without the isolation headers, the page falls back to one thread and says so; a shard worker
+// that cannot start is an alert, not a hang. The second test: the built-in text is an asset fetched apart
+// from the page's script; tiny-shakespeare comes from a local mirror (?mirror=, a generated stand-in and its
+// checksum) with a progress bar, a network failure and a wrong checksum are one line each and keep nothing,
+// the checked text is kept in Cache Storage (a reload does not download it again); char-lstm trains on it;
+// Save model keeps models in IndexedDB (a full quota is one line), and after a reload the list shows them,
+// loads, generates, continues, downloads and deletes them. Screenshots: test-output/web-seed.png (the
+// seed), test-output/web.png (the small LSTM) and test-output/web-shakespeare.png (char-lstm on the
+// stand-in).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   cpSync,
@@ -24,53 +32,29 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
 import { decodeSafetensors } from '../../src/checkpoint/safetensors.js';
+import { CATALOG } from '../../src/data/catalog.js';
 import { Trainer } from '../../src/training/trainer.js';
-import { BUILTIN_TEXT } from '../../web/corpus.js';
+import type { Probe } from '../../web/ui/probe.js';
 import { assertSameCheckpoint } from '../helpers/checkpoints.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = '/usr/bin/chromium';
 const CLI = join(root, 'dist/cli/main.js');
+/** the CLI's built-in corpus, which the page's build takes as its built-in text */
+const BUILTIN_PATH = join(root, 'dist/builtin-corpus.txt');
 const WAIT = 30_000;
 
-/** The page's window.__charrnn (see web/ui/probe.ts). */
-interface Probe {
-  ready: boolean;
-  backend: string;
-  state: string;
-  model: string;
-  iter: number;
-  pointCount: number;
-  firstLoss: number | null;
-  lastLoss: number | null;
-  itersPerSec: number;
-  charsPerSec: number;
-  valCount: number;
-  firstVal: number | null;
-  lastVal: number | null;
-  lastValBits: number | null;
-  axisLabel: string;
-  samples: number;
-  lastSampleIter: number | null;
-  generating: boolean;
-  generated: number;
-  errors: number;
-  isolated: boolean;
-  threadsAvailable: boolean;
-  threads: number;
-}
-
-const probe = (page: Page): Promise<Probe> =>
-  page.evaluate(() => ({ ...(window as unknown as { __charrnn: Probe }).__charrnn }));
+const probe = (page: Page): Promise<Probe> => page.evaluate(() => ({ ...window.__charrnn })); // the page's window.__charrnn (web/ui/probe.ts)
 
 /** Waits (bounded) until the probe satisfies `ok`; the message says what was awaited and the last probe. */
 async function until(page: Page, what: string, ok: (p: Probe) => boolean, timeout = WAIT): Promise<Probe> {
@@ -105,6 +89,22 @@ async function shardWorkers(page: Page, what: string, n: number): Promise<void> 
   }
 }
 
+/** A small LSTM that trains fast in the page: 1 layer of 64, batch 4 x seq-length 32, evaluations every 50. */
+const SMALL_LSTM = [
+  ['--layers', '1'],
+  ['--hidden', '64'],
+  ['--embedding', '32'],
+  ['--dropout', '0.2'],
+  ['--batch', '4'],
+  ['--seq-length', '32'],
+  ['--eval-every', '50'],
+  ['--sample-every', '200'],
+] as const;
+
+async function fillFields(page: Page, values: readonly (readonly [string, string])[]): Promise<void> {
+  for (const [flag, value] of values) await page.getByLabel(flag, { exact: true }).fill(value);
+}
+
 /** Waits (bounded) until the page's alert shows a line matching `re`. */
 async function alertShows(page: Page, re: RegExp, timeout = WAIT): Promise<void> {
   const alert = page.getByRole('alert');
@@ -118,39 +118,45 @@ async function alertShows(page: Page, re: RegExp, timeout = WAIT): Promise<void>
   }
 }
 
-test('the web page trains, charts, samples, saves and loads in Chromium', { timeout: 240_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    assert.fail(
-      `${CHROMIUM} not found: the browser test needs Debian's Chromium; install it with apt-get install chromium`,
-    );
-  }
-  if (!existsSync(CLI))
-    assert.fail(`${CLI} not found: run npm run build first (the test loads a checkpoint the CLI writes)`);
+/** What the tests share: the production build, served as static files with the isolation headers, and
+ * one Chromium; made by the first test that asks, ended after the last. */
+interface Shared {
+  work: string;
+  outDir: string;
+  url: string;
+  server: PreviewServer;
+  browser: Browser;
+}
+let sharedSetup: Promise<Shared> | undefined;
 
-  const work = mkdtempSync(join(tmpdir(), 'charrnn-web-'));
-  let server: PreviewServer | undefined;
-  /** the same build without the isolation headers, and a copy whose shard worker throws */
-  let plain: PreviewServer | undefined;
-  let broken: PreviewServer | undefined;
-  let browser: Browser | undefined;
-  try {
-    // the production build, served as static files
+function shared(): Promise<Shared> {
+  sharedSetup ??= (async () => {
+    if (!existsSync(CHROMIUM)) {
+      assert.fail(
+        `${CHROMIUM} not found: the browser test needs Debian's Chromium; install it with apt-get install chromium`,
+      );
+    }
+    if (!existsSync(CLI) || !existsSync(BUILTIN_PATH)) {
+      assert.fail(
+        `${CLI} or ${BUILTIN_PATH} not found: run npm run build first (the page's built-in text is the CLI's, ` +
+          'and the test loads a checkpoint the CLI writes)',
+      );
+    }
+    const work = mkdtempSync(join(tmpdir(), 'charrnn-web-'));
     const outDir = join(work, 'dist');
     await build({
       configFile: join(root, 'web/vite.config.ts'),
       logLevel: 'warn',
       build: { outDir, emptyOutDir: true },
     });
-    server = await preview({
+    const server = await preview({
       configFile: join(root, 'web/vite.config.ts'),
       logLevel: 'warn',
       build: { outDir },
       preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
     });
     const { port } = server.httpServer.address() as AddressInfo;
-    const url = `http://127.0.0.1:${port}/`;
-
-    browser = await chromium.launch({
+    const browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
       args: [
@@ -163,10 +169,29 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
         '--disable-sync',
       ],
     });
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
-      acceptDownloads: true,
-    });
+    return { work, outDir, url: `http://127.0.0.1:${port}/`, server, browser };
+  })();
+  return sharedSetup;
+}
+
+after(async () => {
+  const s = await sharedSetup?.catch(() => undefined);
+  await s?.browser.close();
+  await s?.server.close();
+  if (s) rmSync(s.work, { recursive: true, force: true });
+});
+
+test('the web page trains, charts, samples, saves and loads in Chromium', { timeout: 240_000 }, async (t) => {
+  const { work, outDir, url, browser } = await shared();
+  const BUILTIN = readFileSync(BUILTIN_PATH, 'utf8');
+  /** the same build without the isolation headers, and a copy whose shard worker throws */
+  let plain: PreviewServer | undefined;
+  let broken: PreviewServer | undefined;
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+  });
+  try {
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT);
     const pageErrors: string[] = [];
@@ -266,7 +291,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     // Save: the download is a checkpoint the library restores
     const [download] = await Promise.all([
       page.waitForEvent('download', { timeout: WAIT }),
-      page.getByRole('button', { name: 'Save model' }).click(),
+      page.getByRole('button', { name: 'Download checkpoint' }).click(),
     ]);
     assert.equal(download.suggestedFilename(), 'charrnn-model.safetensors');
     const savedPath = join(work, 'saved.safetensors');
@@ -286,7 +311,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     await until(page, 'the seed to train without clipping', (p) => p.state === 'running' && p.iter >= 200);
     const [unclippedDownload] = await Promise.all([
       page.waitForEvent('download', { timeout: WAIT }),
-      page.getByRole('button', { name: 'Save model' }).click(),
+      page.getByRole('button', { name: 'Download checkpoint' }).click(),
     ]);
     const unclippedPath = join(work, 'unclipped.safetensors');
     await unclippedDownload.saveAs(unclippedPath);
@@ -319,7 +344,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     await until(page, 'the idle state after Reset', (p) => p.state === 'idle' && p.pointCount === 0);
     const textPath = join(work, 'builtin.txt');
     const cliPath = join(work, 'cli.safetensors');
-    writeFileSync(textPath, BUILTIN_TEXT);
+    writeFileSync(textPath, BUILTIN);
     execFileSync(
       process.execPath,
       [CLI, 'train', textPath, '--seed', '7', '--iters', '200', '--save', cliPath, '--quiet'],
@@ -351,7 +376,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     assert.equal(continued.iter, 300);
     const [continuedDownload] = await Promise.all([
       page.waitForEvent('download', { timeout: WAIT }),
-      page.getByRole('button', { name: 'Save model' }).click(),
+      page.getByRole('button', { name: 'Download checkpoint' }).click(),
     ]);
     const pageContinued = join(work, 'page-continued.safetensors');
     await continuedDownload.saveAs(pageContinued);
@@ -380,7 +405,9 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
       '--val-fraction',
     ])
       assert.equal(await field(flag).isVisible(), true, `${flag} is shown for the seed too`);
-    // the CLI's char-lstm preset fills its settings: too big for 2.7 KB of text, and the core says so
+    // the CLI's char-lstm preset fills its settings: too big for 2,740 characters of pasted text, and the
+    // core says so; the built-in text (the CLI's, about 300 KB) fits it
+    await page.getByLabel('Paste your text').fill([...BUILTIN].slice(0, 2740).join(''));
     await field('--preset').selectOption('char-lstm');
     assert.equal(await field('--model').inputValue(), 'lstm');
     assert.equal(await field('--batch').inputValue(), '32');
@@ -397,24 +424,37 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
       /the validation split has 274 characters, but 32 streams of seq-length 64 need at least 2049; use a longer text, or a smaller --batch/,
     );
     assert.equal((await probe(page)).state, 'idle');
-    // back to the seed, then --model lstm with the built-in text: the page's small settings
+    await page.getByLabel('Built-in text').check();
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await until(
+      page,
+      'char-lstm to start on the built-in text',
+      (p) => p.state === 'running' && p.model === 'lstm',
+    );
+    assert.equal(await page.getByRole('alert').isVisible(), false, 'the recipe fits the built-in text');
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await until(page, 'the idle state after Reset', (p) => p.state === 'idle' && p.pointCount === 0);
+    // back to the seed, then --model lstm: the model's preset, as the CLI's --model picks it
     await field('--model').selectOption('rnn');
     assert.equal(await field('--preset').inputValue(), 'min-char-rnn');
     assert.equal(await field('--hidden').inputValue(), '100');
     await field('--model').selectOption('lstm');
-    assert.equal(await field('--preset').inputValue(), '', 'custom settings');
+    assert.equal(await field('--preset').inputValue(), 'char-lstm');
     for (const [flag, value] of [
-      ['--layers', '1'],
-      ['--hidden', '64'],
-      ['--embedding', '32'],
-      ['--batch', '4'],
-      ['--seq-length', '32'],
+      ['--layers', '2'],
+      ['--hidden', '256'],
+      ['--embedding', '64'],
+      ['--batch', '32'],
+      ['--seq-length', '64'],
       ['--optimizer', 'adam'],
       ['--val-fraction', '0.1'],
-      ['--eval-every', '50'],
+      ['--eval-every', '500'],
     ] as const) {
-      assert.equal(await field(flag).inputValue(), value, `${flag} for the built-in text`);
+      assert.equal(await field(flag).inputValue(), value, `${flag} of char-lstm`);
     }
+    // a small LSTM, to train fast here
+    await fillFields(page, SMALL_LSTM);
+    assert.equal(await field('--preset').inputValue(), '', 'custom settings');
     // --threads: 2 by default here (isolated, two cores, an even batch)
     assert.equal(await field('--threads').inputValue(), cores >= 2 ? '2' : '1');
     assert.equal(await field('--threads').isEnabled(), true);
@@ -428,11 +468,13 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     await alertShows(page, /^--layers must be an integer >= 1 and <= 64, got 0$/);
     await field('--layers').fill('1');
     await field('--batch').fill('64');
+    await field('--seq-length').fill('2000');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await alertShows(
       page,
-      /the validation split has 274 characters, but 64 streams of seq-length 32 need at least 2049/,
+      /the validation split has \d+ characters, but 64 streams of seq-length 2000 need at least 128001/,
     );
+    await field('--seq-length').fill('32');
     assert.equal((await probe(page)).state, 'idle');
     await shardWorkers(page, 'the shard worker of a trainer that failed to build to end', 0);
     // an odd batch cannot be split over two threads: the default follows it, and an explicit 2 is refused
@@ -514,7 +556,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     // Save: a checkpoint the library restores
     const [lstmDownload] = await Promise.all([
       page.waitForEvent('download', { timeout: WAIT }),
-      page.getByRole('button', { name: 'Save model' }).click(),
+      page.getByRole('button', { name: 'Download checkpoint' }).click(),
     ]);
     const lstmPath = join(work, 'lstm.safetensors');
     await lstmDownload.saveAs(lstmPath);
@@ -668,7 +710,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     // its weights are the CLI checkpoint's: Save gives them back as a charrnn checkpoint
     const [gruSaved] = await Promise.all([
       page.waitForEvent('download', { timeout: WAIT }),
-      page.getByRole('button', { name: 'Save model' }).click(),
+      page.getByRole('button', { name: 'Download checkpoint' }).click(),
     ]);
     const gruSavedPath = join(work, 'gru-from-torch.safetensors');
     await gruSaved.saveAs(gruSavedPath);
@@ -745,6 +787,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     assert.ok(!plainReady.isolated && !plainReady.threadsAvailable);
     const plainField = (flag: string) => plainPage.getByLabel(flag, { exact: true });
     await plainField('--model').selectOption('lstm');
+    await fillFields(plainPage, SMALL_LSTM);
     assert.equal(await plainField('--threads').inputValue(), '1');
     assert.equal(await plainField('--threads').isDisabled(), true, 'no second thread to choose');
     assert.match(
@@ -767,6 +810,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     );
     assert.equal(await plainPage.getByRole('button', { name: 'Resume' }).isDisabled(), true);
     assert.equal(await plainPage.getByRole('button', { name: 'Save model' }).isEnabled(), true);
+    assert.equal(await plainPage.getByRole('button', { name: 'Download checkpoint' }).isEnabled(), true);
     assert.equal(await plainPage.getByRole('alert').isVisible(), false);
     await plainPage.close();
 
@@ -788,6 +832,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     await brokenPage.goto(`http://127.0.0.1:${(broken.httpServer.address() as AddressInfo).port}/`);
     await until(brokenPage, 'the worker to be ready', (p) => p.ready && p.threadsAvailable);
     await brokenPage.getByLabel('--model', { exact: true }).selectOption('lstm');
+    await fillFields(brokenPage, SMALL_LSTM);
     await brokenPage.getByLabel('--threads', { exact: true }).selectOption('2');
     const clicked = Date.now();
     await brokenPage.getByRole('button', { name: 'Start', exact: true }).click();
@@ -798,11 +843,9 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     await brokenPage.getByRole('button', { name: 'Start', exact: true }).click();
     await until(brokenPage, 'the LSTM to train on one thread', (p) => p.state === 'running' && p.iter > 50);
   } finally {
-    await browser?.close();
-    await server?.close();
+    await context.close();
     await plain?.close();
     await broken?.close();
-    rmSync(work, { recursive: true, force: true });
   }
 });
 
@@ -810,3 +853,395 @@ function mkdirp(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+/**
+ * A stand-in for tiny-shakespeare, which is never committed nor fetched here: about 300 KB of generated
+ * lines of a play (speakers, short lines of common words), from a fixed seed.
+ */
+function standIn(): string {
+  const speakers = ['ROMEO', 'JULIET', 'MERCUTIO', 'NURSE', 'FRIAR LAURENCE', 'First Citizen', 'GLOUCESTER'];
+  const words = (
+    'the and to of my you that in is not with me it for be his your this but he have thou thy so will ' +
+    'what lord all by shall her no do good love sir are we our if come now more o as them let well go ' +
+    'make then there how death heart night fair sweet king blood'
+  ).split(' ');
+  let x = 2463534242; // xorshift32
+  const next = (n: number) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+  const blocks: string[] = [];
+  for (let size = 0; size < 300_000; ) {
+    const lines: string[] = [];
+    for (let l = 1 + next(4); l > 0; l--) {
+      const line = Array.from({ length: 4 + next(7) }, () => words[next(words.length)]!).join(' ');
+      lines.push(`${line[0]!.toUpperCase()}${line.slice(1)}${'.,;!?'[next(5)]}`);
+    }
+    const block = `${speakers[next(speakers.length)]}:\n${lines.join('\n')}\n\n`;
+    blocks.push(block);
+    size += block.length;
+  }
+  return blocks.join('');
+}
+
+/**
+ * The local HTTP server that stands in for the catalog's host, as the page's ?mirror=: it serves
+ * `tiny-shakespeare.txt` (in slices, so the page shows its progress for a while) and the checksum the page
+ * checks it against, `tiny-shakespeare.txt.sha256` (which the page asks a loopback mirror for), with CORS
+ * (the page is on another port), and counts requests by path. `fail` drops every connection.
+ */
+interface Mirror {
+  url: string;
+  port: number;
+  requests: Map<string, number>;
+  fail: boolean;
+  sum: string;
+  close(): Promise<void>;
+}
+
+const sha256 = (bytes: string | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+async function startMirror(text: Buffer): Promise<Mirror> {
+  const SLICES = 20;
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://mirror').pathname;
+    mirror.requests.set(path, (mirror.requests.get(path) ?? 0) + 1);
+    if (mirror.fail) {
+      req.socket.destroy();
+      return;
+    }
+    const cors = { 'Access-Control-Allow-Origin': '*' };
+    if (path === '/tiny-shakespeare.txt.sha256') {
+      res.writeHead(200, { ...cors, 'Content-Type': 'text/plain' });
+      res.end(`${mirror.sum}  tiny-shakespeare.txt\n`);
+    } else if (path === '/tiny-shakespeare.txt') {
+      res.writeHead(200, {
+        ...cors,
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Length': text.length,
+      });
+      let i = 0;
+      const slice = () => {
+        if (res.destroyed) return;
+        const part = text.subarray(
+          Math.floor((i * text.length) / SLICES),
+          Math.floor(((i + 1) * text.length) / SLICES),
+        );
+        if (++i === SLICES) res.end(part);
+        else {
+          res.write(part);
+          setTimeout(slice, 50);
+        }
+      };
+      slice();
+    } else {
+      res.writeHead(404, cors);
+      res.end();
+    }
+  });
+  // on every interface: the test also reaches it at an address that is not a loopback one
+  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+  const mirror: Mirror = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    port: (server.address() as AddressInfo).port,
+    requests: new Map(),
+    fail: false,
+    sum: sha256(text),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+  return mirror;
+}
+
+/** The texts the page keeps in Cache Storage. */
+const cachedTexts = (page: Page): Promise<number> =>
+  page.evaluate(async () => (await (await caches.open('charrnn-texts')).keys()).length);
+
+/** A kept model's row in the list, by its name, and its cells. */
+function keptRow(page: Page, name: string) {
+  const row = page.locator('#kept-rows tr').filter({ has: page.locator('.kept-name', { hasText: name }) });
+  const cell = async (c: string) => (await row.locator(`.kept-${c}`).textContent()) ?? '';
+  return { row, cell, button: (label: string) => row.getByRole('button', { name: label, exact: true }) };
+}
+
+const thousands = new Intl.NumberFormat('en-US');
+
+test('the page downloads tiny-shakespeare (checked, kept) and keeps models across reloads', {
+  timeout: 240_000,
+}, async (t) => {
+  const { work, outDir, url, browser } = await shared();
+  const BUILTIN = readFileSync(BUILTIN_PATH, 'utf8');
+  const text = Buffer.from(standIn());
+  const textChars = text.length; // ASCII
+  const mirror = await startMirror(text);
+  let context: BrowserContext | undefined;
+  let full: BrowserContext | undefined;
+  try {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT);
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(r.url()));
+    const pageUrl = `${url}?mirror=${encodeURIComponent(mirror.url)}`;
+    await page.goto(pageUrl);
+    await until(page, 'the worker to be ready', (p) => p.ready);
+    const field = (flag: string) => page.getByLabel(flag, { exact: true });
+    const info = async () => (await page.locator('#text-info').textContent()) ?? '';
+    const txtRequests = () => mirror.requests.get('/tiny-shakespeare.txt') ?? 0;
+
+    // the built-in text is the CLI's corpus, an asset of its own fetched when chosen (it is the default
+    // choice), not part of the page's scripts
+    const builtinChars = [...BUILTIN].length;
+    const builtin = await until(page, 'the built-in text to load', (p) => p.textChars > 0);
+    assert.equal(builtin.textChars, builtinChars);
+    assert.match(
+      await info(),
+      new RegExp(`^the built-in text: ${thousands.format(builtinChars)} characters, \\d+ distinct symbols`),
+    );
+    assert.equal(
+      requested.filter((u) => /\/assets\/builtin-corpus-[\w-]+\.txt$/.test(u)).length,
+      1,
+      'the built-in text is fetched once, as an asset',
+    );
+    const readmeLine = BUILTIN.split('\n').find((l) => l.length > 80)!;
+    const assets = readdirSync(join(outDir, 'assets'));
+    for (const f of assets.filter((a) => a.endsWith('.js')))
+      assert.ok(
+        !readFileSync(join(outDir, 'assets', f), 'utf8').includes(readmeLine),
+        `${f} has no built-in text`,
+      );
+    const kB = (f: string) => (readFileSync(join(outDir, 'assets', f)).length / 1000).toFixed(0);
+    t.diagnostic(
+      `the page's script ${kB(assets.find((a) => /^index-.*\.js$/.test(a))!)} KB; the built-in text, ` +
+        `fetched when chosen: ${kB(assets.find((a) => a.startsWith('builtin-corpus'))!)} KB, ${builtinChars} characters`,
+    );
+
+    // tiny-shakespeare from the mirror. A network failure: one line that says what to do
+    mirror.fail = true;
+    await page.getByLabel('tiny-shakespeare').check();
+    await alertShows(
+      page,
+      /^could not download tiny-shakespeare from http:\/\/127\.0\.0\.1:\d+\/tiny-shakespeare\.txt \(.+\); check the network connection and press Start to try again, or choose a file$/,
+    );
+    assert.equal(await info(), 'tiny-shakespeare: not loaded (the alert says why).');
+    // a checksum that does not match: refused with one line, nothing trains, nothing is kept
+    mirror.fail = false;
+    mirror.sum = sha256('not this text');
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await alertShows(
+      page,
+      /^tiny-shakespeare from http:\/\/127\.0\.0\.1:\d+\/tiny-shakespeare\.txt has SHA-256 [0-9a-f]{64}, not [0-9a-f]{64}: it is damaged or not the published file, and was not kept; press Start to download it again, or choose a mirror that serves the published file$/,
+    );
+    assert.equal((await probe(page)).state, 'idle', 'nothing trains on it');
+    assert.equal(await cachedTexts(page), 0, 'nothing is kept in Cache Storage');
+    // the right checksum: a progress bar while it downloads, then its size; kept in Cache Storage
+    mirror.sum = sha256(text);
+    await page.getByLabel('Built-in text').check();
+    await page.getByLabel('tiny-shakespeare').check();
+    await page.locator('#text-progress').waitFor({ state: 'visible' });
+    const partly = await page.locator('#text-progress').evaluate((e) => (e as HTMLProgressElement).value);
+    assert.ok(partly < 1, `the progress bar shows ${partly}`);
+    assert.match(await info(), /^Downloading tiny-shakespeare: \d+\.\d MB of 0\.3 MB…$/);
+    const shakespeare = await until(page, 'tiny-shakespeare to download', (p) => p.textChars === textChars);
+    assert.equal(shakespeare.textLoading, false);
+    assert.equal(await page.locator('#text-progress').isVisible(), false);
+    assert.match(
+      await info(),
+      new RegExp(
+        `^tiny-shakespeare: ${thousands.format(textChars)} characters, \\d+ distinct symbols, downloaded from ` +
+          `the mirror http://127\\.0\\.0\\.1:\\d+/ and kept in this browser\\.$`,
+      ),
+    );
+    assert.equal(await page.getByRole('alert').isVisible(), false, 'choosing it again cleared the alert');
+    assert.equal(txtRequests(), 3, 'three downloads: the failed one, the refused one, this one');
+    assert.equal(await cachedTexts(page), 1);
+    const sumRequests = mirror.requests.get('/tiny-shakespeare.txt.sha256');
+
+    // the same mirror at this machine's address that is not a loopback one: such a mirror must serve the
+    // published file, so the page never asks it for a checksum, and refuses the stand-in
+    const lan = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a?.family === 'IPv4' && !a.internal)?.address;
+    if (lan) {
+      const lanPage = await context.newPage();
+      lanPage.setDefaultTimeout(WAIT);
+      await lanPage.goto(`${url}?mirror=${encodeURIComponent(`http://${lan}:${mirror.port}/`)}`);
+      await until(lanPage, 'the worker to be ready', (p) => p.ready);
+      await lanPage.getByLabel('tiny-shakespeare').check();
+      await alertShows(
+        lanPage,
+        new RegExp(
+          `^tiny-shakespeare from http://${lan.replace(/\./g, '\\.')}:\\d+/tiny-shakespeare\\.txt has SHA-256 ${sha256(text)}, not ${CATALOG[0]!.sha256}: `,
+        ),
+      );
+      assert.equal(mirror.requests.get('/tiny-shakespeare.txt.sha256'), sumRequests, 'no checksum asked');
+      assert.equal(txtRequests(), 4);
+      assert.equal(await cachedTexts(lanPage), 1, 'nothing more kept');
+      await lanPage.close();
+    } else t.diagnostic('no address but loopback ones: the check of a mirror elsewhere is skipped');
+
+    // an LSTM (the char-lstm recipe: 2 layers of 256, batch 32 x seq-length 64, two threads) trains on it
+    await field('--preset').selectOption('char-lstm');
+    await fillFields(page, [
+      ['--eval-every', '20'],
+      ['--sample-every', '40'],
+      ['--seed', '1'],
+    ]);
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    const lstmRun = await until(
+      page,
+      'char-lstm to train on tiny-shakespeare, with validation points and samples',
+      (p) =>
+        p.state === 'running' &&
+        p.valCount >= 3 &&
+        (p.lastSampleIter ?? 0) >= 40 &&
+        p.lastVal !== null &&
+        p.firstVal !== null &&
+        p.lastVal < p.firstVal,
+      120_000,
+    );
+    assert.match(
+      (await page.locator('#status').textContent()) ?? '',
+      /^Training: lstm 2×256, batch 32, seq-length 64, 2 threads on tiny-shakespeare \(300,026 characters/,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const speed = await probe(page);
+    t.diagnostic(
+      `char-lstm in the page (2x256, batch 32, seq-length 64, ${speed.threads} threads) on the stand-in: ` +
+        `${speed.itersPerSec.toFixed(1)} iterations/s, ${speed.charsPerSec.toFixed(0)} chars/s; validation ` +
+        `${lstmRun.firstVal!.toFixed(3)} -> ${lstmRun.lastVal!.toFixed(3)} nats/char by iteration ${lstmRun.iter}`,
+    );
+
+    // Save model keeps it in the list: under the name typed, or the text's name
+    await page.getByLabel('Name', { exact: true }).fill('shakespeare lstm');
+    await page.getByRole('button', { name: 'Save model' }).click();
+    await until(page, 'the model to be kept', (p) => p.kept === 1);
+    await drawn(page, 'the kept model', () => document.querySelector('#kept-rows .kept-name') !== null);
+    await page.screenshot({
+      path: join(mkdirp(join(root, 'test-output')), 'web-shakespeare.png'),
+      fullPage: true,
+    });
+    assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), '');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const paused = await until(page, 'the paused state', (p) => p.state === 'paused');
+    await page.getByRole('button', { name: 'Save model' }).click();
+    await until(page, 'the second model to be kept', (p) => p.kept === 2);
+    const second = keptRow(page, 'tiny-shakespeare');
+    assert.equal(await second.cell('iter'), thousands.format(paused.iter));
+    // a reload: the kept models are listed, and tiny-shakespeare comes from Cache Storage, not the mirror
+    const downloads = txtRequests();
+    await page.reload();
+    await until(page, 'the worker to be ready after the reload', (p) => p.ready && p.kept === 2);
+    const kept = keptRow(page, 'shakespeare lstm');
+    assert.equal(await kept.cell('model'), 'lstm 2×256');
+    const keptIter = Number((await kept.cell('iter')).replace(/,/g, ''));
+    assert.ok(keptIter >= lstmRun.iter && keptIter <= paused.iter, `kept at iteration ${keptIter}`);
+    const keptVal = await kept.cell('val');
+    assert.match(keptVal, /^\d\.\d{3}$/);
+    assert.ok(Number(keptVal) <= lstmRun.firstVal!, 'its best validation loss');
+    assert.deepEqual(
+      await page.locator('#kept-rows .kept-name').allTextContents(),
+      ['tiny-shakespeare', 'shakespeare lstm'],
+      'newest first',
+    );
+    await page.getByLabel('tiny-shakespeare').check();
+    await until(page, 'tiny-shakespeare from Cache Storage', (p) => p.textChars === textChars);
+    assert.match(await info(), /, kept in this browser\.$/);
+    assert.equal(txtRequests(), downloads, 'the reload did not download it again');
+    assert.equal(
+      mirror.requests.get('/tiny-shakespeare.txt.sha256'),
+      sumRequests,
+      'nor asked for its checksum',
+    );
+
+    // Load: then Generate; Continue: load and train on at once
+    await kept.button('Load').click();
+    const loaded = await until(page, 'the kept model to load', (p) => p.state === 'loaded');
+    assert.deepEqual([loaded.model, loaded.iter], ['lstm', keptIter]);
+    assert.match(
+      (await page.locator('#status').textContent()) ?? '',
+      /^Loaded shakespeare lstm: lstm 2×256, batch 32, seq-length 64/,
+    );
+    await page.getByLabel('Length', { exact: true }).fill('100');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await until(page, '100 characters from the kept model', (p) => !p.generating && p.generated === 100);
+    await kept.button('Continue').click();
+    await until(
+      page,
+      'the kept model to train on',
+      (p) => p.state === 'running' && p.model === 'lstm' && p.iter >= keptIter + 3,
+      60_000,
+    );
+    assert.match(
+      (await page.locator('#status').textContent()) ?? '',
+      /^Training: lstm 2×256.* on tiny-shakespeare/,
+    );
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await until(page, 'the paused state', (p) => p.state === 'paused');
+
+    // Download: its checkpoint, which the library restores
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: WAIT }),
+      kept.button('Download').click(),
+    ]);
+    assert.equal(download.suggestedFilename(), `charrnn-shakespeare-lstm-${keptIter}.safetensors`);
+    const keptPath = join(work, 'kept.safetensors');
+    await download.saveAs(keptPath);
+    const restored = Trainer.fromCheckpoint(new Uint8Array(readFileSync(keptPath)));
+    assert.deepEqual(
+      [restored.config.model, restored.config.layers, restored.config.hidden, restored.iter],
+      ['lstm', 2, 256, keptIter],
+    );
+    assert.equal(restored.bestValLoss.toFixed(3), keptVal);
+    restored.close();
+
+    // Delete: gone from the list, also after a reload
+    await second.button('Delete').click();
+    await until(page, 'one kept model', (p) => p.kept === 1);
+    await kept.button('Delete').click();
+    await until(page, 'no kept model', (p) => p.kept === 0);
+    assert.equal(await page.locator('#kept').isVisible(), false);
+    await page.reload();
+    await until(page, 'the worker to be ready after the reload', (p) => p.ready);
+    await drawn(page, 'an empty list', () =>
+      (document.getElementById('kept-note')?.textContent ?? '').startsWith('No models kept yet'),
+    );
+    assert.equal(await page.getByRole('alert').isVisible(), false);
+    assert.deepEqual(pageErrors, [], 'no errors in the page');
+
+    // a full storage quota (another context, whose origin gets a quota of 1000 bytes before the page opens
+    // its storage): tiny-shakespeare downloads but is not kept, and Save model is one line, nothing kept
+    full = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const fullPage = await full.newPage();
+    fullPage.setDefaultTimeout(WAIT);
+    const cdp = await full.newCDPSession(fullPage);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(url).origin, quotaSize: 1000 });
+    await fullPage.goto(pageUrl);
+    await until(fullPage, 'the worker to be ready', (p) => p.ready);
+    await fullPage.getByLabel('tiny-shakespeare').check();
+    await until(fullPage, 'tiny-shakespeare to download', (p) => p.textChars === textChars);
+    assert.match(
+      (await fullPage.locator('#text-info').textContent()) ?? '',
+      /, downloaded from the mirror http:\/\/127\.0\.0\.1:\d+\/ \(the browser would not keep it\)\.$/,
+    );
+    await fullPage.locator('#checkpoint-file').setInputFiles(keptPath);
+    await until(fullPage, 'the kept checkpoint to load', (p) => p.state === 'loaded');
+    await fullPage.getByRole('button', { name: 'Save model' }).click();
+    await alertShows(
+      fullPage,
+      /^the browser's storage is full: 'kept\.safetensors' \(\d+ bytes\) was not kept; delete kept models you no longer need, or use Download checkpoint$/,
+    );
+    await drawn(fullPage, 'an empty list', () =>
+      (document.getElementById('kept-note')?.textContent ?? '').startsWith('No models kept yet'),
+    );
+    assert.equal((await probe(fullPage)).kept, 0);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(url).origin });
+  } finally {
+    await context?.close();
+    await full?.close();
+    await mirror.close();
+  }
+});

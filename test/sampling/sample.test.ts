@@ -1,5 +1,5 @@
 // Sampling settings take effect: the empirical distribution of many draws from fixed logits, under each
-// temperature and top-k, against the probabilities they define (a chi-square test at a fixed seed), and
+// temperature, top-k and top-p, against the probabilities they define (a chi-square test at a fixed seed), and
 // argmax always taking the most likely symbol. The logits come from a stub model, so what is tested is the
 // sampler alone.
 import assert from 'node:assert/strict';
@@ -50,6 +50,25 @@ function expected(temperature: number, topK = V): number[] {
   return w.map((x) => x / sum);
 }
 
+/**
+ * The nucleus of p: the smallest set of most likely symbols whose probability sums to at least topP,
+ * renormalized; zero elsewhere. Written from the definition (a running sum over the sorted probabilities).
+ */
+function nucleus(p: number[], topP: number): number[] {
+  const sorted = [...p.keys()].sort((a, b) => p[b] - p[a]);
+  const kept = new Set<number>();
+  let sum = 0;
+  for (const i of sorted) {
+    if (sum >= topP) break;
+    kept.add(i);
+    sum += p[i];
+  }
+  return p.map((x, i) => (kept.has(i) ? x / sum : 0));
+}
+
+/** How many symbols a distribution can draw. */
+const support = (p: number[]) => p.filter((x) => x > 0).length;
+
 function chiSquare(observed: number[], p: number[]): { chi2: number; df: number; worst: string } {
   let chi2 = 0;
   let df = -1;
@@ -93,6 +112,58 @@ describe('sampling: the draws follow the distribution the options define', () =>
     });
   }
 
+  // top-p after temperature and top-k. At temperature 1 the probabilities, most likely first, are .505,
+  // .227, .138, .076, .041, .014, so their running sums .505, .732, .869, .945, .986, 1: every p below lies
+  // well between two of them, so the size of each nucleus is unambiguous.
+  const nucleusCases: [string, SampleOptions, number[], number][] = [
+    ['top-p 0.8', { topP: 0.8 }, nucleus(expected(1), 0.8), 3],
+    ['top-p 0.9', { topP: 0.9 }, nucleus(expected(1), 0.9), 4],
+    ['top-p 0.01 (the most likely only)', { topP: 0.01 }, nucleus(expected(1), 0.01), 1],
+    ['top-p 1 (all)', { topP: 1 }, expected(1), V],
+    // at temperature 2 the running sums are .330, .551, .723, .851: four symbols reach 0.8, not three
+    ['top-p 0.8 at temperature 2', { topP: 0.8, temperature: 2 }, nucleus(expected(2), 0.8), 4],
+    // after top-k 3 the probabilities are renormalized to .581, .261, .159: two reach 0.8 (before top-k,
+    // or without renormalizing, three would)
+    ['top-p 0.8 after top-k 3', { topP: 0.8, topK: 3 }, nucleus(expected(1, 3), 0.8), 2],
+  ];
+  for (const [what, options, p, size] of nucleusCases) {
+    it(`${what}: chi-square against the renormalized nucleus of ${size} symbols`, () => {
+      assert.equal(support(p), size, 'the expected nucleus (the test itself)');
+      const { chi2, df, worst } = chiSquare(counts(options), p);
+      if (df === 0) return; // one symbol: the zero-probability check is the test
+      console.log(
+        `  ${what}: chi-square ${chi2.toFixed(2)} with ${df} degrees of freedom (bound ${CHI2_999[df]})`,
+      );
+      assert.ok(
+        chi2 < CHI2_999[df],
+        `chi-square ${chi2.toFixed(2)} > ${CHI2_999[df]}; largest term at ${worst}`,
+      );
+    });
+  }
+
+  it('the top-p test has power: a sampler that ignores top-p, or keeps one symbol too many or too few, is refused', () => {
+    const refused = (observed: number[], want: number[]) => {
+      let chi2 = 0;
+      observed.forEach((o, i) => {
+        if (want[i] > 0) chi2 += (o - want[i] * DRAWS) ** 2 / (want[i] * DRAWS);
+        else chi2 += o > 0 ? Infinity : 0;
+      });
+      return chi2;
+    };
+    /** softmax over the n most likely symbols: a nucleus of n */
+    const firstN = (n: number) => expected(1, n);
+    for (const [what, observed, want] of [
+      ['top-p ignored', counts({}), nucleus(expected(1), 0.8)],
+      ['top-p 0.8 drawn as if all were kept', counts({ topP: 0.8 }), expected(1)],
+      ['one symbol too many', counts({ topP: 0.8 }), firstN(4)],
+      ['one symbol too few', counts({ topP: 0.8 }), firstN(2)],
+      ['top-p before top-k', counts({ topP: 0.8, topK: 3 }), firstN(3)],
+    ] as const) {
+      const chi2 = refused([...observed], [...want]);
+      assert.ok(chi2 > 100, `${what}: chi-square ${chi2} against the wrong distribution`);
+    }
+  });
+
   it('the test has power: the distribution of one temperature is refused for another', () => {
     for (const [got, want] of [
       [{ temperature: 0.5 }, expected(1)],
@@ -135,13 +206,17 @@ describe('sampling: the draws follow the distribution the options define', () =>
     assert.deepEqual(ids, want);
   });
 
-  it('refuses a temperature that is not a positive number and a top-k that is not a whole number', () => {
+  it('refuses a temperature that is not a positive number, a top-k that is not a whole number and a top-p outside (0, 1]', () => {
     for (const bad of [
       { temperature: 0 },
       { temperature: -1 },
       { temperature: Infinity },
       { topK: 1.5 },
       { topK: -1 },
+      { topP: 0 },
+      { topP: -0.5 },
+      { topP: 1.01 },
+      { topP: Number.NaN },
     ]) {
       assert.throws(() => checkSampleOptions(bad), CharrnnError, JSON.stringify(bad));
     }

@@ -34,6 +34,12 @@ export interface Probe {
   threadsAvailable: boolean;
   /** the threads the model in training uses (0 when none is training) */
   threads: number;
+  /** the chosen text is being fetched (the built-in text, a catalog text) */
+  textLoading: boolean;
+  /** the chosen fetched text's characters, once it is here (0 otherwise) */
+  textChars: number;
+  /** the models kept in this browser */
+  kept: number;
 }
 
 declare global {
@@ -67,5 +73,8 @@ export const probe: Probe = {
   isolated: globalThis.crossOriginIsolated === true,
   threadsAvailable: false,
   threads: 0,
+  textLoading: false,
+  textChars: 0,
+  kept: 0,
 };
 window.__charrnn = probe;

@@ -3,8 +3,6 @@
 // settings without a field (windowing, loss unit, smoothing, schedule...) come from the last preset or
 // checkpoint the form was filled from. The --preset select lists the core's presets and names the one the
 // form matches; --threads offers a second thread where the page can share memory (see threads.ts).
-import { layText } from '../../src/data/streams.js';
-import { corpusFromString, type IdArray } from '../../src/data/text.js';
 import { CharrnnError } from '../../src/errors.js';
 import {
   type ConfigKey,
@@ -16,10 +14,8 @@ import {
   type TrainConfig,
 } from '../../src/training/config.js';
 import { defaultPreset, findPreset, PRESET_NAMES, PRESETS, type Preset } from '../../src/training/presets.js';
-import { BUILTIN_TEXT } from '../corpus.js';
 import { el } from './dom.js';
 import { probe } from './probe.js';
-import { sourceKind } from './text.js';
 
 /** The settings the form shows, in this order: the same for every model. */
 const FIELDS: readonly ConfigKey[] = [
@@ -50,23 +46,6 @@ const RUN_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(['seed', 'threads', 
 
 /** --threads in the page: this worker alone, or with one shard worker (each half of the batch) */
 const THREAD_CHOICES = ['1', '2'] as const;
-
-/**
- * What the page fills in when --model changes and the model's preset does not fit the built-in text: the
- * CLI's LSTM/GRU recipe (batch 32 x seq-length 64 and 10% validation) needs about 20,500 characters, the
- * built-in text has about 2,700. Small enough to train fast in the page and to leave a validation split of
- * 274 characters (two windows of 4 x 32); see the help text in index.html.
- */
-const BUILTIN_RECIPE: Readonly<Partial<TrainConfig>> = Object.freeze({
-  layers: 1,
-  hidden: 64,
-  embedding: 32,
-  dropout: 0.2,
-  batch: 4,
-  seqLength: 32,
-  evalEvery: 50,
-  sampleEvery: 200,
-});
 
 /** Limits of the page (not of the core): beyond them the tab's memory runs out; the CLI trains bigger. */
 const PAGE_LIMITS: Partial<Record<ConfigKey, number>> = {
@@ -200,23 +179,13 @@ function syncPreset(): void {
   presetSelect.value = name;
 }
 
-/** Whether a configuration's streams fit a text, as the trainer cuts them (Trainer.setData). */
-function fitsText(c: TrainConfig, ids: IdArray): boolean {
-  try {
-    layText(ids, c);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const builtinIds = corpusFromString(BUILTIN_TEXT).ids;
-
-/** --model changed: the model's preset, made small when it does not fit the built-in text chosen. */
+/**
+ * --model changed: the model's preset, as the CLI's --model picks it. Every text the page offers fits the
+ * LSTM/GRU recipe (batch 32 x seq-length 64 with 10% held out needs about 20,500 characters; the built-in
+ * text has a few hundred thousand); a shorter file or paste gets the core's one-line error at Start.
+ */
 function changeModel(): void {
-  const preset = defaultPreset(parseOption('model', field('model').value) as TrainConfig['model']);
-  const tooBig = sourceKind() === 'builtin' && !fitsText(resolveConfig(preset.settings), builtinIds);
-  fill(tooBig ? { ...preset.settings, ...BUILTIN_RECIPE } : preset.settings, ['seed']);
+  fill(defaultPreset(parseOption('model', field('model').value) as TrainConfig['model']).settings, ['seed']);
 }
 
 // ---- --threads: data-parallel training on two Web Workers, where the page can share memory ----

@@ -1,0 +1,86 @@
+// The texts `train` and `eval` read: FILE arguments that are files, folders (their files, recursively, in
+// sorted order), `-` for standard input, or names from the catalog (`tiny-shakespeare`: the cached file,
+// downloaded first when missing; a file of that name wins). All of them stream into one corpus, documents
+// joined with U+001E (node/io.ts's readTexts); with --val-file, the validation texts follow the training
+// texts in the same vocabulary, and the trainer is told where they start.
+import { statSync } from 'node:fs';
+import { findText } from '../data/catalog.js';
+import type { Corpus } from '../data/text.js';
+import { CharrnnError } from '../errors.js';
+import { readStdin, readTexts, type TextInput } from '../node/io.js';
+import { catalogText } from './download.js';
+
+export interface Inputs {
+  corpus: Corpus;
+  /** where the validation texts start in corpus.ids (with --val-file) */
+  valFrom?: number;
+  /** documents of the training texts, and of the validation texts */
+  documents: number;
+  valDocuments: number;
+}
+
+export interface InputOptions {
+  /** join documents with U+001E (eval: only when the model knows it) */
+  separator: boolean;
+  /** status lines (downloads); warnings (skipped files) are always written */
+  info: (line: string) => void;
+}
+
+const STDIN_NAME = 'standard input';
+
+/** Reads the training texts and, when given, the validation texts into one corpus. */
+export async function readInputs(
+  files: readonly string[],
+  valFiles: readonly string[] | undefined,
+  o: InputOptions,
+): Promise<Inputs> {
+  if ([...files, ...(valFiles ?? [])].filter((f) => f === '-').length > 1) {
+    throw new CharrnnError("'-' (standard input) is given twice", 'it can be read only once', 'usage');
+  }
+  const train = await resolve(files, o);
+  const val = valFiles ? await resolve(valFiles, o) : undefined;
+  const warn = (line: string) => process.stderr.write(`charrnn: ${line}\n`);
+  const read = readTexts(val ? [train, val] : [train], { separator: o.separator, onSkip: warn });
+  if (read.skipped > 0) {
+    warn(
+      read.skipped > 1
+        ? `skipped ${read.skipped} files that are not valid UTF-8`
+        : 'skipped 1 file that is not valid UTF-8',
+    );
+  }
+  return {
+    corpus: read.corpus,
+    ...(val && { valFrom: read.starts[1] }),
+    documents: read.documents[0],
+    valDocuments: read.documents[1] ?? 0,
+  };
+}
+
+/** The arguments as inputs: standard input read, catalog names fetched. */
+async function resolve(args: readonly string[], o: InputOptions): Promise<TextInput[]> {
+  const inputs: TextInput[] = [];
+  for (const arg of args) {
+    if (arg === '-') {
+      if (process.stdin.isTTY) o.info('reading the text from standard input (end it with Ctrl-D)');
+      inputs.push({ name: STDIN_NAME, bytes: await readStdin() });
+      continue;
+    }
+    const entry = exists(arg) ? undefined : findText(arg);
+    inputs.push({ name: arg, path: entry ? await catalogText(entry, o.info) : arg });
+  }
+  return inputs;
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The inputs in a line: `'a.txt'`, `'a.txt', 'dir'`. */
+export function describeInputs(args: readonly string[]): string {
+  return args.map((a) => (a === '-' ? STDIN_NAME : `'${a}'`)).join(', ');
+}

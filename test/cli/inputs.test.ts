@@ -1,0 +1,302 @@
+// Many inputs for `train` and `eval`, through the real CLI (node dist/cli/main.js; build first): a folder
+// read recursively in sorted order with a file that is not UTF-8 skipped (one line, and the count), standard
+// input, several files joined by U+001E (the vocabulary holds it exactly when there are 2+ documents), eval
+// of several files, and --val-file (the validation loss is that of exactly the held-out text's windows);
+// and in process, reading in small chunks: characters split between chunks, and the offset of a bad byte.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { makeStreams } from '../../src/data/streams.js';
+import { corpusFromString, encodeCorpus, remapCorpus } from '../../src/data/text.js';
+import { CharrnnError } from '../../src/errors.js';
+import { initKernels } from '../../src/kernels/index.js';
+import { readTexts } from '../../src/node/io.js';
+import { evaluateStreams } from '../../src/training/evaluate.js';
+import { Trainer } from '../../src/training/trainer.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(root, 'dist/cli/main.js');
+const dir = mkdtempSync(join(tmpdir(), 'charrnn-inputs-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+before(async () => {
+  await initKernels();
+});
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function charrnn(args: string[], input?: string): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    timeout: 120_000,
+    ...(input !== undefined && { input }),
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function ok(r: Run): Run {
+  assert.equal(r.status, 0, r.stderr);
+  return r;
+}
+
+function file(name: string, content: string | Uint8Array): string {
+  mkdirSync(join(dir, name, '..'), { recursive: true });
+  writeFileSync(join(dir, name), content);
+  return name;
+}
+
+const RS = '\u001e';
+const A = 'the first text, in lower case, with some words in it.\n'.repeat(3);
+const B = 'THE SECOND TEXT: UPPER CASE, AND OTHER WORDS!\n'.repeat(3);
+const C = 'a third one (digits 0123456789) in a folder below.\n'.repeat(2);
+// a small fast run: the reference backend in float64, so two runs agree to the last bit
+const quick = [
+  '--hidden',
+  '8',
+  '--seq-length',
+  '10',
+  '--iters',
+  '2',
+  '--seed',
+  '1',
+  '--backend',
+  'ref',
+  '--threads',
+  '1',
+];
+const f64 = ['--dtype', 'f64', '--sample-every', '0'];
+
+const dataLine = (r: Run) =>
+  /^data has (\d+) characters, (\d+) unique\./.exec(r.stdout)?.slice(1).map(Number);
+const vocabOf = (ckpt: string) => Trainer.fromCheckpoint(readFileSync(join(dir, ckpt))).vocab.toString();
+const evalOf = (r: Run) => {
+  const m = /^loss (\d+\.\d{4}) nats\/char, (\d+\.\d{4}) bits\/char over (\d+) characters of (.*)$/.exec(
+    r.stdout.trim(),
+  );
+  assert.ok(m, r.stdout);
+  return { loss: m[1], characters: Number(m[3]), of: m[4] };
+};
+
+describe('train FOLDER', () => {
+  // code-unit order puts 'B.txt' before 'a.txt' (a locale's order would not); 'sub/' comes after both
+  file('corpus/a.txt', A);
+  file('corpus/B.txt', B);
+  file('corpus/sub/c.txt', C);
+  file('corpus/sub/latin1.txt', Uint8Array.from([0x63, 0x61, 0x66, 0xe9, 0x0a])); // "café" in Latin-1
+  file('corpus/.hidden.txt', 'not read: # % & *\n');
+
+  it('reads its files recursively in sorted order, skips one that is not UTF-8 with a line and the count', () => {
+    const r = ok(charrnn(['train', 'corpus', ...quick, ...f64, '--save', 'folder.ckpt']));
+    assert.deepEqual(dataLine(r), [B.length + 1 + A.length + 1 + C.length, new Set(A + B + C + RS).size]);
+    const lines = r.stderr.split('\n');
+    assert.ok(
+      lines.includes(
+        "charrnn: skipped 'corpus/sub/latin1.txt': not valid UTF-8: an invalid byte at byte offset 3",
+      ),
+      r.stderr,
+    );
+    assert.ok(lines.includes('charrnn: skipped 1 file that is not valid UTF-8'), r.stderr);
+    assert.ok(!vocabOf('folder.ckpt').includes('#'), 'a hidden file is not read');
+    // the order: scoring the folder is scoring its files named in sorted order, and not in another order
+    const folder = evalOf(ok(charrnn(['eval', 'folder.ckpt', 'corpus'])));
+    const sorted = evalOf(
+      ok(charrnn(['eval', 'folder.ckpt', 'corpus/B.txt', 'corpus/a.txt', 'corpus/sub/c.txt'])),
+    );
+    const other = evalOf(
+      ok(charrnn(['eval', 'folder.ckpt', 'corpus/a.txt', 'corpus/B.txt', 'corpus/sub/c.txt'])),
+    );
+    assert.equal(folder.loss, sorted.loss);
+    assert.equal(folder.characters, B.length + A.length + C.length + 1);
+    assert.notEqual(folder.loss, other.loss);
+  });
+
+  it('a folder with no text files in it is one line', () => {
+    mkdirSync(join(dir, 'empty-folder/inner'), { recursive: true });
+    const r = charrnn(['train', 'empty-folder']);
+    assert.equal(r.status, 1);
+    assert.equal(
+      r.stderr,
+      "charrnn: 'empty-folder' is a directory with no text files in it; give a folder with UTF-8 text files\n",
+    );
+  });
+});
+
+describe('train -', () => {
+  it('reads the text from standard input', () => {
+    const fromStdin = ok(charrnn(['train', '-', ...quick, ...f64, '--save', 'stdin.ckpt'], A));
+    const fromFile = ok(charrnn(['train', file('a.txt', A), ...quick, ...f64, '--save', 'file.ckpt']));
+    assert.deepEqual(dataLine(fromStdin), [A.length, new Set(A).size]);
+    assert.equal(fromStdin.stdout, fromFile.stdout);
+    assert.equal(vocabOf('stdin.ckpt'), vocabOf('file.ckpt'));
+  });
+
+  it("refuses '-' twice", () => {
+    const r = charrnn(['train', '-', '--val-file', '-'], A);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^charrnn: '-' \(standard input\) is given twice; it can be read only once\n$/);
+  });
+});
+
+describe('several files', () => {
+  it('are joined with U+001E between documents: the vocabulary holds it exactly when there are 2+', () => {
+    const a = file('a.txt', A);
+    const b = file('b.txt', B);
+    const two = ok(charrnn(['train', a, b, ...quick, ...f64, '--save', 'two.ckpt']));
+    assert.deepEqual(dataLine(two), [A.length + 1 + B.length, new Set(A + B).size + 1]);
+    assert.ok(vocabOf('two.ckpt').includes(RS));
+    ok(charrnn(['train', a, ...quick, ...f64, '--save', 'one.ckpt']));
+    assert.ok(!vocabOf('one.ckpt').includes(RS));
+    // the joined text is the two files with one separator between them, nothing else
+    const joined = ok(
+      charrnn(['train', file('joined.txt', A + RS + B), ...quick, ...f64, '--save', 'joined.ckpt']),
+    );
+    assert.equal(joined.stdout, two.stdout);
+  });
+
+  it('eval CKPT FILE1 FILE2 scores them joined as in training, over every character after the first', () => {
+    const r = evalOf(ok(charrnn(['eval', 'two.ckpt', 'a.txt', 'b.txt'])));
+    assert.equal(r.characters, A.length + 1 + B.length - 1);
+    assert.equal(r.of, "'a.txt', 'b.txt' (2 documents)");
+    assert.equal(r.loss, evalOf(ok(charrnn(['eval', 'two.ckpt', 'joined.txt']))).loss);
+  });
+
+  it('eval of several files with a model that never saw U+001E scores them back to back, and says so', () => {
+    const r = ok(charrnn(['eval', 'one.ckpt', 'a.txt', 'a.txt']));
+    assert.equal(evalOf(r).characters, 2 * A.length - 1);
+    assert.match(r.stderr, /no document separator \(U\+001E\) in its vocabulary.*back to back/);
+  });
+});
+
+describe('--val-file', () => {
+  const V = 'the held-out text: words the first text has, in another order.\n';
+
+  /** The last evaluation in a JSON log. */
+  const lastValLoss = (log: string) =>
+    readFileSync(join(dir, log), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.valLoss !== undefined)
+      .at(-1);
+
+  /** The checkpoint's weights over the streams (batch 2, seq 10) of V alone, cut here. */
+  const heldOut = (ckpt: string) => {
+    // the backend is how a run executes, not part of the checkpoint: the reference one again
+    const t = Trainer.fromCheckpoint(readFileSync(join(dir, ckpt)), undefined, { backend: 'ref' });
+    const s = makeStreams(remapCorpus(corpusFromString(V), t.vocab), 2, 10, 'streams', 'v');
+    const run = evaluateStreams(t.model, s, new Int32Array(20), new Int32Array(20));
+    let e = run.next();
+    while (!e.done) e = run.next();
+    t.close();
+    return e.value;
+  };
+
+  it('holds out exactly that text: the validation loss is that of its windows, whatever --val-fraction says', async () => {
+    const train = file('train.txt', A);
+    const val = file('val.txt', V);
+    const args = ['train', train, ...quick, ...f64, '--eval-every', '1', '--batch', '2'];
+    const r = ok(
+      charrnn([
+        ...args,
+        '--val-file',
+        val,
+        '--val-fraction',
+        '0.5',
+        '--log-file',
+        'v.log',
+        '--save',
+        'v.ckpt',
+      ]),
+    );
+    assert.match(r.stderr, /--val-fraction is ignored: --val-file gives the validation text/);
+    assert.match(r.stderr, new RegExp(`validation: 'val\\.txt' \\(${V.length} characters\\)`));
+    assert.deepEqual(dataLine(r), [A.length + V.length, new Set(A + V).size], 'no separator between the two');
+    assert.equal(lastValLoss('v.log').iter, 2);
+    assert.equal(lastValLoss('v.log').valLoss, heldOut('v.ckpt').valLoss);
+    assert.equal(heldOut('v.ckpt').characters, Math.floor(Math.floor((V.length - 1) / 2) / 10) * 20);
+    // resumed with --val-file: the same held-out text
+    const args3 = ['--iters', '3', '--val-file', val, '--log-file', 'r.log', '--save', 'v3.ckpt', '--quiet'];
+    ok(charrnn(['train', train, '--resume', 'v.ckpt', ...args3]));
+    assert.equal(lastValLoss('r.log').iter, 3);
+    assert.equal(lastValLoss('r.log').valLoss, heldOut('v3.ckpt').valLoss);
+    // and from standard input, the same
+    const fromStdin = ok(charrnn([...args, '--val-file', '-', '--log-file', 'stdin.log'], V));
+    assert.equal(fromStdin.stdout, r.stdout);
+  });
+});
+
+describe('readTexts, in process: chunk boundaries inside characters, and the offset of a bad byte', () => {
+  const utf8 = (s: string) => new TextEncoder().encode(s);
+  const texts = ['Größe ☃ 😀 naïve\n', '日本語 ok 😀😀', 'plain ascii', 'é'];
+  const paths = texts.map((t, i) => file(`chunks/${i}.txt`, t));
+
+  it('reads files and bytes in chunks of 1 to 7 bytes exactly as one joined string', () => {
+    const want = corpusFromString(texts.slice(0, 2).join(RS));
+    const wantVal = corpusFromString(texts.slice(2).join(RS));
+    for (let chunkBytes = 1; chunkBytes <= 7; chunkBytes++) {
+      const read = readTexts(
+        [
+          [
+            { name: 'a', path: join(dir, paths[0]) },
+            { name: 'stdin', bytes: utf8(texts[1]) },
+          ],
+          [
+            { name: 'c', path: join(dir, paths[2]) },
+            { name: 'd', path: join(dir, paths[3]) },
+          ],
+        ],
+        { chunkBytes },
+      );
+      const { ids, vocab } = read.corpus;
+      assert.equal(read.starts[1], want.ids.length, `chunks of ${chunkBytes}: where the second part starts`);
+      assert.equal(vocab.decode(ids, 0, read.starts[1]), want.vocab.decode(want.ids));
+      assert.equal(vocab.decode(ids, read.starts[1]), wantVal.vocab.decode(wantVal.ids));
+      assert.deepEqual(read.documents, [2, 2]);
+    }
+  });
+
+  it('names the same byte offset as the encoder for bad UTF-8 anywhere, at any chunk size', () => {
+    const bad: [string, number[]][] = [
+      ['a truncated sequence at the end', [0x61, 0x62, 0xe2, 0x98]],
+      ['a lead byte without continuation', [0x61, 0xc3, 0x61, 0x62]],
+      ['an overlong', [0x61, 0x62, 0x63, 0xe0, 0x80, 0x80]],
+      ['a surrogate', [0x61, 0xed, 0xa0, 0x80, 0x61]],
+      ['beyond U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+      ['a stray continuation byte', [0xe2, 0x98, 0x83, 0x80, 0x61]],
+    ];
+    for (const [what, bytes] of bad) {
+      const path = join(dir, file('chunks/bad.bin', Uint8Array.from(bytes)));
+      let want = '';
+      try {
+        encodeCorpus(Uint8Array.from(bytes));
+      } catch (e) {
+        want = (e as Error).message;
+      }
+      assert.ok(want, what);
+      for (let chunkBytes = 1; chunkBytes <= 5; chunkBytes++) {
+        assert.throws(
+          () =>
+            readTexts(
+              [
+                [
+                  { name: 'x', path: join(dir, paths[0]) },
+                  { name: 'bad.bin', path },
+                ],
+              ],
+              { chunkBytes },
+            ),
+          (e: unknown) => e instanceof CharrnnError && e.message === `${path}: ${want}`,
+          `${what}, chunks of ${chunkBytes}`,
+        );
+      }
+    }
+  });
+});

@@ -1,0 +1,114 @@
+// The models the page keeps: checkpoints in the browser's IndexedDB (database 'charrnn'), so they outlive a
+// reload. Two object stores under one key: 'models' holds what the list shows (a few numbers per model),
+// 'checkpoints' the checkpoint's bytes, read only to load or download that model. A full storage quota
+// (QuotaExceededError) becomes a one-line CharrnnError; nothing is kept then.
+import { CharrnnError } from '../src/errors.js';
+
+const DB_NAME = 'charrnn';
+const DB_VERSION = 1;
+const MODELS = 'models';
+const CHECKPOINTS = 'checkpoints';
+
+/** A kept model, as the list shows it. */
+export interface KeptModel {
+  id: number;
+  name: string;
+  /** the cell: rnn, lstm or gru */
+  model: string;
+  layers: number;
+  hidden: number;
+  iter: number;
+  /** the best validation loss in nats/char (Infinity: never evaluated) */
+  valLoss: number;
+  /** the checkpoint's size in bytes */
+  size: number;
+  /** when it was kept, in milliseconds since 1970 */
+  savedAt: number;
+}
+
+let opened: Promise<IDBDatabase> | undefined;
+
+function database(): Promise<IDBDatabase> {
+  opened ??= new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open(DB_NAME, DB_VERSION);
+    req.onupgradeneeded = () => {
+      req.result.createObjectStore(MODELS, { keyPath: 'id', autoIncrement: true });
+      req.result.createObjectStore(CHECKPOINTS);
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  }).catch((e: unknown) => {
+    opened = undefined; // the next call tries again
+    throw new CharrnnError(
+      `the browser's storage (IndexedDB) cannot be opened: ${e instanceof Error ? e.message : String(e)}`,
+      'models can still be downloaded with Download checkpoint',
+    );
+  });
+  return opened;
+}
+
+/** Resolves when the transaction commits; rejects with the error that aborted it. */
+function committed(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = (e) => reject((e.target as IDBRequest | null)?.error ?? tx.error);
+    tx.onabort = () => reject(tx.error ?? new DOMException('the transaction was aborted', 'AbortError'));
+  });
+}
+
+function result<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+/** Keeps a checkpoint under `model`'s description; returns the entry with its new id. */
+export async function keepModel(model: Omit<KeptModel, 'id'>, bytes: Uint8Array): Promise<KeptModel> {
+  const db = await database();
+  try {
+    const tx = db.transaction([MODELS, CHECKPOINTS], 'readwrite');
+    const done = committed(tx);
+    const add = tx.objectStore(MODELS).add(model);
+    let id = 0;
+    add.onsuccess = () => {
+      id = add.result as number;
+      tx.objectStore(CHECKPOINTS).put(bytes, id);
+    };
+    await done;
+    return { ...model, id };
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'QuotaExceededError') {
+      throw new CharrnnError(
+        `the browser's storage is full: '${model.name}' (${model.size} bytes) was not kept`,
+        'delete kept models you no longer need, or use Download checkpoint',
+      );
+    }
+    throw e;
+  }
+}
+
+/** The kept models, newest first. */
+export async function keptModels(): Promise<KeptModel[]> {
+  const db = await database();
+  const all = await result(db.transaction(MODELS).objectStore(MODELS).getAll() as IDBRequest<KeptModel[]>);
+  return all.sort((a, b) => b.savedAt - a.savedAt || b.id - a.id);
+}
+
+/** A kept model's checkpoint bytes. */
+export async function keptCheckpoint(id: number): Promise<Uint8Array> {
+  const db = await database();
+  const bytes = await result(db.transaction(CHECKPOINTS).objectStore(CHECKPOINTS).get(id));
+  if (!(bytes instanceof Uint8Array))
+    throw new CharrnnError('that model is no longer kept', 'it was deleted, maybe in another tab');
+  return bytes;
+}
+
+export async function deleteModel(id: number): Promise<void> {
+  const db = await database();
+  const tx = db.transaction([MODELS, CHECKPOINTS], 'readwrite');
+  const done = committed(tx);
+  tx.objectStore(MODELS).delete(id);
+  tx.objectStore(CHECKPOINTS).delete(id);
+  await done;
+}

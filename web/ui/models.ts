@@ -1,0 +1,135 @@
+// The Kept models panel: the models kept in this browser (store.ts: IndexedDB, so they outlive a reload),
+// newest first, one row each: its name, model (cell, layers × hidden), iterations and best validation
+// loss, and four buttons: Load (then Generate, or Start to continue, as with a loaded file), Continue (load,
+// then Start at once on the chosen text), Download (its checkpoint file) and Delete. Save model keeps the
+// model in training or loaded, under the name typed beside it, else the name of its text.
+import type { ModelInfo } from '../protocol.js';
+import { deleteModel, type KeptModel, keepModel, keptCheckpoint, keptModels } from '../store.js';
+import { clearError, el, fmt, showError } from './dom.js';
+import { probe } from './probe.js';
+
+const ui = {
+  name: el<HTMLInputElement>('keep-name'),
+  table: el<HTMLTableElement>('kept'),
+  rows: el<HTMLTableSectionElement>('kept-rows'),
+  note: el('kept-note'),
+};
+
+const NONE_YET = 'No models kept yet: Save model keeps the model in this browser.';
+
+/** What the panel asks of the page: load a kept checkpoint (and continue it), or download it. */
+export interface KeptActions {
+  load(bytes: Uint8Array, name: string, andContinue: boolean): void;
+  download(bytes: Uint8Array, fileName: string): void;
+}
+
+let actions: KeptActions | undefined;
+
+/** A file name for a kept model: charrnn-<name>-<iter>.safetensors, with only safe characters. */
+function fileName(m: KeptModel): string {
+  const slug = m.name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '');
+  return `charrnn-${slug || 'model'}-${m.iter}.safetensors`;
+}
+
+function cell(text: string, className: string): HTMLTableCellElement {
+  const td = document.createElement('td');
+  td.className = className;
+  td.textContent = text;
+  return td;
+}
+
+function button(label: string, title: string, run: () => Promise<void>): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = label;
+  b.title = title;
+  b.addEventListener('click', () => {
+    clearError();
+    run().catch(showError);
+  });
+  return b;
+}
+
+function row(m: KeptModel): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  tr.dataset.id = String(m.id);
+  tr.title = `kept ${new Date(m.savedAt).toLocaleString()}; ${fmt.format(m.size)} bytes`;
+  const actionsCell = document.createElement('td');
+  actionsCell.className = 'kept-actions';
+  actionsCell.append(
+    button('Load', 'load it: then Generate, or Start to continue training', async () =>
+      actions?.load(await keptCheckpoint(m.id), m.name, false),
+    ),
+    button('Continue', 'load it and continue training on the chosen text', async () =>
+      actions?.load(await keptCheckpoint(m.id), m.name, true),
+    ),
+    button('Download', 'its checkpoint file', async () =>
+      actions?.download(await keptCheckpoint(m.id), fileName(m)),
+    ),
+    button('Delete', 'remove it from this browser', async () => {
+      await deleteModel(m.id);
+      await refreshKept();
+    }),
+  );
+  tr.append(
+    cell(m.name, 'kept-name'),
+    cell(`${m.model} ${m.layers}×${m.hidden}`, 'kept-model'),
+    cell(fmt.format(m.iter), 'kept-iter'),
+    cell(Number.isFinite(m.valLoss) ? m.valLoss.toFixed(3) : '–', 'kept-val'),
+    actionsCell,
+  );
+  return tr;
+}
+
+/** Reads the list from the store and shows it. */
+export async function refreshKept(): Promise<void> {
+  let models: KeptModel[];
+  try {
+    models = await keptModels();
+  } catch (e) {
+    ui.note.textContent = `Models cannot be kept in this browser: ${e instanceof Error ? e.message : String(e)}`;
+    return;
+  }
+  ui.rows.replaceChildren(...models.map(row));
+  ui.table.hidden = models.length === 0;
+  ui.note.textContent = models.length === 0 ? NONE_YET : '';
+  probe.kept = models.length;
+}
+
+/** Keeps a checkpoint the worker saved, under the name typed, else `defaultName`; a full quota is an alert. */
+export async function keepCheckpoint(bytes: Uint8Array, info: ModelInfo, defaultName: string): Promise<void> {
+  const name = ui.name.value.trim() || defaultName;
+  const c = info.config;
+  try {
+    await keepModel(
+      {
+        name,
+        model: c.model,
+        layers: c.layers,
+        hidden: c.hidden,
+        iter: info.iter,
+        valLoss: info.bestValLoss,
+        size: bytes.length,
+        savedAt: Date.now(),
+      },
+      bytes,
+    );
+    ui.name.value = '';
+    await refreshKept();
+    ui.note.textContent = `Kept '${name}' at iteration ${fmt.format(info.iter)}.`;
+  } catch (e) {
+    showError(e);
+    await refreshKept();
+  }
+}
+
+/** The name Save model gives when none is typed (the name of the model's text), as a placeholder. */
+export function setDefaultName(name: string | undefined): void {
+  ui.name.placeholder = name ?? "(the text's name)";
+}
+
+export function wireKept(a: KeptActions): void {
+  actions = a;
+  ui.note.textContent = 'Reading the kept models…';
+  void refreshKept();
+}
