@@ -15,8 +15,11 @@
 // - test/cli/**: they spawn the CLI from dist/, which Stryker does not mutate, so they cannot kill a
 //   mutant and would only cost time;
 // - test/e2e/**: the web page in a browser;
+// - test/interop/** but torch.test.ts: they spawn the CLI from dist/ and Python (PyTorch, a DDP run);
+//   torch.test.ts runs in-process and stays;
+// - test/package.test.ts: runs `npm pack` over dist/ and reaches no mutated file;
 // - test/kernels/**: kernels-relaxed.test.ts spawns a child `node --test` (outside Stryker's coverage and
-//   hit counting), and neither file reaches a mutated file (the kernels are below the core);
+//   hit counting), and no file there reaches a mutated file (the kernels are below the core);
 // - test/models/**: the models are below the core too (no file there imports a mutated file).
 // test/training/trainer.test.ts stays in although its last suite spawns dist/cli/main.js (those tests run
 // unmutated code, ~4 s of the file's ~5 s): its in-process suite (bit-for-bit resume of every model and
@@ -46,7 +49,11 @@ export default {
   coverageAnalysis: 'perTest',
   ignoreStatic: false,
   tap: {
-    testFiles: ['test/*.test.ts', 'test/!(cli|e2e|kernels|models)/*.test.ts'],
+    testFiles: [
+      'test/!(package).test.ts',
+      'test/!(cli|e2e|interop|kernels|models)/*.test.ts',
+      'test/interop/torch.test.ts',
+    ],
     nodeArgs: ['--import', 'tsx', '--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
     forceBail: true,
   },

@@ -8,7 +8,13 @@ import { CharrnnError } from '../../src/errors.js';
 import { RefKernels } from '../../src/kernels/ref.js';
 import type { FloatArray } from '../../src/kernels/types.js';
 import { MT19937 } from '../../src/rng.js';
-import { checkSampleOptions, generate, type SampleOptions, type Stepper } from '../../src/sampling/sample.js';
+import {
+  checkSampleOptions,
+  feedPrime,
+  generate,
+  type SampleOptions,
+  type Stepper,
+} from '../../src/sampling/sample.js';
 
 const LOGITS = [2.0, 1.2, 0.7, 0.1, -0.5, -1.6];
 const V = LOGITS.length;
@@ -220,5 +226,69 @@ describe('sampling: the draws follow the distribution the options define', () =>
     ]) {
       assert.throws(() => checkSampleOptions(bad), CharrnnError, JSON.stringify(bad));
     }
+  });
+});
+
+describe('sampling: the edges', () => {
+  /** A model whose logits are `logits` at every step. */
+  const fixed = (logits: number[]): Stepper => {
+    const kernels = new RefKernels('f64');
+    const out = kernels.alloc(logits.length);
+    return {
+      vocabSize: logits.length,
+      kernels,
+      forwardOne: () => {
+        out.set(logits);
+        return out;
+      },
+    };
+  };
+
+  it('the refusals name the setting, the value and the usage kind', () => {
+    for (const [bad, pattern] of [
+      [{ temperature: 0 }, /^temperature must be a number > 0, got 0$/],
+      [{ topK: -1 }, /^top-k must be an integer >= 0, got -1$/],
+      [{ topP: 2 }, /^top-p must be a number > 0 and <= 1, got 2$/],
+    ] as const) {
+      assert.throws(
+        () => checkSampleOptions(bad),
+        (e: unknown) => e instanceof CharrnnError && e.kind === 'usage' && pattern.test(e.message),
+      );
+    }
+    for (const ok of [{ topK: 0 }, { topP: 1 }, { temperature: 1e-9 }, {}]) checkSampleOptions(ok);
+  });
+
+  it('argmax breaks a tie toward the lower id, and so does top-k at its boundary', () => {
+    assert.deepEqual(
+      [...generate(fixed([0.5, 3, 1, 3]), new MT19937(1), 0, 4, { argmax: true })],
+      [1, 1, 1, 1],
+    );
+    // top-k 2 of [3, 1, 3, 3]: ids 0 and 2 (the lower of the tied ids); id 3 is never drawn
+    const ids = [...generate(fixed([3, 1, 3, 3]), new MT19937(2), 0, 2000, { topK: 2 })];
+    assert.deepEqual(new Set(ids), new Set([0, 2]));
+    const zeros = ids.filter((x) => x === 0).length;
+    assert.ok(Math.abs(zeros / 2000 - 0.5) < 0.05, `the two kept ids are equally likely: ${zeros} of 2000`);
+  });
+
+  it('top-k 0 and top-k at the vocabulary size keep every symbol', () => {
+    for (const topK of [0, 4]) {
+      const ids = [...generate(fixed([0, 0, 0, 0]), new MT19937(3), 0, 400, { topK })];
+      assert.equal(new Set(ids).size, 4, `top-k ${topK}`);
+    }
+  });
+
+  it('feedPrime feeds every prime symbol but the last, which it returns as the seed of generation', () => {
+    const fed: number[] = [];
+    const s = fixed([0, 1]);
+    const model: Stepper = { ...s, forwardOne: (x) => (fed.push(x), s.forwardOne(x)) };
+    assert.equal(feedPrime(model, [1, 0, 1, 1]), 1);
+    assert.deepEqual(fed, [1, 0, 1]);
+    fed.length = 0;
+    assert.equal(feedPrime(model, [0]), 0);
+    assert.deepEqual(fed, []);
+  });
+
+  it('generates exactly the number of symbols asked for, 0 included', () => {
+    for (const n of [0, 1, 7]) assert.equal([...generate(fixed([1, 2]), new MT19937(4), 0, n)].length, n);
   });
 });

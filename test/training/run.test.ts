@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
 import { corpusFromString } from '../../src/data/text.js';
+import { CharrnnError } from '../../src/errors.js';
 import type { TrainConfig } from '../../src/training/config.js';
 import { presetConfig } from '../../src/training/presets.js';
 import { type RunEvent, RunLoop } from '../../src/training/run.js';
@@ -137,6 +138,59 @@ describe('run loop', () => {
     assert.deepEqual(rest, [`checkpoint:final@5`, 'finished:stopped@5']);
     assert.deepEqual(t.model.getState(), training);
     assert.equal(loop.next(), undefined);
+  });
+
+  it('evaluates after every step with --eval-every 1, the first step included', () => {
+    const t = Trainer.create(corpus, small({ iters: 3, evalEvery: 1 }));
+    const evals = trace(new RunLoop(t)).filter((e) => e.startsWith('evaluation'));
+    assert.deepEqual(evals, ['evaluation@1*', 'evaluation@2*', 'evaluation@3*']);
+  });
+
+  it('an evaluation that does not improve on the best is not marked best and writes no best checkpoint', () => {
+    const t = Trainer.create(corpus, small({ iters: 4, evalEvery: 2 }));
+    t.bestValLoss = 0; // nothing beats a loss of 0
+    const events = collapse(trace(new RunLoop(t, { checkpoints: true }))).filter(
+      (e) => !/^[es]×|^s$/.test(e),
+    );
+    assert.deepEqual(events, ['evaluation@2', 'evaluation@4', 'checkpoint:final@4', 'finished:iters@4']);
+    assert.equal(t.bestValLoss, 0);
+  });
+
+  it('a step that diverges ends the run: next() throws once, then reports the end', () => {
+    const t = Trainer.create(
+      corpus,
+      small({
+        optimizer: 'adagrad',
+        lr: 1e6,
+        clip: Infinity,
+        clipNorm: Infinity,
+        valFraction: 0,
+        iters: 500,
+      }),
+    );
+    const loop = new RunLoop(t);
+    assert.throws(() => {
+      for (let e = loop.next(); e; e = loop.next());
+    }, /training diverged at iteration \d+/);
+    assert.equal(loop.finished, true);
+    assert.equal(loop.next(), undefined);
+  });
+
+  it('checkLimits names the limit a finished run has reached, and is quiet before', () => {
+    const t = Trainer.create(corpus, small({ iters: 2 }));
+    new RunLoop(t).checkLimits();
+    trace(new RunLoop(t));
+    assert.throws(
+      () => new RunLoop(t).checkLimits(),
+      (e: unknown) =>
+        e instanceof CharrnnError &&
+        e.kind === 'usage' &&
+        /^the run is already at iteration 2, as far as --iters 2 goes; give a larger --iters/.test(e.line),
+    );
+    const timed = Trainer.create(corpus, small({ timeLimit: 5 }));
+    new RunLoop(timed).checkLimits();
+    timed.trainSeconds = 5;
+    assert.throws(() => new RunLoop(timed).checkLimits(), /as far as --time-limit 5 goes/);
   });
 
   it('says when the limit is reached before it starts', () => {
