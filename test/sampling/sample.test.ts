@@ -270,6 +270,15 @@ describe('sampling: the edges', () => {
     assert.ok(Math.abs(zeros / 2000 - 0.5) < 0.05, `the two kept ids are equally likely: ${zeros} of 2000`);
   });
 
+  it('top-p ranks the symbols by probability, not by id, and stops exactly at the share', () => {
+    // probabilities ~ [0.017, 0.615, 0.092, 0.276]: id 1 alone holds more than half
+    const most = [...generate(fixed([-1.6, 2, 0.1, 1.2]), new MT19937(5), 0, 400, { topP: 0.5 })];
+    assert.deepEqual(new Set(most), new Set([1]));
+    // four equal symbols: the first two (lower ids) hold exactly one half, so the nucleus is {0, 1}
+    const tied = [...generate(fixed([0, 0, 0, 0]), new MT19937(6), 0, 400, { topP: 0.5 })];
+    assert.deepEqual(new Set(tied), new Set([0, 1]));
+  });
+
   it('top-k 0 and top-k at the vocabulary size keep every symbol', () => {
     for (const topK of [0, 4]) {
       const ids = [...generate(fixed([0, 0, 0, 0]), new MT19937(3), 0, 400, { topK })];
@@ -280,7 +289,13 @@ describe('sampling: the edges', () => {
   it('feedPrime feeds every prime symbol but the last, which it returns as the seed of generation', () => {
     const fed: number[] = [];
     const s = fixed([0, 1]);
-    const model: Stepper = { ...s, forwardOne: (x) => (fed.push(x), s.forwardOne(x)) };
+    const model: Stepper = {
+      ...s,
+      forwardOne: (x) => {
+        fed.push(x);
+        return s.forwardOne(x);
+      },
+    };
     assert.equal(feedPrime(model, [1, 0, 1, 1]), 1);
     assert.deepEqual(fed, [1, 0, 1]);
     fed.length = 0;

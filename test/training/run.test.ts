@@ -94,18 +94,41 @@ describe('run loop', () => {
     assert.deepEqual(events, ['evaluation@0*', 's×3', 'evaluation@3*', 'finished:iters@3']);
   });
 
+  it('reports finished only after the last event, and then returns nothing more', () => {
+    const loop = new RunLoop(Trainer.create(corpus, small({ iters: 2, valFraction: 0 })));
+    const seen: string[] = [];
+    for (let e = loop.next(); e; e = loop.next()) {
+      assert.equal(loop.finished, false, `finished before '${show(e)}' was handled`);
+      seen.push(show(e));
+    }
+    assert.deepEqual(seen, ['s', 's', 'finished:iters@2']);
+    assert.equal(loop.finished, true, 'a host looping while !finished would never stop');
+    assert.equal(loop.next(), undefined);
+  });
+
   it('stops at the time limit of training time, and decays a cosine over it', () => {
     const t = Trainer.create(
       corpus,
       small({ timeLimit: 0.3, schedule: 'cosine', lrFloor: 0.1, valFraction: 0 }),
     );
-    const lrs: number[] = [];
+    const { lr, lrFloor } = t.config;
+    // each step's lr is the cosine at the share of the time limit used before that step (not a bound on
+    // the last one, which depends on how long a step takes on a loaded machine)
+    const shares: number[] = [];
     const loop = new RunLoop(t);
-    for (let e = loop.next(); e; e = loop.next()) if (e.type === 'step') lrs.push(e.lr);
+    for (let before = t.trainSeconds, e = loop.next(); e; before = t.trainSeconds, e = loop.next()) {
+      if (e.type !== 'step') continue;
+      const share = Math.min(1, before / 0.3);
+      const want = lr * lrFloor + 0.5 * (lr - lr * lrFloor) * (1 + Math.cos(Math.PI * share));
+      assert.ok(
+        Math.abs(e.lr - want) <= 1e-12 * lr,
+        `step ${e.iter}: lr ${e.lr}, the cosine at ${share} is ${want}`,
+      );
+      shares.push(share);
+    }
     assert.ok(t.trainSeconds >= 0.3 && t.trainSeconds < 0.6, `${t.trainSeconds} s`);
-    assert.equal(lrs[0], t.config.lr);
-    const last = lrs.at(-1)!;
-    assert.ok(last < 0.02 * t.config.lr + 0.1 * t.config.lr, `the lr decayed to ${last}`);
+    assert.equal(shares[0], 0);
+    assert.ok(shares.at(-1)! > 0.5, `the last step started at ${shares.at(-1)} of the time limit`);
   });
 
   it('--time-limit counts training time only: evaluation time is excluded', () => {

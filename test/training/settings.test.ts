@@ -244,6 +244,11 @@ describe('the learning rate applied at every step is the schedule', () => {
           : 0.01 + 0.5 * (0.05 - 0.01) * (1 + Math.cos((Math.PI * Math.min(1, (i - 2) / 10)) as number)),
     ],
     [
+      'cosine over --decay-iters 12 even with --time-limit (iterations win over time)',
+      { schedule: 'cosine', decayIters: 12, timeLimit: 3600, lrFloor: 0.2 },
+      (i) => 0.01 + 0.5 * (0.05 - 0.01) * (1 + Math.cos(Math.PI * Math.min(1, i / 12))),
+    ],
+    [
       'cosine over --iters 10 (no --decay-iters)',
       { schedule: 'cosine', iters: 10, lrFloor: 0.1 },
       (i) => 0.005 + 0.5 * (0.05 - 0.005) * (1 + Math.cos(Math.PI * Math.min(1, i / 10))),
