@@ -26,7 +26,7 @@ export {
 } from './training/config.js';
 export type { Evaluation } from './training/evaluate.js';
 export { OPTIMIZERS, type OptimizerKind } from './training/optim.js';
-export type { ShardInit } from './training/parallel.js';
+export { type ShardInit, type ShardWatch, shardEnded } from './training/parallel.js';
 export { defaultPreset, findPreset, PRESETS, type Preset, presetConfig } from './training/presets.js';
 export { type RunEvent, RunLoop, type RunOptions } from './training/run.js';
 export { SCHEDULES, type ScheduleKind } from './training/schedule.js';

@@ -98,6 +98,7 @@ describe('library (README example)', () => {
       'readAnyCheckpoint',
       'readCheckpoint',
       'resolveConfig',
+      'shardEnded',
       'startShardWorker',
       'writeCheckpoint',
     ]);

@@ -66,6 +66,7 @@ describe('the npm package', () => {
       bin,
       ...targets,
       'dist/node/shard-worker.js',
+      'dist/node/shard-keeper.js',
       'dist/builtin-corpus.txt',
     ]) {
       assert.ok(paths.has(p), `${p} is not in the package`);

@@ -4,11 +4,15 @@
 // models, the test probe). It also keeps the state the buttons and the status line show, and downloads and
 // uploads the files: checkpoints, and the model exported by the buttons with a data-export format (the
 // worker exports). Save model keeps the checkpoint in the browser (ui/models.ts); Download checkpoint
-// downloads it.
+// downloads it. When a thread dies, the page keeps the last consistent model (recover.ts): it watches
+// the shard workers for the training worker (which is blocked while they compute) and the training
+// worker itself (watch.ts), and starts a new training worker after one died.
 
 import type { ExportFormatName } from '../src/checkpoint/interop.js';
 import { DEFAULTS } from '../src/training/config.js';
+import { shardEnded } from '../src/training/parallel.js';
 import type { FromWorker, ModelInfo, ToWorker, WorkerState } from './protocol.js';
+import { hold, keepRecovered, release, takeHeld } from './recover.js';
 import {
   addPoint,
   addValidation,
@@ -39,6 +43,7 @@ import {
   wireSettings,
 } from './ui/settings.js';
 import { readSource, setTextEnabled, useTextFile, wireText } from './ui/text.js';
+import { whenReleased } from './watch.js';
 
 const CHECKPOINT_NAME = 'charrnn-model.safetensors';
 
@@ -60,13 +65,10 @@ const ui = {
   sampleText: el('sample-text'),
 };
 
-const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+let worker: Worker;
 function send(msg: ToWorker): void {
   worker.postMessage(msg);
 }
-worker.onerror = (e) => {
-  showError(`the training worker failed: ${e.message || 'it could not be loaded'}`);
-};
 
 let state: WorkerState = 'idle';
 let ready = false;
@@ -145,10 +147,50 @@ function showStatus(): void {
   }
 }
 
+// ---- the training worker: started, and started again after it died ----
+
+function startWorker(): void {
+  const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  worker = w;
+  ready = false;
+  probe.ready = false;
+  probe.trainingWorkers++;
+  w.onerror = (e) => {
+    showError(`the training worker failed: ${e.message || 'it could not be loaded'}`);
+  };
+  w.onmessage = (e: MessageEvent<FromWorker>) => {
+    if (e.data.type === 'ready') whenReleased(e.data.lock, () => trainingWorkerEnded(w));
+    receive(e.data);
+  };
+}
+
+/**
+ * The training worker ended (terminated, crashed, out of memory: it says nothing, its lock tells): the
+ * model it trained is gone but for the checkpoint the page holds, which it keeps; a new worker starts.
+ */
+function trainingWorkerEnded(w: Worker): void {
+  if (w !== worker) return;
+  w.terminate();
+  const held = takeHeld();
+  const training = state === 'running' || state === 'paused' || state === 'finished';
+  startWorker();
+  clearSession();
+  setState('idle');
+  const line =
+    'the training worker stopped (it was ended, crashed or ran out of memory); a new one is started';
+  if (!held) {
+    showError(training ? `${line}; the model in training was lost before its first checkpoint` : line);
+    return;
+  }
+  const iter = fmt.format(held.info.iter);
+  void keepRecovered(held, download).then((kept) =>
+    showError(`${line}; the model at iteration ${iter} (its last checkpoint) is ${kept}`),
+  );
+}
+
 // ---- what the worker says ----
 
-worker.onmessage = (e: MessageEvent<FromWorker>) => {
-  const msg = e.data;
+function receive(msg: FromWorker): void {
   switch (msg.type) {
     case 'ready':
       ready = true;
@@ -158,7 +200,24 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       ui.backend.textContent = msg.backend === 'wasm' ? 'WebAssembly SIMD' : 'TypeScript kernels';
       setState(state);
       break;
+    case 'watch-shard':
+      whenReleased(msg.shard.lock, () =>
+        shardEnded(msg.shard.watch, 'its Web Worker ended: it was closed, crashed or ran out of memory'),
+      );
+      break;
+    case 'autosave':
+      if (model) hold({ bytes: msg.bytes, info: msg.info, what: model.what });
+      break;
+    case 'lost': {
+      release();
+      const lost = { bytes: msg.bytes, info: msg.info, what: model?.what ?? 'a model' };
+      void keepRecovered(lost, download).then((kept) =>
+        showError(`${msg.line}; the model from before that step is ${kept}`),
+      );
+      break;
+    }
     case 'state':
+      if (msg.state === 'idle' || msg.state === 'loaded') release();
       if (msg.state === 'idle') clearSession();
       setState(msg.state);
       if (msg.state === 'loaded' && continueAfterLoad) {
@@ -221,7 +280,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       showError(msg.line);
       break;
   }
-};
+}
 
 /** After Reset: no model, an empty chart, no samples, the seed field as the user left it. */
 function clearSession(): void {
@@ -324,6 +383,7 @@ document.addEventListener('drop', (e) => {
 
 // ---- start up: the seed's settings (the min-char-rnn preset) ----
 
+startWorker();
 wireText();
 wireGenerate(send);
 wireSettings(updateChartSpec);

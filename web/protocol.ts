@@ -3,6 +3,7 @@
 import type { ExportFormatName } from '../src/checkpoint/interop.js';
 import type { TrainConfig } from '../src/training/config.js';
 import type { FinishReason } from '../src/training/run.js';
+import type { WatchShard } from './threads.js';
 
 /** Where the training text comes from: a string (built-in, pasted) or a file's bytes (strict UTF-8). */
 export type TextSource =
@@ -46,8 +47,23 @@ export interface ModelInfo {
 }
 
 export type FromWorker =
-  /** threadsAvailable: whether the worker can share memory with shard workers (cross-origin isolated) */
-  | { type: 'ready'; backend: string; threadsAvailable: boolean }
+  /**
+   * threadsAvailable: whether the worker can share memory with shard workers (cross-origin isolated);
+   * lock: the Web Lock it holds while it lives ('' without Web Locks; watch.ts)
+   */
+  | { type: 'ready'; backend: string; threadsAvailable: boolean; lock: string }
+  /** a shard worker a trainer took: the page watches its lock (watch.ts) */
+  | { type: 'watch-shard'; shard: WatchShard }
+  /**
+   * the model in training at a consistent point (every few seconds, and when it pauses or finishes): the
+   * page holds the latest, and keeps it in the browser should this worker die (recover.ts)
+   */
+  | { type: 'autosave'; bytes: Uint8Array; info: ModelInfo }
+  /**
+   * the run stopped because a thread died (`line` says which, and when); `bytes`: the training state from
+   * before the failed step, for the page to keep
+   */
+  | { type: 'lost'; line: string; bytes: Uint8Array; info: ModelInfo }
   | { type: 'state'; state: WorkerState }
   /**
    * `what`: the text's name (TextSource.what); `changed`: the settings a continued checkpoint runs with

@@ -7,11 +7,22 @@
 // so the training worker still sees their messages and error events) until each has loaded its script
 // and compiled its kernels. A worker that cannot load fails there at once, with its error, instead of the
 // core's wait on a thread that never starts (which gives up only after 60 s).
+//
+// A shard worker that dies while it serves (closed, crashed, out of memory) fires no event, and this
+// worker is blocked in Atomics.wait anyway: each shard worker holds a Web Lock, and when a trainer takes
+// it, `watch` hands the lock and the shard's shared control array to the page's main thread, which waits
+// for the lock and, granted, marks the shard dead (watch.ts, shardEnded in the core): this worker wakes.
 import type { Host } from '../src/training/build.js';
-import type { ShardInit } from '../src/training/parallel.js';
+import type { ShardInit, ShardWatch } from '../src/training/parallel.js';
 
 /** What a shard worker says to the training worker (before it blocks serving its shard). */
-export type FromShard = { type: 'ready'; backend: string };
+export type FromShard = { type: 'ready'; backend: string; lock: string };
+
+/** A shard to watch from the main thread: the lock its worker holds, and what shardEnded needs. */
+export interface WatchShard {
+  lock: string;
+  watch: ShardWatch;
+}
 
 /**
  * Whether this context can train on several threads: SharedArrayBuffer exists only in a cross-origin
@@ -29,6 +40,8 @@ interface Shard {
   worker: Worker;
   /** warming: loading and compiling; spare: waiting for a ShardInit; assigned: serving a trainer */
   phase: 'warming' | 'spare' | 'assigned' | 'ended';
+  /** the Web Lock the worker holds while it lives (from its 'ready'; '' without Web Locks) */
+  lock: string;
 }
 
 export class WebHost implements Host {
@@ -39,8 +52,14 @@ export class WebHost implements Host {
   /** workers serving a trainer's shards */
   private readonly assigned = new Set<Shard>();
 
-  /** `onError`: a shard worker's error event after it started (the page shows it as an alert). */
-  constructor(private readonly onError: (line: string) => void) {}
+  /**
+   * `onError`: a shard worker's error event after it started (the page shows it as an alert); `watch`:
+   * a shard a trainer took, for the main thread to watch.
+   */
+  constructor(
+    private readonly onError: (line: string) => void,
+    private readonly watch: (shard: WatchShard) => void,
+  ) {}
 
   /** Starts shard workers until `n` are warmed up; rejects with the error of one that fails to start. */
   async warm(n: number): Promise<void> {
@@ -58,7 +77,7 @@ export class WebHost implements Host {
       type: 'module',
       name: 'charrnn shard',
     });
-    const shard: Shard = { worker, phase: 'warming' };
+    const shard: Shard = { worker, phase: 'warming', lock: '' };
     const ready = new Promise<Shard>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (shard.phase !== 'warming') return;
@@ -69,6 +88,7 @@ export class WebHost implements Host {
         if (e.data.type !== 'ready' || shard.phase !== 'warming') return;
         clearTimeout(timer);
         shard.phase = 'spare';
+        shard.lock = e.data.lock;
         resolve(shard);
       };
       worker.onerror = (e) => {
@@ -100,6 +120,14 @@ export class WebHost implements Host {
     shard.phase = 'assigned';
     this.assigned.add(shard);
     shard.worker.postMessage(init);
+    // (a worker taken before it was ready has no lock yet: it is not watched)
+    if (shard.lock) {
+      const { control, message } = init.buffers;
+      this.watch({
+        lock: shard.lock,
+        watch: { shard: init.shard, shards: init.shards, buffers: { control, message } },
+      });
+    }
     return () => this.end(shard);
   }
 

@@ -6,6 +6,11 @@
 // checkpoint, or a model in the PyTorch layout), save as bytes the page downloads or keeps in the browser,
 // and export in the core's formats. With --threads 2 the trainer shards each minibatch over this worker and
 // a shard worker (threads.ts).
+//
+// Nothing is lost when a thread dies: a shard worker's death stops the run (the core wakes this worker
+// with the error) and the state from before the failed step goes to the page to keep ('lost'); for this
+// worker's own death, the page holds a checkpoint of the run never more than AUTOSAVE_MS old ('autosave')
+// and hears the end through the Web Lock this worker holds (watch.ts).
 import { checkpointBytes, EXPORT_FORMATS, type ExportFormatName } from '../src/checkpoint/interop.js';
 import { type Corpus, corpusFromString, encodeCorpus } from '../src/data/text.js';
 import { CharrnnError } from '../src/errors.js';
@@ -15,6 +20,7 @@ import { type RunEvent, RunLoop } from '../src/training/run.js';
 import { Trainer } from '../src/training/trainer.js';
 import type { FromWorker, ModelInfo, SaveTarget, TextSource, ToWorker, WorkerState } from './protocol.js';
 import { threadsAvailable, WebHost } from './threads.js';
+import { holdLock } from './watch.js';
 
 /** milliseconds of training per slice, then the worker looks at its messages */
 const TRAIN_SLICE_MS = 40;
@@ -22,6 +28,8 @@ const TRAIN_SLICE_MS = 40;
 const GEN_SLICE_MS = 8;
 /** seconds of training time the throughput is measured over */
 const SPEED_WINDOW_S = 1;
+/** how old, at most, the checkpoint the page holds of a running model is (milliseconds) */
+const AUTOSAVE_MS = 5000;
 
 let state: WorkerState = 'idle';
 /** the model in training (running, paused or finished) and its run */
@@ -35,6 +43,8 @@ let loaded: { bytes: Uint8Array; trainer: Trainer } | undefined;
 let gen: { id: number; chars: Iterator<string, void>; snapshot: Trainer | undefined } | undefined;
 /** recent (training seconds, iter) marks: the throughput over about the last second of training */
 let marks: { seconds: number; iter: number }[] = [];
+/** when the next autosave of the running model is due (performance.now()) */
+let autosaveDue = 0;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(msg, { transfer });
@@ -72,7 +82,10 @@ function corpusOf(source: TextSource): Corpus {
 const ONE_THREAD: Partial<TrainConfig> = { threads: 1 };
 
 /** Starts the shard workers of --threads N; a shard worker's error after it started becomes an alert. */
-const host = new WebHost((line) => post({ type: 'error', line, during: 'train' }));
+const host = new WebHost(
+  (line) => post({ type: 'error', line, during: 'train' }),
+  (shard) => post({ type: 'watch-shard', shard }),
+);
 
 /** Ends the run, the loaded model and the generation (and their shard workers). */
 function retire(): void {
@@ -127,6 +140,7 @@ async function start(source: TextSource, config: Partial<TrainConfig>): Promise<
 
 function resume(): void {
   marks = [];
+  autosaveDue = performance.now() + AUTOSAVE_MS;
   setState('running');
   schedule();
 }
@@ -245,11 +259,38 @@ function trainSlice(trainer: Trainer, loop: RunLoop): void {
       report(trainer, e);
     } while (performance.now() < end && state === 'running');
     postProgress(trainer);
+    if (state === 'running' && performance.now() >= autosaveDue) autosave(trainer);
   } catch (e) {
     // the loop has ended (a diverged loss, a failed thread); the model stays, to save or sample
     postProgress(trainer);
     setState('finished');
-    fail('train', e);
+    if (e instanceof CharrnnError && e.kind === 'thread') lost(trainer, e);
+    else fail('train', e);
+  }
+}
+
+/** The running model's checkpoint to the page, which holds the latest (in case this worker dies). */
+function autosave(trainer: Trainer): void {
+  autosaveDue = performance.now() + AUTOSAVE_MS;
+  try {
+    const bytes = trainer.toCheckpoint();
+    post({ type: 'autosave', bytes, info: info(trainer) }, [bytes.buffer]);
+  } catch (e) {
+    console.warn('charrnn: no autosave', e); // (a diverged state is never saved; the run stops on it)
+  }
+}
+
+/**
+ * A thread died during the run: the trainer holds the state from before the failed step (its carried
+ * states reset), which goes to the page to keep, with the error's line.
+ */
+function lost(trainer: Trainer, e: CharrnnError): void {
+  const line = `${e.message} at iteration ${trainer.iter}`;
+  try {
+    const bytes = trainer.toCheckpoint();
+    post({ type: 'lost', line, bytes, info: info(trainer) }, [bytes.buffer]);
+  } catch (saving) {
+    fail('train', new CharrnnError(`${line}; the model could not be saved: ${(saving as Error).message}`));
   }
 }
 
@@ -271,6 +312,7 @@ function report(trainer: Trainer, e: RunEvent): void {
     case 'finished':
       post({ type: 'finished', iter: e.iter, reason: e.reason });
       setState('finished');
+      autosave(trainer);
       break;
     case 'evaluating':
     case 'checkpoint':
@@ -307,7 +349,10 @@ async function handle(msg: ToWorker): Promise<void> {
       }
       return;
     case 'pause':
-      if (state === 'running') setState('paused');
+      if (state === 'running' && run) {
+        setState('paused');
+        autosave(run.trainer);
+      }
       return;
     case 'resume':
       if (state === 'paused' && run) resume();
@@ -348,14 +393,18 @@ async function handle(msg: ToWorker): Promise<void> {
 }
 
 // compile the WebAssembly kernels once; commands wait for it (in order) so every model gets the fast path
-const ready = initKernels()
-  .catch((e: unknown) => {
-    console.warn('charrnn: WebAssembly kernels unavailable, using the TypeScript backend', e);
-    return false;
-  })
-  .then(() =>
-    post({ type: 'ready', backend: wasmAvailable() ? 'wasm' : 'ref', threadsAvailable: threadsAvailable() }),
-  );
+const kernels = initKernels().catch((e: unknown) => {
+  console.warn('charrnn: WebAssembly kernels unavailable, using the TypeScript backend', e);
+  return false;
+});
+const ready = Promise.all([kernels, holdLock('charrnn-trainer')]).then(([, lock]) =>
+  post({
+    type: 'ready',
+    backend: wasmAvailable() ? 'wasm' : 'ref',
+    threadsAvailable: threadsAvailable(),
+    lock,
+  }),
+);
 
 /** commands run one at a time, in order: a Start waiting for its shard workers holds the ones after it */
 let queue: Promise<void> = ready;

@@ -15,11 +15,19 @@
 // malformed field is one line naming it.
 
 import { Vocab } from '../data/text.js';
-import { CharrnnError } from '../errors.js';
+import { CharrnnError, shown } from '../errors.js';
 import type { FloatArray } from '../kernels/types.js';
+import { recurrentTensors } from '../models/recurrent.js';
 import type { RngState } from '../rng.js';
 import { type ConfigKey, OPTIONS, resolveConfig, type TrainConfig } from '../training/config.js';
-import { decodeSafetensors, encodeSafetensors, type SafeTensors, type Tensor } from './safetensors.js';
+import { OPTIMIZER_SLOTS } from '../training/optim.js';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type SafeTensors,
+  shownShape,
+  type Tensor,
+} from './safetensors.js';
 import { readV1 } from './v1.js';
 
 export const CHECKPOINT_FORMAT = 'charrnn-checkpoint';
@@ -154,12 +162,8 @@ export class MetaReader {
 
   vocab(): Vocab {
     const codePoints = this.json('vocab');
-    if (
-      !Array.isArray(codePoints) ||
-      codePoints.length === 0 ||
-      !codePoints.every((c) => Number.isSafeInteger(c) && c >= 0 && c <= 0x10ffff)
-    ) {
-      throw this.bad('its vocabulary is not a list of code points');
+    if (!Array.isArray(codePoints) || codePoints.length === 0 || !codePoints.every(isScalarValue)) {
+      throw this.bad('its vocabulary is not a list of code points (U+0000 to U+10FFFF, no surrogates)');
     }
     try {
       return new Vocab(codePoints as number[]);
@@ -178,7 +182,7 @@ export class MetaReader {
       (value.pos as number) >= 0 &&
       (value.pos as number) <= 624 &&
       typeof value.hasGauss === 'boolean' &&
-      jsonNumber(value.gauss) !== undefined;
+      Number.isFinite(jsonNumber(value.gauss));
     if (!ok) throw this.bad(`metadata '${key}' is not a valid RNG state`);
     const v = value as Record<string, unknown>;
     return {
@@ -194,7 +198,7 @@ export class MetaReader {
     const values: Partial<TrainConfig> = {};
     for (const [key, raw] of Object.entries(saved)) {
       const spec = OPTIONS.find((s) => s.key === key);
-      if (!spec) throw this.bad(`its config has an unknown setting '${key}'`);
+      if (!spec) throw this.bad(`its config has an unknown setting '${shown(key)}'`);
       const value =
         spec.type === 'choice' ? raw : raw === null && spec.optional ? undefined : jsonNumber(raw);
       (values as Record<string, unknown>)[key as ConfigKey] = value;
@@ -224,20 +228,21 @@ export function badCheckpoint(what: string, problem: string): CharrnnError {
 export function readCheckpoint(bytes: Uint8Array, what = 'the checkpoint'): Checkpoint {
   const r = new MetaReader(decodeSafetensors(bytes, what), what);
   if (r.meta.format !== CHECKPOINT_FORMAT) throw r.bad('its metadata does not name the charrnn format');
-  if (r.meta.version === '1') return readV1(r);
+  if (r.meta.version === '1') return checked(readV1(r), what);
   if (r.meta.version !== String(CHECKPOINT_VERSION)) {
     throw r.bad(
-      `format version ${r.meta.version} is not supported (this charrnn reads 1 and ${CHECKPOINT_VERSION}); a newer charrnn wrote it?`,
+      `format version ${shown(String(r.meta.version))} is not supported (this charrnn reads 1 and ${CHECKPOINT_VERSION}); a newer charrnn wrote it?`,
     );
   }
   const config = r.config(r.record('config'));
   if (r.meta.model !== config.model)
-    throw r.bad(`metadata 'model' (${r.meta.model}) does not match its config`);
+    throw r.bad(`metadata 'model' (${shown(String(r.meta.model))}) does not match its config`);
   const p = r.record('progress');
   const progress: Progress = {
     iter: r.count('iter', p),
-    position: r.count('position', p),
-    smoothLoss: r.number('smoothLoss', p),
+    // absent: not known yet (a version-1 recipe's file, saved again before its text was given)
+    position: p.position === undefined ? undefined : r.count('position', p),
+    smoothLoss: r.number('smoothLoss', p, Number.isFinite),
     bestValLoss: r.number('bestValLoss', p, (x) => x > 0 || x === 0),
     trainSeconds: r.number('trainSeconds', p, (x) => x >= 0 && Number.isFinite(x)),
     optimizerSteps: r.count('optimizerSteps', p),
@@ -259,17 +264,134 @@ export function readCheckpoint(bytes: Uint8Array, what = 'the checkpoint'): Chec
     if (!Array.isArray(list) || list.length === 0) throw r.bad("metadata 'dropoutRngs' is not a list");
     dropoutRngs = list.map((s) => r.rngState(s, 'dropoutRngs'));
   }
-  return {
-    version: CHECKPOINT_VERSION,
-    config,
-    vocab: r.vocab(),
-    params,
-    slots,
-    state: state.data as Float64Array,
-    progress,
-    rng: r.rngState(r.json('rng'), 'rng'),
-    dropoutRngs,
-  };
+  return checked(
+    {
+      version: CHECKPOINT_VERSION,
+      config,
+      vocab: r.vocab(),
+      params,
+      slots,
+      state: state.data as Float64Array,
+      progress,
+      rng: r.rngState(r.json('rng'), 'rng'),
+      dropoutRngs,
+    },
+    what,
+  );
+}
+
+function checked(ck: Checkpoint, what: string): Checkpoint {
+  checkCheckpoint(ck, what);
+  return ck;
+}
+
+/** A code point a text can hold: U+0000 to U+10FFFF, but not a surrogate (UTF-8 cannot encode one). */
+export function isScalarValue(c: unknown): boolean {
+  return (
+    Number.isSafeInteger(c) &&
+    (c as number) >= 0 &&
+    (c as number) <= 0x10ffff &&
+    !((c as number) >= 0xd800 && (c as number) <= 0xdfff)
+  );
+}
+
+/** The index of the first NaN or infinity in `a`, or -1. */
+export function firstNonFinite(a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+  return -1;
+}
+
+/** The optimizer slots that hold running means of squares, which cannot be negative. */
+const SQUARES = new Set(['mem', 'ms', 'v']);
+
+/**
+ * Checks a checkpoint against its own configuration before a model is built from it, so that a file that
+ * claims a large model but holds small tensors is refused without allocating that model: the parameters
+ * are exactly the model's tensors, in its dtype and shapes; the optimizer's arrays are its optimizer's,
+ * one number per parameter; the carried state has one number per layer (two for the LSTM), stream and
+ * hidden unit. Every number must be finite (a NaN or an infinity means the run that wrote it diverged,
+ * and nothing meaningful can be sampled or trained from it), and running means of squares not negative.
+ * Every problem is one line naming the tensor (and the index of a bad number).
+ */
+export function checkCheckpoint(ck: Checkpoint, what = 'the checkpoint'): void {
+  const bad = (problem: string) => badCheckpoint(what, problem);
+  const c = ck.config;
+  const dtype = c.dtype === 'f64' ? 'F64' : 'F32';
+  const expected = recurrentTensors(c.model, {
+    vocabSize: ck.vocab.size,
+    hidden: c.hidden,
+    layers: c.layers,
+    embedding: c.embedding,
+    batch: c.batch,
+    seqLength: c.seqLength,
+    dropout: c.dropout,
+    dtype: c.dtype,
+  });
+  for (const name of ck.params.keys()) {
+    if (!expected.some((t) => t.name === name))
+      throw bad(`tensor '${shown(name)}' is not a parameter of this model (a ${c.layers}-layer ${c.model})`);
+  }
+  for (const info of expected) {
+    const x = ck.params.get(info.name);
+    if (!x) throw bad(`tensor '${info.name}' is missing`);
+    if (x.dtype !== dtype) throw bad(`tensor '${info.name}' is ${x.dtype}, expected ${dtype}`);
+    if (x.shape.join(',') !== info.shape.join(',') || x.data.length !== info.size) {
+      throw bad(`tensor '${info.name}' has shape ${shownShape(x.shape)}, expected [${info.shape}]`);
+    }
+  }
+  const last = expected[expected.length - 1]!;
+  const numParams = last.offset + last.size;
+  const slots = OPTIMIZER_SLOTS[c.optimizer];
+  for (const name of ck.slots.keys()) {
+    if (!slots.includes(name))
+      throw bad(`tensor 'optim.${shown(name)}' is not a state array of the ${c.optimizer} optimizer`);
+  }
+  for (const name of slots) {
+    const a = ck.slots.get(name);
+    if (!a) throw bad(`tensor 'optim.${name}' is missing (the ${c.optimizer} optimizer's state)`);
+    if (a.length !== numParams || !(dtype === 'F64' ? a instanceof Float64Array : a instanceof Float32Array))
+      throw bad(`tensor 'optim.${name}' is not ${numParams} ${dtype} numbers, one per parameter`);
+  }
+  const stateLength = c.layers * (c.model === 'lstm' ? 2 : 1) * c.batch * c.hidden;
+  if (ck.state.length !== stateLength) {
+    throw bad(
+      `tensor 'state' has ${ck.state.length} numbers, expected ${stateLength} (layers × batch × hidden${c.model === 'lstm' ? ' × 2' : ''})`,
+    );
+  }
+  const arrays: [string, ArrayLike<number>][] = [
+    ...[...ck.params].map(([name, t]): [string, ArrayLike<number>] => [name, t.data]),
+    ...[...ck.slots].map(([name, a]): [string, ArrayLike<number>] => [`optim.${name}`, a]),
+    ['state', ck.state],
+  ];
+  for (const [name, a] of arrays) {
+    const i = firstNonFinite(a);
+    if (i >= 0) {
+      throw new CharrnnError(
+        `${what} holds ${a[i]} in tensor '${name}' at index ${i}: the run that wrote it diverged`,
+        'resume from an earlier checkpoint, with a lower --lr (or --clip-norm)',
+      );
+    }
+    if (name === 'state' && dtype === 'F32') {
+      // stored in float64, carried in the model's float32: a value beyond its range would become infinite
+      for (let k = 0; k < a.length; k++)
+        if (!Number.isFinite(Math.fround(a[k]!)))
+          throw bad(`tensor 'state' holds ${a[k]} at index ${k}, beyond the range of this f32 model`);
+    }
+    if (name.startsWith('optim.') && SQUARES.has(name.slice('optim.'.length))) {
+      for (let k = 0; k < a.length; k++)
+        if (a[k]! < 0) throw bad(`tensor '${name}' holds ${a[k]} at index ${k}, but it is a mean of squares`);
+    }
+  }
+  // the progress, whichever version it came from, in the ranges version 2 writes and reads
+  const p = ck.progress;
+  const counts = { iter: p.iter, position: p.position ?? 0, optimizerSteps: p.optimizerSteps };
+  for (const [key, v] of Object.entries(counts)) {
+    if (!(Number.isSafeInteger(v) && v >= 0)) throw bad(`progress '${key}' is ${v}, not a whole number`);
+  }
+  if (!Number.isFinite(p.smoothLoss)) throw bad(`progress 'smoothLoss' is ${p.smoothLoss}`);
+  if (!(p.bestValLoss >= 0)) throw bad(`progress 'bestValLoss' is ${p.bestValLoss}, not a loss`);
+  if (!(p.trainSeconds >= 0 && Number.isFinite(p.trainSeconds)))
+    throw bad(`progress 'trainSeconds' is ${p.trainSeconds}`);
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {

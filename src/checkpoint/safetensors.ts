@@ -1,7 +1,7 @@
 // The safetensors container: 8-byte little-endian header size, a JSON header, then raw little-endian
 // tensors. Encoding and strict decoding of bytes only (no files here): every field of a file is
 // checked before use, and a bad file is refused with one line that says what is wrong.
-import { CharrnnError } from '../errors.js';
+import { CharrnnError, shown, shownValue } from '../errors.js';
 
 export type TensorDtype = 'F32' | 'F64' | 'I32';
 export type TensorData = Float32Array | Float64Array | Int32Array;
@@ -79,17 +79,20 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'the checkpoint'): S
     if (name === '__metadata__') {
       if (!isRecord(entry)) throw bad('__metadata__ is not an object');
       for (const [k, v] of Object.entries(entry)) {
-        if (typeof v !== 'string') throw bad(`metadata '${k}' is not a string`);
+        if (typeof v !== 'string') throw bad(`metadata '${shown(k)}' is not a string`);
         metadata[k] = v;
       }
       continue;
     }
-    if (!isRecord(entry)) throw bad(`tensor '${name}' has no description`);
+    const named = `tensor '${shown(name)}'`;
+    if (!isRecord(entry)) throw bad(`${named} has no description`);
     const { dtype, shape, data_offsets: offsets } = entry;
     if (dtype !== 'F32' && dtype !== 'F64' && dtype !== 'I32')
-      throw bad(`tensor '${name}' has dtype ${String(dtype)}`);
+      throw bad(
+        `${named} has dtype ${typeof dtype === 'string' ? shown(dtype) : shownValue(dtype)}, not one of F32, F64, I32`,
+      );
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw bad(`tensor '${name}' has an invalid shape`);
+      throw bad(`${named} has an invalid shape`);
     }
     if (
       !Array.isArray(offsets) ||
@@ -98,12 +101,11 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'the checkpoint'): S
       offsets[0] > offsets[1] ||
       offsets[1] > dataLength
     ) {
-      throw bad(`tensor '${name}' has data offsets outside the file (truncated?)`);
+      throw bad(`${named} has data offsets outside the file (truncated?)`);
     }
     const [begin, end] = offsets as [number, number];
     const count = product(shape as number[]);
-    if (end - begin !== count * WIDTH[dtype])
-      throw bad(`tensor '${name}': its data size does not match its shape`);
+    if (end - begin !== count * WIDTH[dtype]) throw bad(`${named}: its data size does not match its shape`);
     spans.push([begin, end, name]);
     tensors.set(name, {
       dtype,
@@ -114,11 +116,16 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'the checkpoint'): S
   spans.sort((a, b) => a[0] - b[0]);
   let covered = 0;
   for (const [begin, end, name] of spans) {
-    if (begin !== covered) throw bad(`tensor '${name}' overlaps another or leaves a gap`);
+    if (begin !== covered) throw bad(`tensor '${shown(name)}' overlaps another or leaves a gap`);
     covered = end;
   }
   if (covered !== dataLength) throw bad(`${dataLength - covered} bytes after the last tensor`);
   return { tensors, metadata };
+}
+
+/** A shape as a message shows it: at most 8 dimensions. */
+export function shownShape(shape: readonly number[]): string {
+  return shape.length > 8 ? `[${shape.slice(0, 8)},… (${shape.length} dimensions)]` : `[${shape}]`;
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {

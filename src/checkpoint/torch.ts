@@ -20,7 +20,7 @@
 // missing but the vocab is inferred from the shapes) into a fresh checkpoint: the cell's default preset
 // with the file's sizes, zero optimizer slots and carried state, iteration 0.
 import { Vocab } from '../data/text.js';
-import { CharrnnError } from '../errors.js';
+import { CharrnnError, shown } from '../errors.js';
 import type { FloatArray } from '../kernels/types.js';
 import { GATES, recurrentTensors } from '../models/recurrent.js';
 import { MODEL_KINDS, type ModelKind } from '../models/types.js';
@@ -28,8 +28,20 @@ import { MT19937 } from '../rng.js';
 import { resolveConfig, type TrainConfig } from '../training/config.js';
 import { OPTIMIZER_SLOTS } from '../training/optim.js';
 import { defaultPreset } from '../training/presets.js';
-import { badCheckpoint, CHECKPOINT_FORMAT, type Checkpoint } from './format.js';
-import { decodeSafetensors, encodeSafetensors, type SafeTensors, type Tensor } from './safetensors.js';
+import {
+  badCheckpoint,
+  CHECKPOINT_FORMAT,
+  type Checkpoint,
+  firstNonFinite,
+  isScalarValue,
+} from './format.js';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type SafeTensors,
+  shownShape,
+  type Tensor,
+} from './safetensors.js';
 
 export const TORCH_FORMAT = 'charrnn-torch';
 
@@ -155,7 +167,7 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
   const meta = st.metadata;
   if (meta.format === CHECKPOINT_FORMAT) throw bad('it is a charrnn checkpoint already: use it as it is');
   if (meta.format !== undefined && meta.format !== TORCH_FORMAT) {
-    throw bad(`its metadata 'format' is '${meta.format}', expected '${TORCH_FORMAT}'`);
+    throw bad(`its metadata 'format' is '${shown(meta.format)}', expected '${TORCH_FORMAT}'`);
   }
   const vocab = readVocab(meta.vocab, bad);
   const Whh0 = st.tensors.get('rnn.weight_hh_l0');
@@ -170,11 +182,11 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
   const model = meta.model ?? inferred;
   if (model === undefined) {
     throw bad(
-      `tensor 'rnn.weight_hh_l0' has shape [${Whh0.shape}], which is no RNN, LSTM or GRU; give metadata 'model'`,
+      `tensor 'rnn.weight_hh_l0' has shape ${shownShape(Whh0.shape)}, which is no RNN, LSTM or GRU; give metadata 'model'`,
     );
   }
   if (!MODEL_KINDS.includes(model as ModelKind)) {
-    throw bad(`its metadata 'model' is '${model}', expected one of ${MODEL_KINDS.join(', ')}`);
+    throw bad(`its metadata 'model' is '${shown(model)}', expected one of ${MODEL_KINDS.join(', ')}`);
   }
   let layers = 0;
   while (st.tensors.has(`rnn.weight_hh_l${layers}`)) layers++;
@@ -187,13 +199,23 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
     embedding: count(meta, 'embedding', embeddingWeight?.shape[1] ?? 0, bad),
   };
   const dropout = meta.dropout === undefined ? 0 : Number(meta.dropout);
+  // the sizes in range before anything is built from them (a million layers is refused, not listed)
+  let config: TrainConfig;
+  try {
+    const { settings } = defaultPreset(sizes.model);
+    const { model: m, layers: N, hidden: H, embedding: E } = sizes;
+    const own: Partial<TrainConfig> = { model: m, layers: N, hidden: H, embedding: E, dropout };
+    config = resolveConfig({ ...own, dtype: dtype === 'F64' ? 'f64' : 'f32' }, settings);
+  } catch (e) {
+    throw e instanceof CharrnnError ? bad(`its model: ${e.message}`) : e;
+  }
 
-  // every tensor of the state_dict, and nothing else, in one dtype
+  // every tensor of the state_dict, and nothing else, in one dtype, every number finite
   const expected = torchTensors(sizes);
   for (const name of st.tensors.keys()) {
     if (!expected.some(([n]) => n === name)) {
       throw bad(
-        `tensor '${name}' is not in a state_dict of a ${sizes.layers}-layer ${model}` +
+        `tensor '${shown(name)}' is not in a state_dict of a ${sizes.layers}-layer ${model}` +
           `${sizes.embedding > 0 ? ' with an embedding' : ' without an embedding'}`,
       );
     }
@@ -204,18 +226,10 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
     if (!x) throw bad(`tensor '${name}' is missing`);
     if (x.dtype !== dtype) throw bad(`tensor '${name}' is ${x.dtype}, but 'rnn.weight_hh_l0' is ${dtype}`);
     if (x.shape.join(',') !== shape.join(','))
-      throw bad(`tensor '${name}' has shape [${x.shape}], expected [${shape}]`);
+      throw bad(`tensor '${name}' has shape ${shownShape(x.shape)}, expected [${shape}]`);
+    const i = firstNonFinite(x.data);
+    if (i >= 0) throw bad(`tensor '${name}' holds ${x.data[i]} at index ${i}`);
     t.set(name, x.data as FloatArray);
-  }
-
-  let config: TrainConfig;
-  try {
-    const { settings } = defaultPreset(sizes.model);
-    const { model: m, layers: N, hidden: H, embedding: E } = sizes;
-    const own: Partial<TrainConfig> = { model: m, layers: N, hidden: H, embedding: E, dropout };
-    config = resolveConfig({ ...own, dtype: dtype === 'F64' ? 'f64' : 'f32' }, settings);
-  } catch (e) {
-    throw e instanceof CharrnnError ? bad(`its model: ${e.message}`) : e;
   }
 
   // charrnn's tensors from the state_dict
@@ -283,12 +297,8 @@ function readVocab(text: string | undefined, bad: (problem: string) => CharrnnEr
   } catch {
     throw bad("metadata 'vocab' is not valid JSON");
   }
-  if (
-    !Array.isArray(codePoints) ||
-    codePoints.length === 0 ||
-    !codePoints.every((c) => Number.isSafeInteger(c) && c >= 0 && c <= 0x10ffff)
-  ) {
-    throw bad("metadata 'vocab' is not a list of code points");
+  if (!Array.isArray(codePoints) || codePoints.length === 0 || !codePoints.every(isScalarValue)) {
+    throw bad("metadata 'vocab' is not a list of code points (U+0000 to U+10FFFF, no surrogates)");
   }
   try {
     return new Vocab(codePoints as number[]);
@@ -308,6 +318,6 @@ function count(
   if (raw === undefined) return inferred;
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isSafeInteger(n) || n < 0)
-    throw bad(`metadata '${key}' is '${raw}', not a whole number`);
+    throw bad(`metadata '${key}' is '${shown(raw)}', not a whole number`);
   return n;
 }

@@ -8,13 +8,14 @@
 //    trainSeconds, optimizerSteps, rng, dropoutRngs.
 // Both become a version-2 model: the seed's Wxh is stored transposed as l0.WihT, bh is l0.b, and the
 // settings version 1 did not have take the values that release ran with.
+import { shown } from '../errors.js';
 import type { FloatArray } from '../kernels/types.js';
 import { recurrentTensors } from '../models/recurrent.js';
 import type { TensorInfo } from '../models/types.js';
 import type { TrainConfig } from '../training/config.js';
 import { findPreset } from '../training/presets.js';
 import type { Checkpoint, MetaReader } from './format.js';
-import type { Tensor } from './safetensors.js';
+import { shownShape, type Tensor } from './safetensors.js';
 
 /** The seed's tensor names in its flat order, and their v2 names. */
 const SEED_NAMES = [
@@ -25,13 +26,30 @@ const SEED_NAMES = [
   ['by', 'by'],
 ] as const;
 
+/** The settings of the seed's version-1 config. */
+const SEED_SETTINGS = [
+  'hidden',
+  'seqLength',
+  'lr',
+  'clip',
+  'eps',
+  'sampleEvery',
+  'sampleLength',
+  'seed',
+  'dtype',
+];
+
 export function readV1(r: MetaReader): Checkpoint {
   return r.meta.trainer === 'recipe' ? readRecipe(r) : readSeed(r);
 }
 
 function readSeed(r: MetaReader): Checkpoint {
-  if (r.meta.model !== 'rnn') throw r.bad(`model type '${r.meta.model}' is not supported`);
+  if (r.meta.model !== 'rnn') throw r.bad(`model type '${shown(String(r.meta.model))}' is not supported`);
   const saved = r.record('config');
+  // the seed's model is fixed (one one-hot layer, one stream, Adagrad): its file has these settings only
+  const other = Object.keys(saved).find((k) => !SEED_SETTINGS.includes(k));
+  if (other !== undefined)
+    throw r.bad(`its config has a setting the seed's version-1 files do not have, '${shown(other)}'`);
   const { eps: _eps, ...rest } = saved;
   if (rest.clip === null) rest.clip = 'Infinity'; // that release wrote an Infinity clip as null
   const config = r.config(rest, { threads: 1 });
@@ -42,6 +60,11 @@ function readSeed(r: MetaReader): Checkpoint {
   const dtype = config.dtype === 'f64' ? 'F64' : 'F32';
   const v2 = tensorsOf(config, V);
   const numParams = v2.reduce((n, t) => n + t.size, 0);
+  // every tensor checked against the config before anything of the config's size is allocated
+  for (const [old] of SEED_NAMES) {
+    seedTensor(r, old, dtype, H, V);
+    seedTensor(r, `m${old}`, dtype, H, V);
+  }
   const params = new Map<string, Tensor>();
   const mem = allocLike(dtype, numParams);
   for (const [old, name] of SEED_NAMES) {
@@ -95,7 +118,7 @@ function readRecipe(r: MetaReader): Checkpoint {
     .settings as TrainConfig;
   const config = r.config(saved, { init, windowing, sampleStart, lossUnit, smoothing });
   if (r.meta.model !== config.model)
-    throw r.bad(`metadata 'model' (${r.meta.model}) does not match its config`);
+    throw r.bad(`metadata 'model' (${shown(String(r.meta.model))}) does not match its config`);
   const vocab = r.vocab();
   const dtype = config.dtype === 'f64' ? 'F64' : 'F32';
   const v2 = tensorsOf(config, vocab.size);
@@ -105,7 +128,7 @@ function readRecipe(r: MetaReader): Checkpoint {
   for (const [name, t] of r.st.tensors) {
     if (name.startsWith('optim.')) {
       if (t.dtype !== dtype || t.data.length !== numParams)
-        throw r.bad(`tensor '${name}' is not ${numParams} ${dtype}`);
+        throw r.bad(`tensor '${shown(name)}' is not ${numParams} ${dtype}`);
       slots.set(name.slice('optim.'.length), t.data as FloatArray);
     } else if (name !== 'state') params.set(name, t);
   }
@@ -174,7 +197,7 @@ function seedTensor(r: MetaReader, name: string, dtype: 'F32' | 'F64', H: number
   const shape = { Wxh: [H, V], Whh: [H, H], Why: [V, H], bh: [H], by: [V] }[base as 'Wxh']!;
   if (t.dtype !== dtype) throw r.bad(`tensor '${name}' is ${t.dtype}, expected ${dtype}`);
   if (t.shape.join(',') !== shape.join(',')) {
-    throw r.bad(`tensor '${name}' has shape [${t.shape}], expected [${shape}]`);
+    throw r.bad(`tensor '${name}' has shape ${shownShape(t.shape)}, expected [${shape}]`);
   }
   return t.data as FloatArray;
 }

@@ -2,13 +2,20 @@
 // its checkpoint, and drives the core's run loop in short slices, so that Ctrl-C and the progress line get
 // their turn. It renders the loop's events (the seed's output on stdout, status lines on stderr, the JSON
 // log) and writes the checkpoints the loop hands it. It keeps no schedule of its own.
-import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { layoutOf } from '../checkpoint/interop.js';
 import type { Corpus } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 import { initKernels } from '../kernels/index.js';
-import { prepareSavePath, readBytes, saveOrRescue } from '../node/io.js';
+import {
+  appendLog,
+  bestPathOf,
+  prepareLogPath,
+  prepareSavePath,
+  readBytes,
+  saveOrRescue,
+  writeError,
+} from '../node/io.js';
 import { nodeHost } from '../node/threads.js';
 import { type ConfigKey, OPTIONS, optionName, resolveConfig, type TrainConfig } from '../training/config.js';
 import { defaultPreset, findPreset } from '../training/presets.js';
@@ -41,6 +48,7 @@ export async function runTrain(files: string[], o: TrainCliOptions): Promise<voi
   };
   const savePath = o.save ?? o.resume;
   if (savePath) prepareSavePath(savePath); // before any training: a path that cannot be written fails now
+  if (o.logFile) prepareLogPath(o.logFile);
   const { corpus, split, validation } = await loadCorpus(files, o, info);
   const trainer = o.resume ? resume(o, corpus, split, info) : create(o, corpus, split);
   try {
@@ -109,17 +117,26 @@ async function drive(
   const c = trainer.config;
   const loop = new RunLoop(trainer, { checkpoints: savePath !== undefined });
   loop.checkLimits();
-  const bestPath = savePath?.replace(/(\.[^./]*)?$/, '.best$1');
+  const bestPath = savePath && bestPathOf(savePath);
   const logEvery = o.logEvery ?? (c.sampleEvery > 0 ? c.sampleEvery : 1000);
   const out = process.stdout;
-  out.write(`data has ${corpus.ids.length} characters, ${trainer.vocab.size} unique.\n`);
-  let interrupted = false;
+  // Ctrl-C, a kill, or standard output closed (piped into head): the run stops, saving, with one summary
+  // line; the exit status is 130, or 141 (a broken pipe's) for standard output. The log or standard output
+  // failing otherwise (no space...) stops it too, saving, and then it fails with that error.
+  let interrupted: number | undefined;
+  let failure: CharrnnError | undefined;
   const onSignal = () => {
-    interrupted = true;
+    interrupted ??= 130;
     loop.stop();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  out.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') interrupted ??= 141;
+    else failure ??= writeError('to standard output', e);
+    loop.stop();
+  });
+  out.write(`data has ${corpus.ids.length} characters, ${trainer.vocab.size} unique.\n`);
   const progress = new Progress(!o.quiet && process.stderr.isTTY === true);
   const started = performance.now();
   const startIter = trainer.iter;
@@ -136,12 +153,16 @@ async function drive(
   };
   const print = (text: string) => {
     progress.clear();
-    out.write(text);
+    if (interrupted !== 141 && !out.destroyed) out.write(text);
   };
   const log = (fields: Record<string, number>) => {
-    if (o.logFile) {
-      appendFileSync(o.logFile, `${JSON.stringify({ ...fields, elapsedSeconds: trainer.trainSeconds })}\n`);
+    if (!o.logFile || failure) return;
+    try {
+      appendLog(o.logFile, `${JSON.stringify({ ...fields, elapsedSeconds: trainer.trainSeconds })}\n`);
       logLines++;
+    } catch (e) {
+      failure = e as CharrnnError;
+      loop.stop();
     }
   };
   const render = (e: RunEvent) => {
@@ -189,14 +210,23 @@ async function drive(
       }));
       await new Promise((resolve) => setImmediate(resolve));
     }
+  } catch (e) {
+    throw lostThread(e, trainer, savePath);
   } finally {
     progress.done();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  if (failure) {
+    const saved = savePath ? `; the run stopped at iteration ${trainer.iter}, saved in '${savePath}'` : '';
+    throw new CharrnnError(
+      `${failure.message}${saved}`,
+      savePath ? `resume with --resume ${savePath} once it can be written` : failure.hint,
+    );
+  }
   info(
     summaryLine({
-      interrupted,
+      interrupted: interrupted !== undefined,
       iter: trainer.iter,
       smoothLoss: trainer.smoothLoss,
       runIters: trainer.iter - startIter,
@@ -209,7 +239,35 @@ async function drive(
       log: o.logFile && logLines > 0 ? { path: o.logFile, lines: logLines } : undefined,
     }),
   );
-  if (interrupted) process.exitCode = 130;
+  if (interrupted !== undefined) process.exitCode = interrupted;
+}
+
+/**
+ * A worker thread died (kind 'thread', src/training/parallel.ts): the trainer still holds the state from
+ * before the failed step, which is saved (with --save or --resume) and named in the error.
+ */
+function lostThread(e: unknown, trainer: Trainer, savePath: string | undefined): unknown {
+  if (!(e instanceof CharrnnError && e.kind === 'thread')) return e;
+  const what = `${e.message} at iteration ${trainer.iter}`;
+  if (!savePath) {
+    return new CharrnnError(
+      what,
+      'nothing was saved (no --save): run it again, with --save to keep the state',
+      'thread',
+    );
+  }
+  try {
+    saveOrRescue(savePath, trainer.toCheckpoint());
+  } catch (failed) {
+    return failed instanceof CharrnnError
+      ? new CharrnnError(`${what}; ${failed.message}`, failed.hint, 'thread')
+      : failed;
+  }
+  return new CharrnnError(
+    `${what}; the state from before that step is saved in '${savePath}' (the streams' carried states reset)`,
+    `resume with charrnn train --resume ${savePath}`,
+    'thread',
+  );
 }
 
 /** One line saying what is trained; `validation` names the --val-file texts. */

@@ -1,7 +1,7 @@
 // Text: the vocabulary (Unicode code points, sorted by code point) and the corpus as a typed array of ids.
 // Decoding is strict UTF-8 in one streaming pass over byte chunks, so a corpus is never one JavaScript
 // string (V8 caps strings near 2^29 units) and ids live in the narrowest typed array that fits.
-import { CharrnnError } from '../errors.js';
+import { CharrnnError, shown } from '../errors.js';
 
 export type IdArray = Uint8Array | Uint16Array | Uint32Array;
 
@@ -66,7 +66,14 @@ export class Vocab {
 export function describeChar(ch: string): string {
   const cp = ch.codePointAt(0)!;
   const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-  return cp < 0x20 || cp === 0x7f ? hex : `'${ch}' (${hex})`;
+  // control characters, line separators and lone surrogates by number only: a message stays one printable line
+  const unprintable =
+    cp < 0x20 ||
+    (cp >= 0x7f && cp <= 0x9f) ||
+    cp === 0x2028 ||
+    cp === 0x2029 ||
+    (cp >= 0xd800 && cp <= 0xdfff);
+  return unprintable ? hex : `'${ch}' (${hex})`;
 }
 
 /** A corpus: its vocabulary and its text as ids. */
@@ -244,12 +251,12 @@ export function remapCorpus(corpus: Corpus, vocab: Vocab): IdArray {
     table[i] = id ?? -1;
   });
   if (missing.length > 0) {
-    const shown = missing
+    const listed = missing
       .slice(0, 5)
-      .map((c) => JSON.stringify(c))
+      .map((c) => shown(JSON.stringify(c))) // JSON escapes C0 controls; shown the rest (C1, U+2028)
       .join(', ');
     throw new CharrnnError(
-      `the text has ${missing.length} symbol${missing.length > 1 ? 's' : ''} outside the model's vocabulary (${shown}${missing.length > 5 ? ', ...' : ''})`,
+      `the text has ${missing.length} symbol${missing.length > 1 ? 's' : ''} outside the model's vocabulary (${listed}${missing.length > 5 ? ', ...' : ''})`,
       'train on text with the same symbols, or start a new model on this text',
     );
   }

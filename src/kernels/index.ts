@@ -6,7 +6,7 @@ import { createWasmKernels, initWasm, type WasmOptions, wasmAvailable } from './
 
 export { RefKernels } from './ref.js';
 export type { BackendName, Dtype, FloatArray, Kernels } from './types.js';
-export { type WasmOptions, wasmAvailable, wasmRelaxed } from './wasm.js';
+export { MAX_CAPACITY_BYTES, type WasmOptions, wasmAvailable, wasmRelaxed } from './wasm.js';
 
 /**
  * Compiles the WebAssembly module once (async, so it works on a browser's main thread too): the

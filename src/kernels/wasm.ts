@@ -9,6 +9,8 @@ import { KERNEL_NAMES, wasmBase64, wasmRelaxedBase64 } from './wasm-binary.gener
 const PAGE = 65536;
 /** The first page is left to the module's static data (its f64 exp/log tables); the arena starts above. */
 const RESERVED_BYTES = PAGE;
+/** The most one instance can hand out: WebAssembly's 4 GiB of 32-bit addresses, less the reserved page. */
+export const MAX_CAPACITY_BYTES = 65536 * PAGE - RESERVED_BYTES;
 
 /**
  * One dtype's exports, with the `_f32` / `_f64` suffix dropped: each kernel of `Kernels` with its arrays

@@ -7,7 +7,8 @@
 // Layout inside a window is time-major: row t*B + b is stream b at step t, so the B streams of one step
 // are contiguous rows and the recurrence runs one (B,H) @ (GH,H)^T gemm per step. Every buffer is
 // allocated in the constructor (the wasm memory is sized once); nothing is allocated per step.
-import { bytesFor, createKernels } from '../kernels/index.js';
+import { CharrnnError } from '../errors.js';
+import { bytesFor, createKernels, MAX_CAPACITY_BYTES } from '../kernels/index.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import { MT19937, type RngState } from '../rng.js';
 import type { ModelKind, RecurrentConfig, SequenceModel, TensorInfo } from './types.js';
@@ -206,6 +207,14 @@ export abstract class RecurrentModel implements SequenceModel {
     floats.push(...cellFloats, ...(cfg.extraFloats ?? []));
     const ints = [TB, TB, 1];
     const capacityBytes = bytesFor(cfg.dtype, floats, ints);
+    if (capacityBytes > MAX_CAPACITY_BYTES) {
+      // refused before anything is allocated (the wasm backend could not address it; the ref one should not try)
+      throw new CharrnnError(
+        `a ${N}-layer ${kind} of hidden ${H}, batch ${B} and seq-length ${T} needs ${(capacityBytes / 2 ** 30).toFixed(1)} GiB, more than the 4 GiB a model can have`,
+        'lower --hidden, --layers, --batch or --seq-length',
+        'usage',
+      );
+    }
     this.planned = capacityBytes;
     this.kernels = createKernels({
       dtype: cfg.dtype,

@@ -1,9 +1,11 @@
 // File I/O in Node: corpora read in chunks straight into the streaming encoder (never one big string),
 // several texts (files, folders of files, standard input) joined into one corpus, checkpoints read whole and
 // written atomically (temporary file, fsync, rename), so an interrupted save never destroys the previous
-// checkpoint.
+// checkpoint. A process killed during a save leaves its temporary file (`x.ckpt.<pid>.tmp`, never read);
+// the next run that saves there removes those of processes that are gone.
 import { isAscii, isUtf8 } from 'node:buffer';
 import {
+  appendFileSync,
   closeSync,
   fstatSync,
   fsyncSync,
@@ -415,15 +417,22 @@ function reason(e: unknown): string {
     ENOENT: 'its folder does not exist',
     ENOTDIR: 'a part of the path is not a folder',
     EISDIR: 'it is a folder',
+    EEXIST: 'a file is in the way',
     EROFS: 'the file system is read-only',
     EDQUOT: 'the disk quota is exhausted',
   };
   return err?.code ? (words[err.code] ?? err.code) : String(err?.message ?? e);
 }
 
+/** The path of the best checkpoint beside the checkpoint `path`: `run.ckpt` -> `run.best.ckpt`. */
+export function bestPathOf(path: string): string {
+  return path.replace(/(\.[^./]*)?$/, '.best$1');
+}
+
 /**
  * Makes sure a checkpoint can be saved at `path` before a run starts: creates its folder if missing, and
- * writes and removes a temporary file there. Throws one line naming the path and the reason.
+ * writes and removes a temporary file there. Throws one line naming the path and the reason. Removes the
+ * temporary files of `path` and of its best checkpoint that processes killed during a save left behind.
  */
 export function prepareSavePath(path: string): void {
   const dir = dirname(path);
@@ -451,6 +460,75 @@ export function prepareSavePath(path: string): void {
   } catch (e) {
     throw new CharrnnError(`cannot save to '${path}': ${reason(e)}`, 'choose another --save path', 'usage');
   }
+  removeStaleTemporaries(dir, [basename(path), basename(bestPathOf(path)), '.charrnn-write-test']);
+}
+
+/**
+ * Removes `<name>.<pid>.tmp` in `dir`, for each of `names`, when no process `pid` runs any more (a save
+ * killed before its rename). A live process's file is left alone: it may be writing it now.
+ */
+function removeStaleTemporaries(dir: string, names: readonly string[]): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const m = /^(.*)\.(\d+)\.tmp$/.exec(entry);
+    if (!m || !names.includes(m[1]) || isRunning(Number(m[2]))) continue;
+    try {
+      unlinkSync(join(dir, entry));
+    } catch {
+      // gone already, or not ours to remove: it is never read either way
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH'; // EPERM: it runs, as another user
+  }
+}
+
+/** Makes sure the JSON log can be appended to before a run starts: creates its folder and the file if missing. */
+export function prepareLogPath(path: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (e) {
+    throw new CharrnnError(
+      `cannot write the log file '${path}': its folder cannot be created (${reason(e)})`,
+      'choose another --log-file path',
+      'usage',
+    );
+  }
+  try {
+    appendFileSync(path, '');
+  } catch (e) {
+    throw new CharrnnError(
+      `cannot write the log file '${path}': ${reason(e)}`,
+      'choose another --log-file path',
+      'usage',
+    );
+  }
+}
+
+/** Appends text to the JSON log; a failure is one line naming the file and the reason. */
+export function appendLog(path: string, text: string): void {
+  try {
+    appendFileSync(path, text);
+  } catch (e) {
+    throw writeError(`the log file '${path}'`, e);
+  }
+}
+
+/** One line for a failed write to `what` ("the log file 'x'", "to standard output"), with the reason in words. */
+export function writeError(what: string, e: unknown): CharrnnError {
+  return new CharrnnError(`cannot write ${what}: ${reason(e)}`, 'free some space or fix the path');
 }
 
 /**

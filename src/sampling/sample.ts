@@ -57,6 +57,8 @@ export function* generate(
 ): Generator<number, void, undefined> {
   const V = model.vocabSize;
   const invT = 1 / (options.temperature ?? 1);
+  // a temperature so near 0 that 1/T overflows (below ~5.6e-309) is argmax, the limit as T goes to 0
+  const greedy = options.argmax === true || !Number.isFinite(invT);
   const topK = options.topK ?? 0;
   const cdf = new Float64Array(V);
   const order = topK > 0 && topK < V ? new Int32Array(V) : undefined;
@@ -65,7 +67,7 @@ export function* generate(
   let x = seedId;
   for (let t = 0; t < n; t++) {
     const logits = model.forwardOne(x);
-    if (options.argmax) {
+    if (greedy) {
       x = argmax(logits, V);
     } else {
       model.kernels.softmax(logits, logits, V, invT); // p = np.exp(y) / np.sum(np.exp(y))

@@ -2,7 +2,7 @@
 // describes each setting: its flag, its range or choices, its help text, and whether a resumed run may
 // change it. The defaults are the seed's (min-char-rnn); a preset is a set of overrides (presets.ts). The
 // CLI builds its options from this table and the page its form checks, so neither can drift from it.
-import { CharrnnError } from '../errors.js';
+import { CharrnnError, shown, shownValue } from '../errors.js';
 import type { BackendName, Dtype } from '../kernels/types.js';
 import { MODEL_KINDS, type ModelKind } from '../models/types.js';
 import { OPTIMIZERS, type OptimizerKind } from './optim.js';
@@ -420,10 +420,7 @@ export function describeRange(spec: OptionSpec): string {
 export function checkOption(key: ConfigKey, value: unknown): void {
   const spec = optionSpec(key);
   if (value === undefined && spec.optional) return;
-  const bad = () =>
-    usage(
-      `${optionName(key)} must be ${describeRange(spec)}, got ${typeof value === 'string' ? `'${value}'` : String(value)}`,
-    );
+  const bad = () => usage(`${optionName(key)} must be ${describeRange(spec)}, got ${shownValue(value)}`);
   if (spec.type === 'choice') {
     if (typeof value !== 'string' || !spec.choices!.includes(value)) throw bad();
     return;
@@ -450,7 +447,7 @@ export function parseOption(key: ConfigKey, text: string): TrainConfig[ConfigKey
   const value =
     spec.infinity && /^(off|infinity|inf)$/i.test(s) ? Infinity : s === '' ? Number.NaN : Number(s);
   if (Number.isNaN(value)) {
-    throw usage(`${optionName(key)} must be ${describeRange(spec)}, got '${text}'`);
+    throw usage(`${optionName(key)} must be ${describeRange(spec)}, got '${shown(text)}'`);
   }
   checkOption(key, value);
   return value;
@@ -466,7 +463,10 @@ export function resolveConfig(
 ): TrainConfig {
   for (const key of [...Object.keys(base), ...Object.keys(overrides)]) {
     if (!BY_KEY.has(key as ConfigKey)) {
-      throw usage(`unknown setting '${key}'`, `known settings: ${OPTIONS.map((s) => s.key).join(', ')}`);
+      throw usage(
+        `unknown setting '${shown(key)}'`,
+        `known settings: ${OPTIONS.map((s) => s.key).join(', ')}`,
+      );
     }
   }
   const c: TrainConfig = { ...DEFAULTS };
@@ -495,6 +495,11 @@ export function resolveConfig(
   return c;
 }
 
+/** A setting's value as a message shows it after its flag: `--model lstm`, `--hidden 50`. */
+function plain(value: unknown): string {
+  return typeof value === 'string' ? shown(value) : shownValue(value);
+}
+
 /**
  * The changes `overrides` asks of a resumed run's `saved` configuration: refused (a usage error that names
  * the setting and why) where the setting cannot change; otherwise the settings that change, for the
@@ -505,7 +510,7 @@ export function resumeChanges(saved: TrainConfig, overrides: Partial<TrainConfig
   for (const [k, v] of Object.entries(overrides)) {
     const key = k as ConfigKey;
     const spec = BY_KEY.get(key);
-    if (!spec) throw usage(`unknown setting '${k}'`);
+    if (!spec) throw usage(`unknown setting '${shown(k)}'`);
     if (v === undefined || Object.is(v, saved[key])) continue;
     if (spec.onResume === 'new') {
       throw usage(
@@ -515,7 +520,7 @@ export function resumeChanges(saved: TrainConfig, overrides: Partial<TrainConfig
     }
     if (spec.onResume === 'fixed') {
       throw usage(
-        `the checkpoint was trained with ${optionName(key)} ${String(saved[key])}; it cannot be changed to ${String(v)} on resume, because ${spec.why}`,
+        `the checkpoint was trained with ${optionName(key)} ${plain(saved[key])}; it cannot be changed to ${plain(v)} on resume, because ${spec.why}`,
         'drop that option, or start a new model',
       );
     }

@@ -3,8 +3,26 @@
 // page), each with its own model replica and carried states. Every window: the parameters go out through a
 // SharedArrayBuffer, each shard computes the loss and gradient of its streams, and the gradients are
 // summed in a fixed order on the calling thread, so a fixed seed and thread count give the same run.
-// Synchronization is Atomics.wait/notify on a small control array. Browser-safe: the host creates the
-// workers and calls `runShard` in them.
+// Browser-safe: the host creates the workers and calls `runShard` in them.
+//
+// The protocol, on a small Int32Array `control` (layout at ShardBuffers): the calling thread writes a
+// command, bumps the generation and notifies; each worker wakes, serves it, stores the generation in its
+// done slot and notifies; the calling thread waits (Atomics.wait) on each done slot in turn. A command
+// that throws in a worker sets its error flag and message, and still answers.
+//
+// A worker that dies (exits, is terminated, crashes) answers nothing, and the calling thread, blocked in
+// Atomics.wait, cannot see the host's events that say so. So the host has someone whose event loop stays
+// free watch each worker (in Node a keeper thread that starts the shard and hears its 'exit'; in a page the
+// main thread, which hears a Web Lock the shard worker held being released), and that watcher calls
+// `shardEnded`: it writes the reason into the shard's message, DEAD into its ready and done slots, and
+// notifies. A done slot that changes value wakes the wait at once (and a wait that starts after it returns
+// at once), so the calling thread learns of the death within milliseconds and at no cost per window. It
+// then throws a CharrnnError of kind 'thread' and the model is lost: it stops the other workers, every
+// command throws that error, and the carried states read as reset (zeros), since the dead shard's died
+// with it and the others had already moved on into the failed window. The weights and the optimizer are
+// the calling thread's and the update comes after the gradient, so a trainer whose step failed still holds
+// the state from before that step: a host saves it, and a resume goes on from there.
+import { CharrnnError } from '../errors.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import type { SequenceModel, TensorInfo } from '../models/types.js';
 import type { MT19937, RngState } from '../rng.js';
@@ -20,7 +38,7 @@ enum Cmd {
 
 /**
  * control: [generation, command, done generation of shard k at 1 + k, error flag of shard k at 1 + K + k,
- * ready flag of shard k at 1 + 2K + k] for k in 1..K-1.
+ * ready flag of shard k at 1 + 2K + k] for k in 1..K-1; a dead shard's done and ready slots hold DEAD.
  */
 export interface ShardBuffers {
   control: SharedArrayBuffer;
@@ -33,7 +51,7 @@ export interface ShardBuffers {
   losses: SharedArrayBuffer;
   /** per shard: its carried states, then its dropout RNG (627 numbers) */
   states: SharedArrayBuffer;
-  /** an error message (UTF-8) */
+  /** per shard: its error message, or why it died (UTF-8, MESSAGE_BYTES each) */
   message: SharedArrayBuffer;
 }
 
@@ -52,7 +70,15 @@ export interface ShardInit {
   modelSpec: unknown;
 }
 
+/** What a host's watcher needs of a shard to report its death (`shardEnded`). */
+export type ShardWatch = Pick<ShardInit, 'shard' | 'shards'> & {
+  buffers: Pick<ShardBuffers, 'control' | 'message'>;
+};
+
 const RNG_NUMBERS = 627;
+const MESSAGE_BYTES = 512;
+/** the done and ready slots of a shard whose worker died (generations and flags are never negative) */
+const DEAD = -1;
 /** how long a worker may take to compile its kernels and build its replica */
 const STARTUP_TIMEOUT_MS = 60_000;
 
@@ -86,8 +112,38 @@ function views(init: Omit<ShardInit, 'modelSpec' | 'shard'>) {
       { length: K },
       (_, k) => new Float64Array(b.states, k * (stateLength + RNG_NUMBERS) * 8, stateLength + RNG_NUMBERS),
     ),
-    message: new Uint8Array(b.message),
+    messages: Array.from(
+      { length: K },
+      (_, k) => new Uint8Array(b.message, k * MESSAGE_BYTES, MESSAGE_BYTES),
+    ),
   };
+}
+
+function writeMessage(out: Uint8Array, text: string): void {
+  out.fill(0);
+  out.set(new TextEncoder().encode(text).subarray(0, out.length - 1));
+}
+
+function readMessage(src: Uint8Array): string {
+  return new TextDecoder().decode(src.slice()).replace(/\0.*$/s, '');
+}
+
+/**
+ * The host's watcher of a worker calls this when the worker has ended (`why`: 'exited with code 3'...):
+ * unless it ended serving Stop, it marks the shard DEAD and wakes the calling thread. Never blocks, so the
+ * page's main thread may call it.
+ */
+export function shardEnded(watch: ShardWatch, why: string): void {
+  const { shard: k, shards: K } = watch;
+  const control = new Int32Array(watch.buffers.control);
+  const done = Atomics.load(control, 1 + k);
+  if (Atomics.load(control, 1) === Cmd.Stop && done === Atomics.load(control, 0)) return; // a normal end
+  if (done === DEAD) return;
+  writeMessage(new Uint8Array(watch.buffers.message, k * MESSAGE_BYTES, MESSAGE_BYTES), why);
+  Atomics.store(control, 1 + 2 * K + k, DEAD);
+  Atomics.store(control, 1 + k, DEAD);
+  Atomics.notify(control, 1 + 2 * K + k);
+  Atomics.notify(control, 1 + k);
 }
 
 /**
@@ -131,11 +187,7 @@ export function runShard(init: ShardInit, model: SequenceModel | Error): void {
         model.dropoutRng?.setState(readRngState(v.states[k].subarray(init.stateLength)));
       }
     } catch (e) {
-      const text = new TextEncoder()
-        .encode(String((e as Error)?.message ?? e))
-        .subarray(0, v.message.length - 1);
-      v.message.fill(0);
-      v.message.set(text);
+      writeMessage(v.messages[k], String((e as Error)?.message ?? e));
       Atomics.store(v.control, 1 + K + k, 1);
     }
     Atomics.store(v.control, 1 + k, seen);
@@ -147,7 +199,8 @@ export function runShard(init: ShardInit, model: SequenceModel | Error): void {
 /**
  * The calling thread's side: a SequenceModel of the full batch whose parameters, gradients and optimizer
  * slots are shard 0's; lossAndGrad and loss fan out to the workers. `spawn(init)` must start a worker
- * that builds a replica from `init.modelSpec` and calls `runShard`; it returns a function that ends it.
+ * that builds a replica from `init.modelSpec` and calls `runShard`, and see that `shardEnded` is called if
+ * that worker dies; it returns a function that ends it.
  */
 export class ShardedModel implements SequenceModel {
   readonly kind;
@@ -169,6 +222,8 @@ export class ShardedModel implements SequenceModel {
   private readonly terminators: (() => void)[] = [];
   private generation = 0;
   private closed = false;
+  /** why the model is lost: a worker died (then every command throws it) */
+  private failure: CharrnnError | undefined;
 
   /** The full state interleaves the shards' streams within each of the model's (B,H) state buffers. */
   constructor(
@@ -202,7 +257,7 @@ export class ShardedModel implements SequenceModel {
       io: new SharedArrayBuffer(2 * BT * 4),
       losses: new SharedArrayBuffer(8 * shards),
       states: new SharedArrayBuffer(8 * shards * (this.stateLength + RNG_NUMBERS)),
-      message: new SharedArrayBuffer(1024),
+      message: new SharedArrayBuffer(MESSAGE_BYTES * shards),
     };
     const common = {
       shards,
@@ -222,6 +277,7 @@ export class ShardedModel implements SequenceModel {
   }
 
   private run(cmd: Cmd): void {
+    if (this.failure) throw this.failure;
     if (this.closed) throw new Error('the worker threads have been stopped');
     const c = this.v.control;
     Atomics.store(c, 1, cmd);
@@ -235,6 +291,7 @@ export class ShardedModel implements SequenceModel {
     for (let k = 1; k < K; k++) {
       // a worker that never started (its script failed to load) would leave us waiting forever
       const deadline = performance.now() + STARTUP_TIMEOUT_MS;
+      // (a dead shard's ready slot is DEAD, and its done slot tells below)
       while (Atomics.load(c, 1 + 2 * K + k) === 0) {
         if (performance.now() > deadline) {
           this.closed = true;
@@ -244,13 +301,25 @@ export class ShardedModel implements SequenceModel {
         Atomics.wait(c, 1 + 2 * K + k, 0, 100);
       }
       for (let seen = Atomics.load(c, 1 + k); seen !== this.generation; seen = Atomics.load(c, 1 + k)) {
+        if (seen === DEAD) throw this.lose(k);
         Atomics.wait(c, 1 + k, seen, 60_000);
       }
       if (Atomics.load(c, 1 + this.K + k) !== 0) {
-        const text = new TextDecoder().decode(this.v.message.slice()).replace(/\0.*$/s, '');
-        throw new Error(`worker thread ${k} failed: ${text}`);
+        throw new Error(`worker thread ${k} failed: ${readMessage(this.v.messages[k])}`);
       }
     }
+  }
+
+  /** Shard k's worker died: stops the others, resets the states, and from now on fails every command. */
+  private lose(k: number): CharrnnError {
+    this.close();
+    this.local.resetState();
+    this.failure = new CharrnnError(
+      `worker thread ${k} died (${readMessage(this.v.messages[k])})`,
+      "the weights and optimizer from before the failed step are intact (the streams' carried states are lost): save them and resume",
+      'thread',
+    );
+    return this.failure;
   }
 
   private fanOut(cmd: Cmd.Grad | Cmd.Loss, inputs: Int32Array, targets: Int32Array): number {
@@ -283,6 +352,10 @@ export class ShardedModel implements SequenceModel {
   }
 
   resetState(): void {
+    if (this.failure) {
+      this.local.resetState(); // lost: it stays reset
+      return;
+    }
     this.run(Cmd.Reset);
     this.local.resetState();
     this.wait();
@@ -290,6 +363,7 @@ export class ShardedModel implements SequenceModel {
 
   /** The states in the layout of one model of the full batch: per state buffer, (B, H) rows by stream. */
   getState(): Float64Array {
+    if (this.failure) return new Float64Array(this.stateLength * this.K); // lost: reset
     this.run(Cmd.GetState);
     this.wait();
     const parts = [this.local.getState(), ...this.v.states.slice(1).map((s) => s.slice(0, this.stateLength))];
@@ -300,6 +374,7 @@ export class ShardedModel implements SequenceModel {
     if (state.length !== this.stateLength * this.K) {
       throw new RangeError(`state has ${state.length} numbers, expected ${this.stateLength * this.K}`);
     }
+    if (this.failure) return; // lost: the states stay reset
     const parts = deinterleave(Float64Array.from(state), this.K, this.stateBuffers);
     // fetch first, so that each worker's dropout RNG (stored after its state) is written back unchanged
     this.run(Cmd.GetState);
@@ -312,7 +387,7 @@ export class ShardedModel implements SequenceModel {
 
   /** The dropout RNG states of every shard (shard 0 first), for checkpoints. */
   getDropoutStates(): RngState[] | undefined {
-    if (!this.dropoutRng) return undefined;
+    if (!this.dropoutRng || this.failure) return undefined; // lost: a resume draws fresh ones
     this.run(Cmd.GetState);
     this.wait();
     const out = [this.dropoutRng.getState()];

@@ -6,12 +6,12 @@
 // loss from -log(1/V)*T with weight 0.001, samples from hprev and the window's first character, Adagrad
 // with element-wise clipping. Checkpoints (checkpoint/format.ts) hold everything needed to go on exactly.
 import type { Checkpoint } from '../checkpoint/format.js';
-import { badCheckpoint, readCheckpoint, writeCheckpoint } from '../checkpoint/format.js';
+import { badCheckpoint, checkCheckpoint, readCheckpoint, writeCheckpoint } from '../checkpoint/format.js';
 import type { Tensor } from '../checkpoint/safetensors.js';
 import { fillWindow, layText, type Streams } from '../data/streams.js';
 import { type Corpus, remapCorpus, type Vocab } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
-import type { FloatArray } from '../kernels/types.js';
+import type { FloatArray, Kernels } from '../kernels/types.js';
 import type { SequenceModel } from '../models/types.js';
 import { MT19937 } from '../rng.js';
 import { checkSampleOptions, feedPrime, generate, type SampleOptions } from '../sampling/sample.js';
@@ -41,6 +41,23 @@ export interface StepEvent {
 export interface DataSplit {
   /** ids[valFrom:] are the validation split, ids[:valFrom] the training text; valFraction is then ignored */
   valFrom?: number;
+}
+
+/** The error of a run that diverged at iteration `n`, saying why. */
+function diverged(n: number, why: string): CharrnnError {
+  return new CharrnnError(
+    `training diverged at iteration ${n}: ${why}`,
+    'lower --lr (or set --clip or --clip-norm) and resume from the last checkpoint',
+    'diverged',
+  );
+}
+
+/**
+ * Whether x[0..n) is all finite: one pass of the kernels (the sum of squares, accumulated in f64, is finite),
+ * and only when that overflows (f64 values beyond 1e154) a look at each element.
+ */
+function allFinite(k: Kernels, x: FloatArray, n: number): boolean {
+  return Number.isFinite(k.sumSquares(x, n)) || x.subarray(0, n).every(Number.isFinite);
 }
 
 /** Characters a scoring pass feeds through the batched forward at once. */
@@ -136,6 +153,7 @@ export class Trainer {
     what = 'the checkpoint',
     host?: Host,
   ): Trainer {
+    checkCheckpoint(ck, what); // before the model is built: a file cannot claim more than it holds
     const changed = resumeChanges(ck.config, overrides);
     // the thread count is how a run executes, not what it is: without a host that can start workers, a
     // checkpoint trained on several threads goes on in one
@@ -238,6 +256,13 @@ export class Trainer {
     if (this.heldState) throw new Error('step() during an evaluation');
     const c = this.config;
     const n = this.iter;
+    if (n >= Number.MAX_SAFE_INTEGER || this.optimizer.t >= Number.MAX_SAFE_INTEGER) {
+      // a checkpoint counts iterations exactly up to 2^53 - 1 (a fuzzed file may claim that many)
+      throw new CharrnnError(
+        `this run is at iteration ${n}, the most a checkpoint can count`,
+        'start a new model',
+      );
+    }
     // prepare inputs (we're sweeping from left to right in steps seq_length long)
     if (this.position >= s.windows) this.position = 0; // go from start of data
     const wrapped = this.position === 0;
@@ -253,17 +278,18 @@ export class Trainer {
     // forward seq_length characters through the net and fetch gradient
     const total = this.model.lossAndGrad(this.inputs, this.targets);
     const loss = total / (c.lossUnit === 'window' ? c.batch : c.batch * c.seqLength);
-    if (!Number.isFinite(loss)) {
-      throw new CharrnnError(
-        `training diverged at iteration ${n}: the loss is ${loss}`,
-        'lower --lr (or set --clip or --clip-norm) and resume from the last checkpoint',
-        'diverged',
-      );
-    }
+    if (!Number.isFinite(loss)) throw diverged(n, `the loss is ${loss}`);
+    // a finite loss can still come with a gradient that overflowed in backward: refuse it before the update
+    const m = this.model;
+    if (!allFinite(m.kernels, m.dtheta, m.numParams)) throw diverged(n, 'the gradient is not finite');
     this.smoothLoss = this.smoothLoss * (1 - c.smoothing) + loss * c.smoothing;
     // perform parameter update
     const lr = this.lr;
     const gradNorm = this.optimizer.step(lr);
+    // a finite gradient can still overflow a parameter; snapshot() then refuses to write this state
+    if (!allFinite(m.kernels, m.theta, m.numParams)) {
+      throw diverged(n, 'the update made the parameters non-finite');
+    }
     this.position++; // move data pointer
     this.iter++; // iteration counter
     this.trainSeconds += (performance.now() - started) / 1000;
@@ -343,7 +369,10 @@ export class Trainer {
     for (const id of generate(this.model, this.rng, seed, length, options)) yield this.vocab.char(id);
   }
 
-  /** Everything the checkpoint file holds. */
+  /**
+   * Everything the checkpoint file holds. A state with a NaN or an infinity in it (the parameters, the
+   * optimizer's arrays, the carried states) is refused with the diverged error: no checkpoint ever holds one.
+   */
   snapshot(): Checkpoint {
     const m = this.model;
     const dtype = this.config.dtype === 'f64' ? 'F64' : 'F32';
@@ -352,16 +381,21 @@ export class Trainer {
       params.set(t.name, { dtype, shape: [...t.shape], data: m.theta.subarray(t.offset, t.offset + t.size) });
     }
     const { t: steps, ...slots } = this.optimizer.getState();
+    const state = this.heldState ?? m.getState();
+    const arrays = [m.theta.subarray(0, m.numParams), ...(Object.values(slots) as FloatArray[]), state];
+    if (!arrays.every((a) => a.every(Number.isFinite))) {
+      throw diverged(this.iter, 'the training state is not finite, so it is not saved');
+    }
     return {
       version: 2,
       config: this.config,
       vocab: this.vocab,
       params,
       slots: new Map(Object.entries(slots) as [string, FloatArray][]),
-      state: this.heldState ?? m.getState(),
+      state,
       progress: {
         iter: this.iter,
-        position: this.position,
+        position: this.position < 0 ? undefined : this.position, // < 0: not known before setData
         smoothLoss: this.smoothLoss,
         bestValLoss: this.bestValLoss,
         trainSeconds: this.trainSeconds,

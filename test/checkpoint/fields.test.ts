@@ -80,7 +80,12 @@ describe('version 2: every metadata field is checked', () => {
       json('progress', (p) => ({ ...p, iter: 1.5 })),
       /'iter' is not a whole number/,
     ],
-    ['a position missing', json('progress', (p) => ({ ...p, position: undefined })), /'position' is missing/],
+    // (a position missing is not known yet: test/fuzz/regressions.test.ts, version 1 recipes saved again)
+    [
+      'a negative position',
+      json('progress', (p) => ({ ...p, position: -1 })),
+      /'position' is not a whole number/,
+    ],
     [
       'a smooth loss that is text',
       json('progress', (p) => ({ ...p, smoothLoss: 'low' })),

@@ -21,165 +21,33 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  copyFileSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build, type PreviewServer, preview } from 'vite';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { type PreviewServer, preview } from 'vite';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
 import { decodeSafetensors } from '../../src/checkpoint/safetensors.js';
 import { CATALOG } from '../../src/data/catalog.js';
 import { Trainer } from '../../src/training/trainer.js';
-import type { Probe } from '../../web/ui/probe.js';
 import { assertSameCheckpoint } from '../helpers/checkpoints.js';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const CHROMIUM = '/usr/bin/chromium';
-const CLI = join(root, 'dist/cli/main.js');
-/** the CLI's built-in corpus, which the page's build takes as its built-in text */
-const BUILTIN_PATH = join(root, 'dist/builtin-corpus.txt');
-const WAIT = 30_000;
-
-const probe = (page: Page): Promise<Probe> => page.evaluate(() => ({ ...window.__charrnn })); // the page's window.__charrnn (web/ui/probe.ts)
-
-/** Waits (bounded) until the probe satisfies `ok`; the message says what was awaited and the last probe. */
-async function until(page: Page, what: string, ok: (p: Probe) => boolean, timeout = WAIT): Promise<Probe> {
-  const end = Date.now() + timeout;
-  let last = await probe(page);
-  while (!ok(last)) {
-    if (Date.now() > end)
-      assert.fail(`timed out after ${timeout} ms waiting for ${what}; page state: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 50));
-    last = await probe(page);
-  }
-  return last;
-}
-
-/** Waits (bounded) for the page's redraw (at most 5 a second) to show what `check` looks for in the DOM. */
-async function drawn(page: Page, what: string, check: () => boolean): Promise<void> {
-  try {
-    await page.waitForFunction(check, undefined, { timeout: WAIT });
-  } catch {
-    assert.fail(`timed out after ${WAIT} ms waiting for the page to draw ${what}`);
-  }
-}
-
-/** Waits (bounded) until the page runs `n` shard workers (Playwright lists nested workers too). */
-async function shardWorkers(page: Page, what: string, n: number): Promise<void> {
-  const count = () => page.workers().filter((w) => /shard-worker/.test(w.url())).length;
-  const end = Date.now() + WAIT;
-  while (count() !== n) {
-    if (Date.now() > end)
-      assert.fail(`timed out waiting for ${what}: ${count()} shard workers, expected ${n}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A small LSTM that trains fast in the page: 1 layer of 64, batch 4 x seq-length 32, evaluations every 50. */
-const SMALL_LSTM = [
-  ['--layers', '1'],
-  ['--hidden', '64'],
-  ['--embedding', '32'],
-  ['--dropout', '0.2'],
-  ['--batch', '4'],
-  ['--seq-length', '32'],
-  ['--eval-every', '50'],
-  ['--sample-every', '200'],
-] as const;
-
-async function fillFields(page: Page, values: readonly (readonly [string, string])[]): Promise<void> {
-  for (const [flag, value] of values) await page.getByLabel(flag, { exact: true }).fill(value);
-}
-
-/** Waits (bounded) until the page's alert shows a line matching `re`. */
-async function alertShows(page: Page, re: RegExp, timeout = WAIT): Promise<void> {
-  const alert = page.getByRole('alert');
-  const end = Date.now() + timeout;
-  for (;;) {
-    const text = (await alert.isVisible()) ? ((await alert.textContent()) ?? '') : '';
-    if (re.test(text)) return;
-    if (Date.now() > end)
-      assert.fail(`timed out after ${timeout} ms waiting for an alert matching ${re}; it shows '${text}'`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** What the tests share: the production build, served as static files with the isolation headers, and
- * one Chromium; made by the first test that asks, ended after the last. */
-interface Shared {
-  work: string;
-  outDir: string;
-  url: string;
-  server: PreviewServer;
-  browser: Browser;
-}
-let sharedSetup: Promise<Shared> | undefined;
-
-function shared(): Promise<Shared> {
-  sharedSetup ??= (async () => {
-    if (!existsSync(CHROMIUM)) {
-      assert.fail(
-        `${CHROMIUM} not found: the browser test needs Debian's Chromium; install it with apt-get install chromium`,
-      );
-    }
-    if (!existsSync(CLI) || !existsSync(BUILTIN_PATH)) {
-      assert.fail(
-        `${CLI} or ${BUILTIN_PATH} not found: run npm run build first (the page's built-in text is the CLI's, ` +
-          'and the test loads a checkpoint the CLI writes)',
-      );
-    }
-    const work = mkdtempSync(join(tmpdir(), 'charrnn-web-'));
-    const outDir = join(work, 'dist');
-    await build({
-      configFile: join(root, 'web/vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
-    });
-    const server = await preview({
-      configFile: join(root, 'web/vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir },
-      preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
-    });
-    const { port } = server.httpServer.address() as AddressInfo;
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    return { work, outDir, url: `http://127.0.0.1:${port}/`, server, browser };
-  })();
-  return sharedSetup;
-}
-
-after(async () => {
-  const s = await sharedSetup?.catch(() => undefined);
-  await s?.browser.close();
-  await s?.server.close();
-  if (s) rmSync(s.work, { recursive: true, force: true });
-});
+import {
+  alertShows,
+  BUILTIN_PATH,
+  CLI,
+  drawn,
+  fillFields,
+  probe,
+  root,
+  SMALL_LSTM,
+  shardWorkers,
+  shared,
+  until,
+  WAIT,
+} from './page.js';
 
 test('the web page trains, charts, samples, saves and loads in Chromium', { timeout: 240_000 }, async (t) => {
   const { work, outDir, url, browser } = await shared();

@@ -40,6 +40,12 @@ export interface Probe {
   textChars: number;
   /** the models kept in this browser */
   kept: number;
+  /** the iteration of the checkpoint of the model in training the page holds (recover.ts), if any */
+  heldIter: number | null;
+  /** models kept after a thread died (recover.ts) */
+  recovered: number;
+  /** training workers started (a new one after one died) */
+  trainingWorkers: number;
 }
 
 declare global {
@@ -76,5 +82,8 @@ export const probe: Probe = {
   textLoading: false,
   textChars: 0,
   kept: 0,
+  heldIter: null,
+  recovered: 0,
+  trainingWorkers: 0,
 };
 window.__charrnn = probe;

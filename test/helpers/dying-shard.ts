@@ -1,0 +1,19 @@
+// A shard worker that dies when the Nth command reaches it (N from CHARRNN_TEST_DIE_AT; 0: before it
+// starts serving): it exits (process.exit(3)), or with CHARRNN_TEST_DIE_HOW=throw, crashes (an exception
+// no one catches). The real entry, src/node/shard-worker.ts, with its wait for a command counted; for
+// test/training/dead-worker.test.ts (the keeper terminating a worker is the third way, CHARRNN_TEST_KILL_SHARD).
+const at = Number(process.env.CHARRNN_TEST_DIE_AT);
+const die = (): never => {
+  if (process.env.CHARRNN_TEST_DIE_HOW === 'throw') throw new Error('a crash on purpose');
+  process.exit(3);
+};
+if (at === 0) die();
+const wait = Atomics.wait;
+let commands = 0;
+Atomics.wait = (array, index, value, timeout) => {
+  const woke = wait(array as Int32Array, index, value as number, timeout);
+  // runShard waits for each command on index 0 of the control array, and for nothing else
+  if (index === 0 && ++commands >= at) die();
+  return woke;
+};
+await import('../../src/node/shard-worker.js');
