@@ -3,8 +3,8 @@
 // best checkpoint, a checkpoint every saveEvery iterations, the iteration and time limits, a stop on
 // request, and at the end a last evaluation and then the last checkpoint. It reports everything as
 // events; a host renders them and does the I/O (writing checkpoint bytes, posting messages). The
-// divergence guard is the trainer's: a non-finite loss or gradient throws out of next() before the update,
-// a non-finite parameter after it, and a checkpoint of a non-finite state is never made (no event).
+// divergence guard is the trainer's: a non-finite loss throws out of next() before the update, and a
+// checkpoint of a non-finite state (a bad gradient or an overflowing update) is never made: it throws instead.
 import { CharrnnError } from '../errors.js';
 import { optionName } from './config.js';
 import type { Evaluation } from './evaluate.js';

@@ -11,7 +11,7 @@ import type { Tensor } from '../checkpoint/safetensors.js';
 import { fillWindow, layText, type Streams } from '../data/streams.js';
 import { type Corpus, remapCorpus, type Vocab } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
-import type { FloatArray, Kernels } from '../kernels/types.js';
+import type { FloatArray } from '../kernels/types.js';
 import type { SequenceModel } from '../models/types.js';
 import { MT19937 } from '../rng.js';
 import { checkSampleOptions, feedPrime, generate, type SampleOptions } from '../sampling/sample.js';
@@ -50,14 +50,6 @@ function diverged(n: number, why: string): CharrnnError {
     'lower --lr (or set --clip or --clip-norm) and resume from the last checkpoint',
     'diverged',
   );
-}
-
-/**
- * Whether x[0..n) is all finite: one pass of the kernels (the sum of squares, accumulated in f64, is finite),
- * and only when that overflows (f64 values beyond 1e154) a look at each element.
- */
-function allFinite(k: Kernels, x: FloatArray, n: number): boolean {
-  return Number.isFinite(k.sumSquares(x, n)) || x.subarray(0, n).every(Number.isFinite);
 }
 
 /** Characters a scoring pass feeds through the batched forward at once. */
@@ -278,18 +270,15 @@ export class Trainer {
     // forward seq_length characters through the net and fetch gradient
     const total = this.model.lossAndGrad(this.inputs, this.targets);
     const loss = total / (c.lossUnit === 'window' ? c.batch : c.batch * c.seqLength);
+    // A finite loss can still come with a gradient that overflowed in backward, or an update can overflow a
+    // parameter. Neither is checked here, which would cost a pass over the parameters every step (5% of the
+    // seed's step): a non-finite parameter makes the next loss non-finite, which stops the run here, and
+    // snapshot() refuses any state that holds one, so no checkpoint ever does.
     if (!Number.isFinite(loss)) throw diverged(n, `the loss is ${loss}`);
-    // a finite loss can still come with a gradient that overflowed in backward: refuse it before the update
-    const m = this.model;
-    if (!allFinite(m.kernels, m.dtheta, m.numParams)) throw diverged(n, 'the gradient is not finite');
     this.smoothLoss = this.smoothLoss * (1 - c.smoothing) + loss * c.smoothing;
     // perform parameter update
     const lr = this.lr;
     const gradNorm = this.optimizer.step(lr);
-    // a finite gradient can still overflow a parameter; snapshot() then refuses to write this state
-    if (!allFinite(m.kernels, m.theta, m.numParams)) {
-      throw diverged(n, 'the update made the parameters non-finite');
-    }
     this.position++; // move data pointer
     this.iter++; // iteration counter
     this.trainSeconds += (performance.now() - started) / 1000;

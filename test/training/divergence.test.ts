@@ -1,7 +1,8 @@
-// Divergence never reaches a checkpoint, for every model and both kernel backends: a non-finite loss or
-// gradient stops the step before the update (the state untouched), an update that overflows a parameter
-// stops the run after it, and a state holding a NaN or an infinity is never snapshotted, so the run loop
-// never emits a checkpoint of one. Large finite values (f64 beyond the sum-of-squares range) are no divergence.
+// Divergence never reaches a checkpoint, for every model and both kernel backends: a non-finite loss stops
+// the step before the update (the state untouched); a non-finite gradient or an update that overflows a
+// parameter is not looked for every step (that costs a pass over the parameters), but a state holding a
+// NaN or an infinity is never snapshotted, so the run loop ends with the diverged error at the checkpoint
+// of that iteration, and without one the next loss is not finite. Large finite values (f64 beyond the sum-of-squares range) are no divergence.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
@@ -55,7 +56,6 @@ function afterNextBackward(m: SequenceModel, poison: (m: SequenceModel) => void)
 const isDiverged = (pattern: RegExp) => (e: unknown) =>
   e instanceof CharrnnError && e.kind === 'diverged' && pattern.test(e.message) && /lower --lr/.test(e.hint);
 
-const copy = (a: FloatArray) => Array.from(a);
 const allFinite = (a: ArrayLike<number>) => Array.prototype.every.call(a, Number.isFinite);
 
 function assertFiniteCheckpoint(bytes: Uint8Array, what: string): void {
@@ -65,31 +65,68 @@ function assertFiniteCheckpoint(bytes: Uint8Array, what: string): void {
   assert.ok(allFinite(ck.state), `${what}: the carried state is not finite`);
 }
 
+/** A run loop checkpointing after every step (the trainer's saveEvery is 1), and a drain of its events. */
+function checkpointEveryStep(t: Trainer) {
+  assert.equal(t.config.saveEvery, 1);
+  const loop = new RunLoop(t, { checkpoints: true });
+  const checkpoints: { iter: number; bytes: Uint8Array }[] = [];
+  /** Runs the loop up to the checkpoint of iteration `last`, or to its end. */
+  const drain = (last: number) => {
+    for (let e = loop.next(); e; e = loop.next()) {
+      if (e.type !== 'checkpoint') continue;
+      checkpoints.push(e);
+      if (e.iter === last) return;
+    }
+  };
+  return { loop, checkpoints, drain };
+}
+
 for (const backend of BACKENDS) {
   describe(`divergence on the ${backend} kernels`, () => {
     for (const model of MODEL_KINDS) {
-      it(`${model}: a finite loss with a NaN or infinite gradient stops the step before the update`, () => {
+      it(`${model}: a finite loss with a NaN or infinite gradient ends the run, and no checkpoint of it is made`, () => {
         for (const bad of [Number.NaN, Infinity, -Infinity]) {
-          const t = trainer(model, backend, { optimizer: 'adam', clip: Infinity, clipNorm: 5 });
-          t.step();
-          const theta = copy(t.model.theta);
-          const optimizer = t.optimizer.getState();
-          const { iter, smoothLoss } = t;
+          const t = trainer(model, backend, {
+            optimizer: 'adam',
+            clip: Infinity,
+            clipNorm: 5,
+            saveEvery: 1,
+            iters: 100,
+          });
+          const { loop, checkpoints, drain } = checkpointEveryStep(t);
+          drain(1);
           const k = t.model.numParams - 3;
           afterNextBackward(t.model, (m) => {
             m.dtheta[k] = bad;
           });
+          // the update spreads the bad gradient through the parameters; the checkpoint of that iteration is
+          // refused (or, were there none, the next loss is not finite)
           assert.throws(
-            () => t.step(),
-            isDiverged(/^training diverged at iteration 1: the gradient is not finite$/),
+            () => drain(100),
+            isDiverged(
+              /^training diverged at iteration 2: the training state is not finite, so it is not saved$/,
+            ),
           );
-          assert.deepEqual(copy(t.model.theta), theta, 'the parameters are untouched');
-          assert.deepEqual(t.optimizer.getState(), optimizer, "the optimizer's state is untouched");
-          assert.equal(t.iter, iter);
-          assert.equal(t.smoothLoss, smoothLoss);
-          assertFiniteCheckpoint(t.toCheckpoint(), `${model} after a refused gradient`);
+          assert.deepEqual(
+            checkpoints.map((c) => c.iter),
+            [1],
+            `${bad}: no checkpoint after the diverged step`,
+          );
+          for (const c of checkpoints) assertFiniteCheckpoint(c.bytes, `${model} checkpoint ${c.iter}`);
+          assert.equal(loop.finished, true);
           t.close();
         }
+      });
+
+      it(`${model}: without checkpoints, a NaN gradient stops the run at the next step's loss`, () => {
+        const t = trainer(model, backend, { optimizer: 'adam', clip: Infinity, clipNorm: Infinity });
+        t.step();
+        afterNextBackward(t.model, (m) => {
+          m.dtheta.fill(Number.NaN);
+        });
+        t.step();
+        assert.throws(() => t.step(), isDiverged(/^training diverged at iteration 2: the loss is NaN$/));
+        t.close();
       });
 
       for (const dtype of ['f32', 'f64'] as const) {
@@ -103,16 +140,7 @@ for (const backend of BACKENDS) {
             saveEvery: 1,
             iters: 100,
           });
-          const loop = new RunLoop(t, { checkpoints: true });
-          const checkpoints: { iter: number; bytes: Uint8Array }[] = [];
-          /** Runs the loop up to the checkpoint of iteration `last`, or to its end. */
-          const drain = (last: number) => {
-            for (let e = loop.next(); e; e = loop.next()) {
-              if (e.type !== 'checkpoint') continue;
-              checkpoints.push(e);
-              if (e.iter === last) return;
-            }
-          };
+          const { loop, checkpoints, drain } = checkpointEveryStep(t);
           drain(3);
           // the largest finite value, pushed past the range by a finite gradient (the loss stays finite: it
           // was computed before); every earlier checkpoint was finite
@@ -124,7 +152,9 @@ for (const backend of BACKENDS) {
           });
           assert.throws(
             () => drain(100),
-            isDiverged(/^training diverged at iteration 3: the update made the parameters non-finite$/),
+            isDiverged(
+              /^training diverged at iteration 4: the training state is not finite, so it is not saved$/,
+            ),
           );
           assert.equal(t.model.theta[k], Infinity);
           assert.deepEqual(
@@ -137,7 +167,7 @@ for (const backend of BACKENDS) {
           assert.throws(
             () => t.toCheckpoint(),
             isDiverged(
-              /^training diverged at iteration 3: the training state is not finite, so it is not saved$/,
+              /^training diverged at iteration 4: the training state is not finite, so it is not saved$/,
             ),
           );
           t.close();
@@ -145,7 +175,13 @@ for (const backend of BACKENDS) {
       }
 
       it(`${model}: a NaN in the optimizer's state or the carried states is never snapshotted`, () => {
-        const t = trainer(model, backend, { optimizer: 'adam', clip: Infinity, clipNorm: 5 });
+        const t = trainer(model, backend, {
+          optimizer: 'adam',
+          clip: Infinity,
+          clipNorm: 5,
+          saveEvery: 1,
+          iters: 100,
+        });
         t.step();
         const good = t.optimizer.getState();
         const v = (good.v as FloatArray).slice();
