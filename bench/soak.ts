@@ -2,8 +2,10 @@
 // evaluations and a checkpoint written atomically every --save-every iterations, and records the process's
 // RSS and the training throughput once a minute. At the end it prints the table and checks the two
 // promises: after the first minute RSS grows by less than 5%, and every minute's chars/s stays within 10%
-// of the median minute's.
-//   node --experimental-wasm-relaxed-simd --import tsx bench/soak.ts [MINUTES] [--preset NAME] [--threads N]
+// of the median minute's. RSS is read as it is, and also after a full garbage collection (when node runs with
+// --expose-gc), which tells memory still held from garbage not yet collected (a checkpoint's buffers are
+// tens of MB each); the heap and the ArrayBuffers outside it are shown beside it.
+//   node --experimental-wasm-relaxed-simd --expose-gc --import tsx bench/soak.ts [MINUTES] [--preset NAME] [--threads N]
 // The text: $CORPUS, else ../shared/data/tinyshakespeare.txt. Exits 1 when a promise does not hold.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,10 +53,20 @@ console.log(
 );
 const loop = new RunLoop(trainer, { checkpoints: true });
 const started = performance.now();
-const rows: { minute: number; iter: number; rssMb: number; heapMb: number; charsPerSecond: number }[] = [];
+const rows: {
+  minute: number;
+  iter: number;
+  rssMb: number;
+  gcRssMb: number;
+  heapMb: number;
+  buffersMb: number;
+  charsPerSecond: number;
+}[] = [];
+const gc = (globalThis as { gc?: () => void }).gc;
+const MB = 2 ** 20;
 let last = { iter: trainer.iter, trainSeconds: trainer.trainSeconds };
 let checkpoints = 0;
-console.log('minute  iter     RSS MB  heap MB  chars/s');
+console.log(`minute  iter     RSS MB  ${gc ? 'after GC ' : ''}heap MB  buffers MB  chars/s`);
 for (let e = loop.next(); e; e = loop.next()) {
   if (e.type === 'checkpoint') {
     writeFileAtomic(savePath, e.bytes);
@@ -62,20 +74,25 @@ for (let e = loop.next(); e; e = loop.next()) {
   }
   const minute = Math.floor((performance.now() - started) / 60_000);
   if (minute > rows.length || loop.finished) {
+    const rssMb = process.memoryUsage().rss / MB;
+    gc?.();
     const m = process.memoryUsage();
     const chars = (trainer.iter - last.iter) * trainer.charsPerStep;
     const row = {
       minute: rows.length + 1,
       iter: trainer.iter,
-      rssMb: m.rss / 2 ** 20,
-      heapMb: m.heapUsed / 2 ** 20,
+      rssMb,
+      gcRssMb: m.rss / MB,
+      heapMb: m.heapUsed / MB,
+      buffersMb: m.arrayBuffers / MB,
       charsPerSecond: chars / (trainer.trainSeconds - last.trainSeconds),
     };
     rows.push(row);
     last = { iter: trainer.iter, trainSeconds: trainer.trainSeconds };
     console.log(
       `${String(row.minute).padStart(6)}  ${String(row.iter).padStart(7)}  ${row.rssMb.toFixed(1).padStart(7)}  ` +
-        `${row.heapMb.toFixed(1).padStart(7)}  ${row.charsPerSecond.toFixed(0).padStart(7)}`,
+        `${gc ? `${row.gcRssMb.toFixed(1).padStart(8)}  ` : ''}${row.heapMb.toFixed(1).padStart(7)}  ` +
+        `${row.buffersMb.toFixed(1).padStart(10)}  ${row.charsPerSecond.toFixed(0).padStart(7)}`,
     );
   }
 }
@@ -84,17 +101,41 @@ rmSync(dir, { recursive: true, force: true });
 
 // the last row may cover a part of a minute; the promises are judged on whole minutes
 const whole = rows.filter((r) => r.minute <= minutes);
-const first = whole[0];
-const peakAfter = Math.max(...whole.slice(1).map((r) => r.rssMb));
-const growth = first ? peakAfter / first.rssMb - 1 : Number.NaN;
+/** Growth of the largest reading after the first minute over the first minute's reading. */
+const growthOf = (read: (r: (typeof rows)[number]) => number) =>
+  Math.max(...whole.slice(1).map(read)) / read(whole[0]) - 1;
+const growth = growthOf((r) => r.rssMb);
+const gcGrowth = gc ? growthOf((r) => r.gcRssMb) : undefined;
+/** The least-squares slope of a reading over the minutes after the first, in MB per minute. */
+const slopeOf = (read: (r: (typeof rows)[number]) => number) => {
+  const xs = whole.slice(1).map((r) => r.minute);
+  const ys = whole.slice(1).map(read);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < xs.length; i++) {
+    sxy += (xs[i] - mx) * (ys[i] - my);
+    sxx += (xs[i] - mx) ** 2;
+  }
+  return sxy / sxx;
+};
 const rates = whole.map((r) => r.charsPerSecond).sort((a, b) => a - b);
 const median = rates[Math.floor(rates.length / 2)];
 const spread = Math.max(...rates.map((r) => Math.abs(r / median - 1)));
-const rssOk = growth < 0.05;
+const rssOk = (gcGrowth ?? growth) < 0.05;
 const rateOk = spread <= 0.1;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 console.log(
-  `${checkpoints} checkpoints written; RSS after minute 1: ${first?.rssMb.toFixed(1)} MB, peak after it ${peakAfter.toFixed(1)} MB ` +
-    `(${(growth * 100).toFixed(1)}% growth, promise < 5%: ${rssOk ? 'holds' : 'FAILS'}); chars/s median ${median.toFixed(0)}, ` +
-    `largest minute off by ${(spread * 100).toFixed(1)}% (promise within 10%: ${rateOk ? 'holds' : 'FAILS'})`,
+  `${checkpoints} checkpoints written; RSS growth after minute 1: ${pct(growth)}` +
+    `${gcGrowth === undefined ? '' : `, after a full GC ${pct(gcGrowth)}`} (promise < 5%: ${rssOk ? 'holds' : 'FAILS'}); ` +
+    `chars/s median ${median.toFixed(0)}, largest minute off by ${pct(spread)} (promise within 10%: ${rateOk ? 'holds' : 'FAILS'})`,
+);
+const slope = slopeOf((r) => (gc ? r.gcRssMb : r.rssMb));
+const end = whole.at(-1)!;
+console.log(
+  `trend of RSS${gc ? ' after GC' : ''} over minutes 2-${end.minute}: ${slope.toFixed(2)} MB/min ` +
+    `(${pct((slope * (end.minute - 1)) / whole[0].rssMb)} of minute 1's over the run); ` +
+    `net from minute 1 to ${end.minute}: ${pct((gc ? end.gcRssMb / whole[0].gcRssMb : end.rssMb / whole[0].rssMb) - 1)}`,
 );
 if (!rssOk || !rateOk) process.exitCode = 1;

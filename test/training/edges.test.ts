@@ -9,6 +9,7 @@ import { layText, makeStreams, splitAt } from '../../src/data/streams.js';
 import { corpusFromString } from '../../src/data/text.js';
 import { CharrnnError } from '../../src/errors.js';
 import { RefKernels } from '../../src/kernels/ref.js';
+import { nodeHost } from '../../src/node/threads.js';
 import type { Host } from '../../src/training/build.js';
 import type { TrainConfig } from '../../src/training/config.js';
 import { evaluateStreams } from '../../src/training/evaluate.js';
@@ -91,6 +92,19 @@ describe('the trainer at its edges', () => {
     const other = Trainer.restore(ck, corpus, { valFraction: 0.2 });
     assert.deepEqual(other.changedOnResume, ['valFraction']);
     assert.equal(other.bestValLoss, Infinity);
+  });
+
+  it('resuming with a host: an explicit --threads wins over the file, and without one the file keeps its count', () => {
+    const two = Trainer.create(corpus, small({ batch: 4, threads: 2 }), nodeHost);
+    two.step();
+    const bytes = two.toCheckpoint();
+    two.close();
+    const one = Trainer.fromCheckpoint(bytes, corpus, { threads: 1 }, 'x', nodeHost);
+    assert.equal(one.config.threads, 1, '--threads 1 on resume');
+    one.close();
+    const kept = Trainer.fromCheckpoint(bytes, corpus, {}, 'x', nodeHost);
+    assert.equal(kept.config.threads, 2, 'the saved count');
+    kept.close();
   });
 
   it('resuming onto another text keeps the position when it fits, and starts the pass over when it does not', () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
+import { layText } from '../../src/data/streams.js';
 import { corpusFromString } from '../../src/data/text.js';
 import { CharrnnError } from '../../src/errors.js';
 import type { TrainConfig } from '../../src/training/config.js';
@@ -161,6 +162,34 @@ describe('run loop', () => {
     assert.deepEqual(rest, [`checkpoint:final@5`, 'finished:stopped@5']);
     assert.deepEqual(t.model.getState(), training);
     assert.equal(loop.next(), undefined);
+  });
+
+  it('an evaluation that only ties the best is not the best (a resumed page evaluates at start)', () => {
+    const t = Trainer.create(corpus, small({ iters: 1, evalEvery: 100 }));
+    t.bestValLoss = t.evaluate().valLoss; // what a checkpoint of these weights would hold
+    const events = collapse(trace(new RunLoop(t, { evalAtStart: true, checkpoints: true })));
+    assert.equal(
+      events.find((e) => e.startsWith('evaluation@0')),
+      'evaluation@0',
+      'a tie is marked best',
+    );
+    assert.ok(!events.includes('checkpoint:best@0'), `a tie writes a best checkpoint: ${events.join(' ')}`);
+  });
+
+  it('names the time limit as the reason when it ends a run that also has an iteration limit', () => {
+    const t = Trainer.create(corpus, small({ iters: 1_000_000, timeLimit: 0.05, valFraction: 0 }));
+    assert.equal(trace(new RunLoop(t)).at(-1), `finished:time@${t.iter}`);
+  });
+
+  it('a stop between steps starts no evaluation, even with a validation split of one window', () => {
+    const config = small({ iters: 100, evalEvery: 1000, valFraction: 0.008 });
+    const { val } = layText(corpus.ids, config);
+    assert.equal(val?.windows, 1, 'the test needs a one-window validation split');
+    const t = Trainer.create(corpus, config);
+    const loop = new RunLoop(t, { checkpoints: true });
+    for (let i = 0; i < 3; i++) loop.next();
+    loop.stop();
+    assert.deepEqual(trace(loop), ['checkpoint:final@3', 'finished:stopped@3']);
   });
 
   it('evaluates after every step with --eval-every 1, the first step included', () => {
