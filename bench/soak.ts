@@ -5,7 +5,7 @@
 // of the median minute's. RSS is read as it is, and also after a full garbage collection (when node runs with
 // --expose-gc), which tells memory still held from garbage not yet collected (a checkpoint's buffers are
 // tens of MB each); the heap and the ArrayBuffers outside it are shown beside it.
-//   node --experimental-wasm-relaxed-simd --expose-gc --import tsx bench/soak.ts [MINUTES] [--preset NAME] [--threads N]
+//   node --experimental-wasm-relaxed-simd --expose-gc --import tsx bench/soak.ts [MINUTES] [--preset NAME] [--threads N] [--save-every N]
 // The text: $CORPUS, else ../shared/data/tinyshakespeare.txt. Exits 1 when a promise does not hold.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,7 @@ const flag = (name: string) => {
 const minutes = Number(args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? 20);
 const presetName = flag('--preset') ?? 'char-lstm';
 const threads = Number(flag('--threads') ?? 2);
+const saveEvery = Number(flag('--save-every') ?? 200);
 const preset = findPreset(presetName);
 if (!preset) throw new Error(`no preset ${presetName}`);
 const corpusPath =
@@ -41,7 +42,7 @@ const settings: Partial<TrainConfig> = {
   seed: 1,
   sampleEvery: 500,
   evalEvery: 500,
-  saveEvery: 200,
+  saveEvery,
   iters: 0,
   timeLimit: minutes * 60,
 };
