@@ -6,9 +6,8 @@
 // kept models (store.ts; a download when it cannot), where Continue goes on training from it, and says so
 // in one line.
 import type { ModelInfo } from './protocol.js';
-import { keepModel } from './store.js';
 import { fmt } from './ui/dom.js';
-import { refreshKept } from './ui/models.js';
+import { keepBytes, refreshKept } from './ui/models.js';
 import { probe } from './ui/probe.js';
 
 /** A checkpoint of the model in training, and the name of its text. */
@@ -47,23 +46,9 @@ export async function keepRecovered(
   h: Held,
   download: (bytes: Uint8Array, name: string) => void,
 ): Promise<string> {
-  const c = h.info.config;
-  const iter = fmt.format(h.info.iter);
-  const name = `${h.what} (recovered at ${iter})`;
+  const name = `${h.what} (recovered at ${fmt.format(h.info.iter)})`;
   try {
-    await keepModel(
-      {
-        name,
-        model: c.model,
-        layers: c.layers,
-        hidden: c.hidden,
-        iter: h.info.iter,
-        valLoss: h.info.bestValLoss,
-        size: h.bytes.length,
-        savedAt: Date.now(),
-      },
-      h.bytes,
-    );
+    await keepBytes(name, h.bytes, h.info);
   } catch (e) {
     const file = `charrnn-recovered-${h.info.iter}.safetensors`;
     download(h.bytes, file);

@@ -142,6 +142,15 @@ async function drive(
   const startIter = trainer.iter;
   // for the progress line and the line at the end
   const startTrainSeconds = trainer.trainSeconds;
+  /** Where the run is, and what this invocation did: for the progress line and the summary line. */
+  const runSoFar = () => ({
+    iter: trainer.iter,
+    smoothLoss: trainer.smoothLoss,
+    runIters: trainer.iter - startIter,
+    runSeconds: (performance.now() - started) / 1000,
+    runTrainSeconds: trainer.trainSeconds - startTrainSeconds,
+    charsPerStep: trainer.charsPerStep,
+  });
   let lastValLoss: number | undefined;
   let evaluating: number | undefined;
   let bestWritten = false;
@@ -196,15 +205,10 @@ async function drive(
         render(e);
       }
       progress.update(() => ({
-        iter: trainer.iter,
-        smoothLoss: trainer.smoothLoss,
+        ...runSoFar(),
         iters: c.iters,
         timeLimit: c.timeLimit,
         trainSeconds: trainer.trainSeconds,
-        runIters: trainer.iter - startIter,
-        runSeconds: (performance.now() - started) / 1000,
-        runTrainSeconds: trainer.trainSeconds - startTrainSeconds,
-        charsPerStep: trainer.charsPerStep,
         valLoss: lastValLoss,
         evaluating,
       }));
@@ -227,12 +231,7 @@ async function drive(
   info(
     summaryLine({
       interrupted: interrupted !== undefined,
-      iter: trainer.iter,
-      smoothLoss: trainer.smoothLoss,
-      runIters: trainer.iter - startIter,
-      runSeconds: (performance.now() - started) / 1000,
-      runTrainSeconds: trainer.trainSeconds - startTrainSeconds,
-      charsPerStep: trainer.charsPerStep,
+      ...runSoFar(),
       bestValLoss: trainer.bestValLoss,
       saved: savePath,
       best: bestWritten ? bestPath : undefined,

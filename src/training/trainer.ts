@@ -6,7 +6,13 @@
 // loss from -log(1/V)*T with weight 0.001, samples from hprev and the window's first character, Adagrad
 // with element-wise clipping. Checkpoints (checkpoint/format.ts) hold everything needed to go on exactly.
 import type { Checkpoint } from '../checkpoint/format.js';
-import { badCheckpoint, checkCheckpoint, readCheckpoint, writeCheckpoint } from '../checkpoint/format.js';
+import {
+  badCheckpoint,
+  checkCheckpoint,
+  firstNonFinite,
+  readCheckpoint,
+  writeCheckpoint,
+} from '../checkpoint/format.js';
 import type { Tensor } from '../checkpoint/safetensors.js';
 import { fillWindow, layText, type Streams } from '../data/streams.js';
 import { type Corpus, remapCorpus, type Vocab } from '../data/text.js';
@@ -372,7 +378,7 @@ export class Trainer {
     const { t: steps, ...slots } = this.optimizer.getState();
     const state = this.heldState ?? m.getState();
     const arrays = [m.theta.subarray(0, m.numParams), ...(Object.values(slots) as FloatArray[]), state];
-    if (!arrays.every((a) => a.every(Number.isFinite))) {
+    if (arrays.some((a) => firstNonFinite(a) >= 0)) {
       throw diverged(this.iter, 'the training state is not finite, so it is not saved');
     }
     return {

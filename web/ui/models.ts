@@ -96,24 +96,29 @@ export async function refreshKept(): Promise<void> {
   probe.kept = models.length;
 }
 
+/** Keeps the checkpoint `bytes`, which `info` describes, in the browser under `name` (rejects on a full quota). */
+export function keepBytes(name: string, bytes: Uint8Array, info: ModelInfo): Promise<KeptModel> {
+  const c = info.config;
+  return keepModel(
+    {
+      name,
+      model: c.model,
+      layers: c.layers,
+      hidden: c.hidden,
+      iter: info.iter,
+      valLoss: info.bestValLoss,
+      size: bytes.length,
+      savedAt: Date.now(),
+    },
+    bytes,
+  );
+}
+
 /** Keeps a checkpoint the worker saved, under the name typed, else `defaultName`; a full quota is an alert. */
 export async function keepCheckpoint(bytes: Uint8Array, info: ModelInfo, defaultName: string): Promise<void> {
   const name = ui.name.value.trim() || defaultName;
-  const c = info.config;
   try {
-    await keepModel(
-      {
-        name,
-        model: c.model,
-        layers: c.layers,
-        hidden: c.hidden,
-        iter: info.iter,
-        valLoss: info.bestValLoss,
-        size: bytes.length,
-        savedAt: Date.now(),
-      },
-      bytes,
-    );
+    await keepBytes(name, bytes, info);
     ui.name.value = '';
     await refreshKept();
     ui.note.textContent = `Kept '${name}' at iteration ${fmt.format(info.iter)}.`;
