@@ -1,15 +1,15 @@
 // A failed save never loses the run: the real CLI, on a file system that is full (a small tmpfs), in a folder
-// it may not write (run as nobody), and in a folder removed while it trains. The policy is one: a save that
+// it may not write (root without the capability to override file permissions: setpriv), and in a folder
+// removed while it trains. The policy is one: a save that
 // fails, periodic or final, stops the run with exit 1 and one line naming the path and the reason, with the
 // training state written to a rescue file in the working folder (else the system's temporary folder) that
 // the line names; the previous checkpoint is untouched, byte for byte, and the rescue file resumes. A path
 // that cannot be written when the run starts is refused before any training (exit 2). Needs root (mount,
-// uid); skipped, saying why, without it.
+// setpriv); skipped, saying why, without it.
 import assert from 'node:assert/strict';
 import { type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
-  chownSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -28,22 +28,33 @@ import { readCheckpoint } from '../../src/checkpoint/format.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(root, 'dist/cli/main.js');
-const NOBODY = 65534;
+/** Runs a command as root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: file permissions then bind it
+ * as they bind its owner (a folder of mode 0555 cannot be written), while the clone stays readable wherever it is. */
+const UNPRIVILEGED = ['--bounding-set=-dac_override,-dac_read_search', '--'];
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-savefail-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const TEXT = join(dir, 'text.txt');
 const MODEL = ['--hidden', '64', '--seq-length', '16', '--sample-every', '0', '--seed', '3', '--quiet'];
 
 const isRoot = process.getuid?.() === 0;
-const skip = isRoot ? false : 'needs root: it mounts a tmpfs and runs the CLI as nobody';
+const skip = isRoot ? false : 'needs root: it mounts a tmpfs and drops capabilities with setpriv';
+
+/** Spawn options, and whether the CLI runs without permission overrides (UNPRIVILEGED). */
+type RunOptions = SpawnOptions & { unprivileged?: boolean };
+
+/** The command line of the CLI with `args`. */
+function command(args: string[], o: RunOptions): [string, string[]] {
+  const cli = [CLI, ...args];
+  return o.unprivileged ? ['setpriv', [...UNPRIVILEGED, process.execPath, ...cli]] : [process.execPath, cli];
+}
 
 interface Run {
   status: number | null;
   stderr: string;
 }
 
-function charrnn(args: string[], options: SpawnOptions = {}): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+function charrnn(args: string[], options: RunOptions = {}): Run {
+  const r = spawnSync(...command(args, options), {
     encoding: 'utf8',
     cwd: dir,
     timeout: 60_000,
@@ -56,8 +67,8 @@ function charrnn(args: string[], options: SpawnOptions = {}): Run {
  * Runs the CLI and, once training has started, holds it (SIGSTOP) while `meanwhile` breaks something, then
  * lets it go on to its end.
  */
-async function breakWhileRunning(args: string[], options: SpawnOptions, meanwhile: () => void): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, ...options });
+async function breakWhileRunning(args: string[], options: RunOptions, meanwhile: () => void): Promise<Run> {
+  const child = spawn(...command(args, options), { cwd: dir, ...options });
   let stderr = '';
   child.stderr!.on('data', (d) => {
     stderr += d;
@@ -91,7 +102,7 @@ function assertRescued(r: Run, path: string, why: RegExp): string {
 }
 
 /** The rescue file holds iteration `iter`, and a run resumes from it (exit 0). */
-function assertResumes(rescue: string, iter: number, options: SpawnOptions = {}): void {
+function assertResumes(rescue: string, iter: number, options: RunOptions = {}): void {
   const ck = readCheckpoint(new Uint8Array(readFileSync(rescue)), rescue);
   assert.equal(ck.progress.iter, iter);
   const to = join((options.cwd as string | undefined) ?? dir, `resumed-${iter}.ckpt`);
@@ -112,7 +123,6 @@ before(() => {
   for (let i = 0; i < 3000; i++)
     text += `${['the cat', 'a dog', 'sat on', 'the mat', 'ran far'][(i * 7) % 5]}${i % 9 ? ' ' : '.\n'}`;
   writeFileSync(TEXT, text);
-  chmodSync(dir, 0o755); // nobody reads the text and reaches its folders
 });
 
 describe('a save that fails never loses the run', { skip, timeout: 120_000 }, () => {
@@ -172,54 +182,53 @@ describe('a save that fails never loses the run', { skip, timeout: 120_000 }, ()
     }
   });
 
-  it('no permission (run as nobody): refused before training, or rescued when it is lost mid-run', async () => {
-    const work = join(dir, 'nobody-work'); // nobody's working folder: the rescue files go there
+  it('no permission (no override of file permissions): refused before training, or rescued when it is lost mid-run', async () => {
+    const work = join(dir, 'unprivileged-work'); // the run's working folder: the rescue files go there
     mkdirSync(work);
-    chownSync(work, NOBODY, NOBODY);
-    const asNobody: SpawnOptions = {
-      uid: NOBODY,
-      gid: NOBODY,
+    const unprivileged: RunOptions = {
+      unprivileged: true,
       cwd: work,
       env: { ...process.env, TMPDIR: work },
     };
-    const locked = join(dir, 'locked'); // root's, 0755
+    const locked = join(dir, 'locked'); // 0555 while locked: not even its owner may write it
     mkdirSync(locked, { mode: 0o755 });
     const path = join(locked, 'x.ckpt');
     assert.equal(charrnn(['train', TEXT, ...MODEL, '--iters', '3', '--save', path]).status, 0);
     const before = readFileSync(path);
+    chmodSync(locked, 0o555);
     // refused up front, nothing trained
-    let r = charrnn(['train', TEXT, '--resume', path, '--iters', '10', '--quiet'], asNobody);
+    let r = charrnn(['train', TEXT, '--resume', path, '--iters', '10', '--quiet'], unprivileged);
     assert.equal(r.status, 2, r.stderr);
     assert.equal(
       r.stderr,
       `charrnn: cannot save to '${path}': permission denied; choose another --save path\n`,
     );
     assert.deepEqual(readFileSync(path), before);
-    // the folder is nobody's when the run starts, and root's again before its first save: the periodic save
+    // the folder is writable when the run starts, and not again before its first save: the periodic save
     // (at iteration 2000) fails, then, in a second run, the final one
-    const give = () => chownSync(locked, NOBODY, NOBODY);
-    const takeBack = () => chownSync(locked, 0, 0);
+    const give = () => chmodSync(locked, 0o755);
+    const takeBack = () => chmodSync(locked, 0o555);
     give();
     r = await breakWhileRunning(
       ['train', TEXT, '--resume', path, '--iters', '0', '--save-every', '2000', '--quiet'],
-      asNobody,
+      unprivileged,
       takeBack,
     );
     let rescue = assertRescued(r, path, /^permission denied$/);
     assert.ok(rescue.startsWith(work), rescue);
     assert.deepEqual(readFileSync(path), before, 'the previous checkpoint is untouched');
     assert.deepEqual(temporaries(locked), []);
-    assertResumes(rescue, 2000, asNobody);
+    assertResumes(rescue, 2000, unprivileged);
     give();
     r = await breakWhileRunning(
       ['train', TEXT, '--resume', path, '--iters', '500', '--quiet'],
-      asNobody,
+      unprivileged,
       takeBack,
     );
     rescue = assertRescued(r, path, /^permission denied$/);
     assert.deepEqual(readFileSync(path), before);
     assert.deepEqual(temporaries(locked), []);
-    assertResumes(rescue, 500, asNobody);
+    assertResumes(rescue, 500, unprivileged);
   });
 
   it('the folder removed mid-run: the periodic save and the final save go to a rescue file that resumes', async () => {
