@@ -1454,6 +1454,131 @@ const PACKED_MIN_ROWS = 24;
   }
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// dropout masks: MT19937 run over a raw state in memory (src/rng.ts's saveRaw / loadRaw layout: the 624
+// words, then the position), each element from two draws as numpy's random_sample makes its double
+
+const MT_N = 624;
+const MT_M = 397;
+
+// one word of the refill: (upper bit of x | lower 31 of next) shifted and mixed, xor src (the word M on)
+@inline function mtNext(x: u32, next: u32, src: u32): u32 {
+  const y = (x & 0x80000000) | (next & 0x7fffffff);
+  return src ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+}
+@inline function mtNext4(x: v128, next: v128, src: v128): v128 {
+  const y = v128.or(v128.and(x, i32x4.splat(0x80000000)), v128.and(next, i32x4.splat(0x7fffffff)));
+  const odd = i32x4.sub(vzero(), v128.and(y, i32x4.splat(1))); // all ones where y is odd
+  return v128.xor(v128.xor(src, i32x4.shr_u(y, 1)), v128.and(odd, i32x4.splat(0x9908b0df)));
+}
+
+// genrand_int32's refill of all 624 words in place. mt[k] needs mt[k+1], not yet rewritten, and mt[k+M]:
+// for k < N-M not yet rewritten either, after that mt[k+M-N], rewritten 227 words back. So 4 lanes at a
+// time are safe in both runs (a vector never straddles k = N-M); the last word wraps to the new mt[0].
+function mtTwist(mt: usize): void {
+  let k = 0;
+  for (; k + 4 <= MT_N - MT_M; k += 4) {
+    const p = mt + (<usize>k << 2);
+    v128.store(p, mtNext4(v128.load(p), v128.load(p, 4), v128.load(p, MT_M * 4)));
+  }
+  for (; k < MT_N - MT_M; k++) {
+    const p = mt + (<usize>k << 2);
+    store<u32>(p, mtNext(load<u32>(p), load<u32>(p, 4), load<u32>(p, MT_M * 4)));
+  }
+  for (; k + 4 <= MT_N - 1; k += 4) {
+    const p = mt + (<usize>k << 2);
+    v128.store(p, mtNext4(v128.load(p), v128.load(p, 4), v128.load(p - (MT_N - MT_M) * 4)));
+  }
+  for (; k < MT_N - 1; k++) {
+    const p = mt + (<usize>k << 2);
+    store<u32>(p, mtNext(load<u32>(p), load<u32>(p, 4), load<u32>(p - (MT_N - MT_M) * 4)));
+  }
+  const last = mt + (MT_N - 1) * 4;
+  store<u32>(last, mtNext(load<u32>(last), load<u32>(mt), load<u32>(mt, (MT_M - 1) * 4)));
+}
+
+@inline function mtTemper(y: u32): u32 {
+  y ^= y >>> 11;
+  y ^= (y << 7) & 0x9d2c5680;
+  y ^= (y << 15) & 0xefc60000;
+  return y ^ (y >>> 18);
+}
+@inline function mtTemper4(y: v128): v128 {
+  y = v128.xor(y, i32x4.shr_u(y, 11));
+  y = v128.xor(y, v128.and(i32x4.shl(y, 7), i32x4.splat(0x9d2c5680)));
+  y = v128.xor(y, v128.and(i32x4.shl(y, 15), i32x4.splat(0xefc60000)));
+  return v128.xor(y, i32x4.shr_u(y, 18));
+}
+
+// random_sample() from its two words: (a * 2^26 + b) / 2^53 with a = w0 >>> 5, b = w1 >>> 6. The sum is an
+// integer below 2^53 (exact), and scaling it by 2^-53 is exact too, so multiplying gives the very double
+// the division does.
+const TWO_26: f64 = 67108864.0;
+const TWO_M53: f64 = 1.0 / 9007199254740992.0;
+@inline function mtUniform(w0: u32, w1: u32): f64 {
+  return (<f64>(w0 >>> 5) * TWO_26 + <f64>(w1 >>> 6)) * TWO_M53;
+}
+// the same for lanes 0 and 1 of a and b (a, b already shifted)
+@inline function mtUniform2(a: v128, b: v128): v128 {
+  const hi = f64x2.mul(f64x2.convert_low_i32x4_u(a), f64x2.splat(TWO_26));
+  return f64x2.mul(f64x2.add(hi, f64x2.convert_low_i32x4_u(b)), f64x2.splat(TWO_M53));
+}
+
+// mask (m) from the 2m words at w (inside one block): 4 elements (8 words) a step, de-interleaved into a
+// and b words, compared in f64 pairs; keep where random_sample() >= p, else +0
+@inline function dropoutRun<T>(mask: usize, w: usize, m: i32, p: f64, keep: T): void {
+  const pv = f64x2.splat(p);
+  const keepv = v128.splat<T>(keep);
+  let j = 0;
+  for (; j + 4 <= m; j += 4) {
+    const w01 = mtTemper4(v128.load(w + (<usize>j << 3)));
+    const w23 = mtTemper4(v128.load(w + (<usize>j << 3), 16));
+    const a = i32x4.shr_u(v128.shuffle<i32>(w01, w23, 0, 2, 4, 6), 5);
+    const b = i32x4.shr_u(v128.shuffle<i32>(w01, w23, 1, 3, 5, 7), 6);
+    const drop01 = f64x2.lt(mtUniform2(a, b), pv);
+    const drop23 = f64x2.lt(mtUniform2(v128.shuffle<i32>(a, a, 2, 3, 2, 3), v128.shuffle<i32>(b, b, 2, 3, 2, 3)), pv);
+    const o = mask + (<usize>j << alignof<T>());
+    if (sizeof<T>() == 4) {
+      v128.store(o, v128.andnot(keepv, v128.shuffle<i32>(drop01, drop23, 0, 2, 4, 6)));
+    } else {
+      v128.store(o, v128.andnot(keepv, drop01));
+      v128.store(o, v128.andnot(keepv, drop23), 16);
+    }
+  }
+  for (; j < m; j++) {
+    const q = w + (<usize>j << 3);
+    const u = mtUniform(mtTemper(load<u32>(q)), mtTemper(load<u32>(q, 4)));
+    store<T>(mask + (<usize>j << alignof<T>()), u < p ? <T>0 : keep);
+  }
+}
+
+// mask (n) = random_sample() < p ? 0 : keep, drawing from the raw MT19937 state at st and advancing it
+@inline function dropoutMask<T>(mask: usize, st: usize, n: i32, p: f64, keep: T): void {
+  let pos = <i32>load<u32>(st, MT_N * 4);
+  let i = 0;
+  while (i < n) {
+    if (pos >= MT_N) {
+      mtTwist(st);
+      pos = 0;
+    }
+    const m = min(n - i, (MT_N - pos) >> 1); // whole elements left in this block
+    if (m == 0) {
+      // pos = N-1 (an odd position): this element's second word is the first of the next block
+      const w0 = mtTemper(load<u32>(st, (MT_N - 1) * 4));
+      mtTwist(st);
+      const u = mtUniform(w0, mtTemper(load<u32>(st)));
+      store<T>(mask + (<usize>i << alignof<T>()), u < p ? <T>0 : keep);
+      pos = 1;
+      i++;
+      continue;
+    }
+    dropoutRun<T>(mask + (<usize>i << alignof<T>()), st + (<usize>pos << 2), m, p, keep);
+    pos += 2 * m;
+    i += m;
+  }
+  store<u32>(st, <u32>pos, MT_N * 4);
+}
+
 // f32 LSTM cell forward over 4 lanes (or one element): gates i f g o at G + o + {0,1,2,3} * hB
 @inline function lstmFwdStep(G: usize, c: usize, tc: usize, h: usize, cp: usize, go: usize, so: usize, hB: usize, one: bool): void {
   const gp = G + go;
@@ -1722,6 +1847,12 @@ export function adam_f64(
 }
 export function mul_f32(y: usize, x: usize, m: usize, n: i32): void { mul<f32>(y, x, m, n); }
 export function mul_f64(y: usize, x: usize, m: usize, n: i32): void { mul<f64>(y, x, m, n); }
+export function dropoutMask_f32(mask: usize, st: usize, n: i32, p: f64, keep: f64): void {
+  dropoutMask<f32>(mask, st, n, p, <f32>keep);
+}
+export function dropoutMask_f64(mask: usize, st: usize, n: i32, p: f64, keep: f64): void {
+  dropoutMask<f64>(mask, st, n, p, keep);
+}
 export function lstmCellForward_f32(G: usize, c: usize, tc: usize, h: usize, cp: usize, B: i32, H: i32): void {
   lstmCellForward<f32>(G, c, tc, h, cp, B, H);
 }

@@ -70,7 +70,7 @@ let checkpoints = 0;
 console.log(`minute  iter     RSS MB  ${gc ? 'after GC ' : ''}heap MB  buffers MB  chars/s`);
 for (let e = loop.next(); e; e = loop.next()) {
   if (e.type === 'checkpoint') {
-    writeFileAtomic(savePath, e.bytes);
+    writeFileAtomic(savePath, e.parts);
     checkpoints++;
   }
   const minute = Math.floor((performance.now() - started) / 60_000);

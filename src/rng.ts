@@ -5,6 +5,17 @@
 
 const N = 624;
 const M = 397;
+/** Words of the raw state (saveRaw, loadRaw): the 624 of the generator, then its position. */
+export const MT_RAW_WORDS = N + 1;
+
+/** MT19937's tempering of one state word. */
+function temper(y: number): number {
+  y ^= y >>> 11;
+  y ^= (y << 7) & 0x9d2c5680;
+  y ^= (y << 15) & 0xefc60000;
+  y ^= y >>> 18;
+  return y >>> 0;
+}
 
 /** Serializable RNG state (for checkpoints): the 624 words, the position, and the cached gaussian. */
 export interface RngState {
@@ -43,27 +54,25 @@ export class MT19937 {
 
   /** genrand_int32: the next 32-bit word. */
   nextUint32(): number {
+    if (this.pos >= N) this.twist();
+    return temper(this.mt[this.pos++]);
+  }
+
+  /** The next 624 words of the state, all at once (genrand_int32's refill); the position goes back to 0. */
+  private twist(): void {
     const mt = this.mt;
-    if (this.pos >= N) {
-      let k = 0;
-      for (; k < N - M; k++) {
-        const y = (mt[k] & 0x80000000) | (mt[k + 1] & 0x7fffffff);
-        mt[k] = mt[k + M] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
-      }
-      for (; k < N - 1; k++) {
-        const y = (mt[k] & 0x80000000) | (mt[k + 1] & 0x7fffffff);
-        mt[k] = mt[k + (M - N)] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
-      }
-      const y = (mt[N - 1] & 0x80000000) | (mt[0] & 0x7fffffff);
-      mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
-      this.pos = 0;
+    let k = 0;
+    for (; k < N - M; k++) {
+      const y = (mt[k] & 0x80000000) | (mt[k + 1] & 0x7fffffff);
+      mt[k] = mt[k + M] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
     }
-    let y = mt[this.pos++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    for (; k < N - 1; k++) {
+      const y = (mt[k] & 0x80000000) | (mt[k + 1] & 0x7fffffff);
+      mt[k] = mt[k + (M - N)] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+    }
+    const y = (mt[N - 1] & 0x80000000) | (mt[0] & 0x7fffffff);
+    mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+    this.pos = 0;
   }
 
   /** random_sample(): a double in [0, 1) with 53 random bits. */
@@ -93,6 +102,23 @@ export class MT19937 {
     return f * x2;
   }
 
+  /**
+   * Inverted dropout's mask: mask[i] = 0 with probability p, else keep, for i < n. The same draws and the
+   * same values as the plain loop
+   *   for (let i = 0; i < n; i++) mask[i] = this.random() < p ? 0 : keep;
+   * and the same state after it (the cached gaussian untouched), with random() and nextUint32() inlined.
+   */
+  fillDropoutMask(mask: Float32Array | Float64Array, n: number, p: number, keep: number): void {
+    const mt = this.mt;
+    for (let i = 0; i < n; i++) {
+      if (this.pos >= N) this.twist();
+      const a = temper(mt[this.pos++]) >>> 5;
+      if (this.pos >= N) this.twist();
+      const b = temper(mt[this.pos++]) >>> 6;
+      mask[i] = (a * 67108864.0 + b) / 9007199254740992.0 < p ? 0 : keep;
+    }
+  }
+
   /** Fills `out` with randn() * scale, in order (numpy's row-major randn(rows, cols) * scale). */
   fillRandn(out: Float32Array | Float64Array, scale: number): void {
     for (let i = 0; i < out.length; i++) out[i] = this.randn() * scale;
@@ -119,6 +145,20 @@ export class MT19937 {
       else lo = mid + 1;
     }
     return Math.min(lo, n - 1);
+  }
+
+  /** The raw state for a kernel that runs the generator itself: raw[0..624) the words, raw[624] the position. */
+  saveRaw(raw: Uint32Array): void {
+    raw.set(this.mt);
+    raw[N] = this.pos;
+  }
+
+  /** Takes back a raw state written by saveRaw (and advanced by a kernel); the cached gaussian is kept. */
+  loadRaw(raw: Uint32Array): void {
+    const pos = raw[N];
+    if (!(raw.length >= MT_RAW_WORDS && pos <= N)) throw new Error('invalid raw RNG state');
+    this.mt.set(raw.subarray(0, N));
+    this.pos = pos;
   }
 
   getState(): RngState {

@@ -22,9 +22,10 @@ import type { RngState } from '../rng.js';
 import { type ConfigKey, OPTIONS, resolveConfig, type TrainConfig } from '../training/config.js';
 import { OPTIMIZER_SLOTS } from '../training/optim.js';
 import {
+  concatBytes,
   decodeSafetensors,
-  encodeSafetensors,
   type SafeTensors,
+  safetensorsParts,
   shownShape,
   type Tensor,
 } from './safetensors.js';
@@ -89,6 +90,14 @@ export function jsonNumber(v: unknown): number | undefined {
 // ---- writing ----
 
 export function writeCheckpoint(c: Checkpoint): Uint8Array {
+  return concatBytes(checkpointParts(c));
+}
+
+/**
+ * The checkpoint file as its pieces in order (see `safetensorsParts`): the tensors' pieces are views of the
+ * checkpoint's arrays, valid while those are unchanged. A host writes them one after the other.
+ */
+export function checkpointParts(c: Checkpoint): Uint8Array[] {
   const tensors = new Map<string, Tensor>(c.params);
   const dtype = c.config.dtype === 'f64' ? 'F64' : 'F32';
   for (const [name, data] of c.slots) tensors.set(`optim.${name}`, { dtype, shape: [data.length], data });
@@ -104,7 +113,7 @@ export function writeCheckpoint(c: Checkpoint): Uint8Array {
     rng: toJson(c.rng),
   };
   if (c.dropoutRngs) metadata.dropoutRngs = toJson(c.dropoutRngs);
-  return encodeSafetensors({ tensors, metadata });
+  return safetensorsParts({ tensors, metadata });
 }
 
 // ---- reading ----

@@ -27,6 +27,15 @@ export function dtypeOf(data: TensorData): TensorDtype {
 }
 
 export function encodeSafetensors(st: SafeTensors): Uint8Array {
+  return concatBytes(safetensorsParts(st));
+}
+
+/**
+ * The same file as `encodeSafetensors`, as its pieces in order: the header, then each tensor's bytes. On a
+ * little-endian machine a tensor's piece is a view of its data, not a copy, so writing a large file costs no
+ * second buffer of its size; the pieces are only valid while the tensors are unchanged.
+ */
+export function safetensorsParts(st: SafeTensors): Uint8Array[] {
   const header: Record<string, unknown> = { __metadata__: st.metadata };
   let offset = 0;
   for (const [name, t] of st.tensors) {
@@ -37,15 +46,20 @@ export function encodeSafetensors(st: SafeTensors): Uint8Array {
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (json.length % 8)) % 8); // pad so the tensor data is 8-byte aligned
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let at = 8 + headerBytes.length;
-  for (const t of st.tensors.values()) {
-    writeLittleEndian(out, at, t.data);
-    at += t.data.length * WIDTH[t.dtype];
+  const json8 = new TextEncoder().encode(json);
+  const head = new Uint8Array(8 + json8.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(json8.length), true);
+  head.set(json8, 8);
+  return [head, ...[...st.tensors.values()].map((t) => littleEndianBytes(t.data))];
+}
+
+/** The pieces one after the other, in one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
 }
@@ -138,14 +152,14 @@ function product(shape: readonly number[]): number {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function writeLittleEndian(out: Uint8Array, at: number, data: TensorData): void {
+/** The data's bytes in little-endian order: a view of them on a little-endian machine, else a swapped copy. */
+function littleEndianBytes(data: TensorData): Uint8Array {
   const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (LITTLE_ENDIAN) {
-    out.set(src, at);
-    return;
-  }
+  if (LITTLE_ENDIAN) return src;
+  const out = new Uint8Array(src.length);
   const w = data.BYTES_PER_ELEMENT;
-  for (let i = 0; i < src.length; i += w) for (let b = 0; b < w; b++) out[at + i + b] = src[i + w - 1 - b];
+  for (let i = 0; i < src.length; i += w) for (let b = 0; b < w; b++) out[i + b] = src[i + w - 1 - b];
+  return out;
 }
 
 function readLittleEndian(bytes: Uint8Array, at: number, count: number, dtype: TensorDtype): TensorData {

@@ -190,7 +190,7 @@ async function drive(
         log({ iter: e.iter, valLoss: e.valLoss, valBits: e.valBits });
         break;
       case 'checkpoint':
-        saveOrRescue(e.reason === 'best' ? bestPath! : savePath!, e.bytes);
+        saveOrRescue(e.reason === 'best' ? bestPath! : savePath!, e.parts);
         break;
       case 'evaluating':
       case 'finished':
@@ -256,7 +256,7 @@ function lostThread(e: unknown, trainer: Trainer, savePath: string | undefined):
     );
   }
   try {
-    saveOrRescue(savePath, trainer.toCheckpoint());
+    saveOrRescue(savePath, trainer.checkpointParts());
   } catch (failed) {
     return failed instanceof CharrnnError
       ? new CharrnnError(`${what}; ${failed.message}`, failed.hint, 'thread')

@@ -1,5 +1,6 @@
 // The plain TypeScript backend: the living definition of every kernel in `types.ts`, and the fallback
 // where WebAssembly SIMD is missing. Straight loops, no cleverness; the wasm backend is tested against it.
+import type { MT19937 } from '../rng.js';
 import type { BackendName, Dtype, FloatArray, Kernels } from './types.js';
 
 export class RefKernels implements Kernels {
@@ -237,6 +238,10 @@ export class RefKernels implements Kernels {
 
   mul(y: FloatArray, x: FloatArray, m: FloatArray, n: number): void {
     for (let i = 0; i < n; i++) y[i] = x[i] * m[i];
+  }
+
+  dropoutMask(mask: FloatArray, rng: MT19937, n: number, p: number, keep: number): void {
+    rng.fillDropoutMask(mask, n, p, keep);
   }
 
   // G (B,4H) pre-activations -> activations; c, tanhC, h (B,H)

@@ -6,6 +6,7 @@
 // The list of kernels is written once, as the WebAssembly module's exports (assembly/kernels.ts); the
 // build reads it off the module (KERNEL_NAMES), and the type checker holds this interface to it, and
 // both backends to this interface.
+import type { MT19937 } from '../rng.js';
 import type { KERNEL_NAMES } from './wasm-binary.generated.js';
 
 export type Dtype = 'f32' | 'f64';
@@ -131,6 +132,11 @@ export interface Kernels {
   // ---- recurrent cells and dropout (src/models) ----
   /** y (n) = x (n) * m (n), element-wise (dropout's mask, forward and backward); y may be x. */
   mul(y: FloatArray, x: FloatArray, m: FloatArray, n: number): void;
+  /**
+   * Inverted dropout's mask (n) from rng, advanced in place: the same draws, values and final state as
+   * `for (let i = 0; i < n; i++) mask[i] = rng.random() < p ? 0 : keep` (rng.fillDropoutMask).
+   */
+  dropoutMask(mask: FloatArray, rng: MT19937, n: number, p: number, keep: number): void;
   /**
    * The LSTM cell's element-wise part for B rows, gates in PyTorch's order i, f, g, o (each H wide).
    * G (B,4H) holds the pre-activations on entry and i=sigmoid, f=sigmoid, g=tanh, o=sigmoid on exit;

@@ -3,11 +3,15 @@
 // `initWasm()` compiles the module once; `createWasmKernels()` gives each caller a fresh instance with its
 // own fixed-size memory and a bump allocator, and wraps the exports as a `Kernels` whose methods pass
 // pointers (byte offsets) straight through: no allocation and no checks per call.
+import { MT_RAW_WORDS } from '../rng.js';
 import type { Dtype, FloatArray, KernelName, Kernels } from './types.js';
 import { KERNEL_NAMES, wasmBase64, wasmRelaxedBase64 } from './wasm-binary.generated.js';
 
 const PAGE = 65536;
-/** The first page is left to the module's static data (its f64 exp/log tables); the arena starts above. */
+/**
+ * The first page is left to the module's static data (its f64 exp/log tables and the products' scratch) and
+ * dropoutMask's copy of the generator state; the arena starts above.
+ */
 const RESERVED_BYTES = PAGE;
 /** The most one instance can hand out: WebAssembly's 4 GiB of 32-bit addresses, less the reserved page. */
 export const MAX_CAPACITY_BYTES = 65536 * PAGE - RESERVED_BYTES;
@@ -115,8 +119,12 @@ export function createWasmKernels(dtype: Dtype, capacityBytes: number): Kernels 
   const instance = new WebAssembly.Instance(compiled, { env: { memory } });
   const raw = instance.exports as Record<string, unknown>;
   const heapBase = (raw['heapBase'] as () => number)();
-  if (heapBase > RESERVED_BYTES) {
-    throw new Error(`wasm kernels: static data (${heapBase} bytes) exceeds the reserved ${RESERVED_BYTES}`);
+  // dropoutMask's generator state is copied in and out here, right above the module's data
+  const rngState = align16(heapBase);
+  if (rngState + MT_RAW_WORDS * 4 > RESERVED_BYTES) {
+    throw new Error(
+      `wasm kernels: static data (${heapBase} bytes) and the RNG state exceed the reserved ${RESERVED_BYTES}`,
+    );
   }
   const ex = {} as Record<keyof KernelExports, unknown>;
   for (const name of KERNEL_NAMES) ex[name] = raw[`${name}_${dtype}`];
@@ -124,6 +132,7 @@ export function createWasmKernels(dtype: Dtype, capacityBytes: number): Kernels 
   const buffer = memory.buffer;
   const end = RESERVED_BYTES + capacity;
   let top = RESERVED_BYTES;
+  const rngWords = new Uint32Array(buffer, rngState, MT_RAW_WORDS);
 
   const take = (n: number, width: number, what: string): number => {
     if (!(Number.isInteger(n) && n >= 0)) throw new Error(`${what}(${n}): n must be an integer >= 0`);
@@ -166,6 +175,7 @@ export function createWasmKernels(dtype: Dtype, capacityBytes: number): Kernels 
   const rmsprop = k.rmsprop;
   const adam = k.adam;
   const mul = k.mul;
+  const dropoutMask = k.dropoutMask;
   const lstmCellForward = k.lstmCellForward;
   const lstmCellBackward = k.lstmCellBackward;
   const gruCellForward = k.gruCellForward;
@@ -209,6 +219,11 @@ export function createWasmKernels(dtype: Dtype, capacityBytes: number): Kernels 
     adam: (param, grad, m, v, n, lr, beta1, beta2, eps, bc1, bc2, wd) =>
       adam(ptr(param), ptr(grad), ptr(m), ptr(v), n, lr, beta1, beta2, eps, bc1, bc2, wd),
     mul: (y, x, m, n) => mul(ptr(y), ptr(x), ptr(m), n),
+    dropoutMask: (mask, rng, n, p, keep) => {
+      rng.saveRaw(rngWords);
+      dropoutMask(ptr(mask), rngState, n, p, keep);
+      rng.loadRaw(rngWords);
+    },
     lstmCellForward: (G, c, tanhC, h, cPrev, B, H) =>
       lstmCellForward(ptr(G), ptr(c), ptr(tanhC), ptr(h), ptr(cPrev), B, H),
     lstmCellBackward: (dG, dcPrev, G, cPrev, tanhC, dh, dc, B, H) =>

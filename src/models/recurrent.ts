@@ -384,7 +384,7 @@ export abstract class RecurrentModel implements SequenceModel {
         const rng = this.dropoutRng!;
         const p = this.dropout;
         const keep = 1 / (1 - p);
-        for (let i = 0; i < TB * H; i++) mask[i] = rng.random() < p ? 0 : keep;
+        k.dropoutMask(mask, rng, TB * H, p, keep); // mask[i] = rng.random() < p ? 0 : keep
         k.mul(this.dropped[l], this.hsOut[l], mask, TB * H);
       }
     }

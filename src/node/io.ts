@@ -367,14 +367,17 @@ export function readText(path: string, what: string): string {
   }
 }
 
-/** Writes `bytes` to `path` atomically: a temporary file beside it, flushed, renamed over it, the folder flushed. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+/** Writes `data` (one array, or pieces one after the other) to `path` atomically: a temporary file beside it, flushed, renamed over it, the folder flushed. */
+export function writeFileAtomic(path: string, data: Uint8Array | readonly Uint8Array[]): void {
+  const parts = data instanceof Uint8Array ? [data] : data;
   const tmp = `${path}.${process.pid}.tmp`;
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'w');
-    let at = 0;
-    while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+    for (const bytes of parts) {
+      let at = 0;
+      while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+    }
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -535,7 +538,7 @@ export function writeError(what: string, e: unknown): CharrnnError {
  * Writes a checkpoint; when that fails, writes it to a rescue file instead (in the working folder, else the
  * system's temporary folder) and throws one line naming both paths. The previous file at `path` stays.
  */
-export function saveOrRescue(path: string, bytes: Uint8Array): void {
+export function saveOrRescue(path: string, bytes: Uint8Array | readonly Uint8Array[]): void {
   let failure: CharrnnError;
   try {
     writeFileAtomic(path, bytes);

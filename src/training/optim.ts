@@ -215,10 +215,13 @@ export class Optimizer {
     return norm;
   }
 
-  /** Everything needed to resume exactly: t and copies of the state arrays. */
-  getState(): Record<string, FloatArray | number> {
+  /**
+   * Everything needed to resume exactly: t and copies of the state arrays, or with `copy` false the arrays
+   * themselves (for a checkpoint written before the next step: no second copy of a large model's moments).
+   */
+  getState(copy = true): Record<string, FloatArray | number> {
     const out: Record<string, FloatArray | number> = { t: this.t };
-    for (const [name, a] of Object.entries(this.slots)) out[name] = a.slice();
+    for (const [name, a] of Object.entries(this.slots)) out[name] = copy ? a.slice() : a;
     return out;
   }
 

@@ -5,6 +5,7 @@
 // events; a host renders them and does the I/O (writing checkpoint bytes, posting messages). The
 // divergence guard is the trainer's: a non-finite loss throws out of next() before the update, and a
 // checkpoint of a non-finite state (a bad gradient or an overflowing update) is never made: it throws instead.
+import { concatBytes } from '../checkpoint/safetensors.js';
 import { CharrnnError } from '../errors.js';
 import { optionName } from './config.js';
 import type { Evaluation } from './evaluate.js';
@@ -19,8 +20,19 @@ export type RunEvent =
   | { type: 'evaluating'; fraction: number }
   /** an evaluation on the validation split after `iter` iterations; `best`: the lowest so far */
   | ({ type: 'evaluation'; iter: number; best: boolean } & Evaluation)
-  /** a checkpoint is due: `bytes` is the whole training state, for the host to write */
-  | { type: 'checkpoint'; reason: CheckpointReason; iter: number; bytes: Uint8Array }
+  /**
+   * a checkpoint is due, for the host to write: `parts`, the file's pieces in order, are views of the live
+   * training state, valid until the next event is asked for (write them one after the other: no copy of the
+   * whole state); `bytes` is the file in one new array, made when first read, which must be before the next
+   * event is asked for (it throws after)
+   */
+  | {
+      type: 'checkpoint';
+      reason: CheckpointReason;
+      iter: number;
+      parts: readonly Uint8Array[];
+      readonly bytes: Uint8Array;
+    }
   | { type: 'finished'; reason: FinishReason; iter: number };
 
 export interface RunOptions {
@@ -35,6 +47,8 @@ export class RunLoop {
   private stopping = false;
   private ended = false;
   private lastEval = -1;
+  /** calls of next(): a checkpoint event's bytes can only be read before the next one */
+  private moves = 0;
 
   constructor(
     readonly trainer: Trainer,
@@ -45,6 +59,7 @@ export class RunLoop {
 
   /** Does the next unit of work (a step, or a window of an evaluation) and returns what happened; undefined at the end. */
   next(): RunEvent | undefined {
+    this.moves++;
     if (this.ended) return undefined;
     try {
       const r = this.events.next();
@@ -130,6 +145,23 @@ export class RunLoop {
 
   private *checkpoint(reason: CheckpointReason): Generator<RunEvent, void, undefined> {
     if (!this.options.checkpoints) return;
-    yield { type: 'checkpoint', reason, iter: this.trainer.iter, bytes: this.trainer.toCheckpoint() };
+    const parts = this.trainer.checkpointParts();
+    const at = this.moves;
+    const moved = () => this.moves !== at;
+    let bytes: Uint8Array | undefined;
+    yield {
+      type: 'checkpoint',
+      reason,
+      iter: this.trainer.iter,
+      parts,
+      get bytes() {
+        if (bytes === undefined && moved()) {
+          // the parts are views of a state that has moved on: refuse rather than hand out a mix of two
+          throw new Error("a checkpoint event's bytes were first read after the next event was asked for");
+        }
+        bytes ??= concatBytes(parts);
+        return bytes;
+      },
+    };
   }
 }

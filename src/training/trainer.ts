@@ -9,6 +9,7 @@ import type { Checkpoint } from '../checkpoint/format.js';
 import {
   badCheckpoint,
   checkCheckpoint,
+  checkpointParts,
   firstNonFinite,
   readCheckpoint,
   writeCheckpoint,
@@ -365,8 +366,10 @@ export class Trainer {
   }
 
   /**
-   * Everything the checkpoint file holds. A state with a NaN or an infinity in it (the parameters, the
-   * optimizer's arrays, the carried states) is refused with the diverged error: no checkpoint ever holds one.
+   * Everything the checkpoint file holds. The parameters and the optimizer's arrays are views of the live
+   * training state, not copies: valid until the next step (write or copy them before). A state with a NaN or
+   * an infinity in it (the parameters, the optimizer's arrays, the carried states) is refused with the
+   * diverged error: no checkpoint ever holds one.
    */
   snapshot(): Checkpoint {
     const m = this.model;
@@ -375,7 +378,7 @@ export class Trainer {
     for (const t of m.tensors) {
       params.set(t.name, { dtype, shape: [...t.shape], data: m.theta.subarray(t.offset, t.offset + t.size) });
     }
-    const { t: steps, ...slots } = this.optimizer.getState();
+    const { t: steps, ...slots } = this.optimizer.getState(false);
     const state = this.heldState ?? m.getState();
     const arrays = [m.theta.subarray(0, m.numParams), ...(Object.values(slots) as FloatArray[]), state];
     if (arrays.some((a) => firstNonFinite(a) >= 0)) {
@@ -404,6 +407,14 @@ export class Trainer {
   /** The checkpoint file (safetensors, version 2) of the whole training state. */
   toCheckpoint(): Uint8Array {
     return writeCheckpoint(this.snapshot());
+  }
+
+  /**
+   * The same file as its pieces in order (`checkpointParts`): views of the live state, valid until the next
+   * step, which a host writes one after the other without a copy of the whole file.
+   */
+  checkpointParts(): Uint8Array[] {
+    return checkpointParts(this.snapshot());
   }
 
   /** Stops the worker threads, if any. */

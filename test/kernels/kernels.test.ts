@@ -11,6 +11,7 @@ import { bytesFor } from '../../src/kernels/index.js';
 import { RefKernels } from '../../src/kernels/ref.js';
 import type { BackendName, Dtype, FloatArray, Kernels } from '../../src/kernels/types.js';
 import { createWasmKernels, initWasm } from '../../src/kernels/wasm.js';
+import { MT19937 } from '../../src/rng.js';
 
 /**
  * Named tolerances, by dtype. `linear`: |got - want| over the same kernel run on |inputs| (so a dot product
@@ -836,6 +837,117 @@ for (const [backend, dtype] of UNDER_TEST) {
       }
     });
   });
+}
+
+// ---- dropoutMask: judged bit for bit against the loop it replaces ----
+
+/**
+ * dropoutMask on every backend and dtype, ref f64 included: the oracle is not RefKernels but the plain
+ * per-element loop `mask[i] = rng.random() < p ? 0 : keep` on a copy of the generator. The mask and the
+ * generator's whole state afterwards must be identical, from positions at, inside and across the 624-word
+ * blocks (from an odd position one element's two words straddle a refill), for p that is not a multiple of
+ * 2^-53, p = 0, the largest p below 1, and p equal to one of the draws (the comparison is strict).
+ */
+const DROPOUT_N = [0, 1, 3, 623, 624, 625, 1249, 100003];
+/** Where the generator starts: words drawn (or a state set) after seeding; a randn() leaves a cached value. */
+const DROPOUT_STARTS: [string, (rng: MT19937) => void][] = [
+  ['fresh (pos 624)', () => {}],
+  [
+    'pos 624 after a refill, a cached gaussian',
+    (rng) => {
+      rng.randn();
+      while (rng.getState().pos < 624) rng.nextUint32();
+    },
+  ],
+  [
+    'pos 0 (set)',
+    (rng) => {
+      rng.nextUint32();
+      rng.setState({ ...rng.getState(), pos: 0 });
+    },
+  ],
+  ['pos 1', (rng) => rng.nextUint32()],
+  [
+    'pos 300, a cached gaussian',
+    (rng) => {
+      rng.randn();
+      while (rng.getState().pos !== 300) rng.nextUint32();
+    },
+  ],
+  [
+    'pos 623 (odd)',
+    (rng) => {
+      for (let i = 0; i < 623; i++) rng.nextUint32();
+    },
+  ],
+];
+/** The p values; `ties` are the start's first four draws (one per vector lane), each of which must be kept. */
+const DROPOUT_P = (ties: number[]): [string, number][] => [
+  ['0.1', 0.1],
+  ['0.5', 0.5],
+  ['0', 0],
+  ['1/3', 1 / 3],
+  ['1 - 2^-53', 1 - 2 ** -53],
+  ...ties.map((u, i): [string, number] => [`draw ${i}'s own value ${u}`, u]),
+];
+
+/** The first difference between two generator states, or '' when they are the same. */
+function stateDiff(got: MT19937, want: MT19937): string {
+  const [g, w] = [got.getState(), want.getState()];
+  const i = w.mt.findIndex((v, j) => g.mt[j] !== v);
+  if (i >= 0) return `mt[${i}] got ${g.mt[i]} want ${w.mt[i]}`;
+  for (const key of ['pos', 'hasGauss', 'gauss'] as const) {
+    if (!Object.is(g[key], w[key])) return `${key} got ${g[key]} want ${w[key]}`;
+  }
+  return '';
+}
+
+for (const backend of ['ref', 'wasm'] as const) {
+  for (const dtype of ['f32', 'f64'] as const) {
+    describe(`dropoutMask: ${backend} ${dtype}`, () => {
+      it('masks and the generator state after are those of the per-element loop', () => {
+        const most = Math.max(...DROPOUT_N);
+        const k =
+          backend === 'ref'
+            ? new RefKernels(dtype)
+            : createWasmKernels(dtype, bytesFor(dtype, [most + 2 * GUARD]));
+        const whole = k.alloc(most + 2 * GUARD);
+        const want = dtype === 'f64' ? new Float64Array(most) : new Float32Array(most);
+        let count = 0;
+        for (const [s, [start, prepare]] of DROPOUT_STARTS.entries()) {
+          const seeded = new MT19937(1000 + s);
+          prepare(seeded);
+          const peek = new MT19937();
+          peek.setState(seeded.getState());
+          const ties = [0, 1, 2, 3].map(() => peek.random());
+          for (const [pName, p] of DROPOUT_P(ties)) {
+            const keep = 1 / (1 - p);
+            for (const n of DROPOUT_N) {
+              const where = `dropoutMask [${backend} ${dtype}] n=${n} p=${pName} from ${start}`;
+              const [rng, oracle] = [new MT19937(), new MT19937()];
+              rng.setState(seeded.getState());
+              oracle.setState(seeded.getState());
+              for (let i = 0; i < n; i++) want[i] = oracle.random() < p ? 0 : keep;
+              whole.fill(SENTINEL);
+              k.dropoutMask(whole.subarray(GUARD, GUARD + n), rng, n, p, keep);
+              for (let i = 0; i < whole.length; i++) {
+                const inside = i >= GUARD && i < GUARD + n;
+                const w = inside ? want[i - GUARD]! : SENTINEL;
+                if (!Object.is(whole[i], w)) {
+                  const at = inside ? `mask[${i - GUARD}]` : `guard cell ${i - GUARD}`;
+                  assert.fail(`${where}: ${at} got ${whole[i]} want ${w}`);
+                }
+              }
+              const diff = stateDiff(rng, oracle);
+              assert.equal(diff, '', `${where}: generator state after differs: ${diff}`);
+              count++;
+            }
+          }
+        }
+        assert.equal(count, DROPOUT_STARTS.length * 9 * DROPOUT_N.length);
+      });
+    });
+  }
 }
 
 describe('wasm arena', () => {

@@ -9,9 +9,11 @@
 // numbers and against closed forms for a constant gradient. Every array is one cell longer than the kernel
 // is told: that cell, and every array a kernel must not write, must come back unchanged.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { RefKernels } from '../../src/kernels/ref.js';
 import type { Dtype, FloatArray, KernelName, Kernels } from '../../src/kernels/types.js';
+import { MT19937 } from '../../src/rng.js';
 
 /**
  * Named tolerances, by dtype. `exact`: integers and short binary fractions, exact in both dtypes whatever
@@ -548,6 +550,29 @@ add({
   call: (k, f) => k.clip(f.x, 5, 10),
   want: () => ({ x: [5, -5, 5, -5, 4.75, -4.75, 5, -5, 0, 5] }),
 });
+
+// dropoutMask: numpy's own random_sample() values for a few seeds (the rng fixture) against p, so 0 where
+// the value is below p and keep elsewhere (keep exact in both dtypes); p = 0 keeps everything
+{
+  const numpy: { cases: { seed: number; uniform: number[] }[] } = JSON.parse(
+    readFileSync(new URL('../fixtures/numpy-rng.json', import.meta.url), 'utf8'),
+  );
+  for (const { seed, uniform } of numpy.cases) {
+    for (const [p, keep] of [
+      [0.5, 2],
+      [0.6, 2.5],
+      [0, 1],
+    ]) {
+      add({
+        kernel: 'dropoutMask',
+        name: `dropoutMask seed=${seed} p=${p} (numpy's random_sample)`,
+        floats: { mask: uniform.map(() => 7) },
+        call: (k, f) => k.dropoutMask(f.mask, new MT19937(seed), uniform.length, p, keep),
+        want: () => ({ mask: uniform.map((u) => (u < p ? 0 : keep)) }),
+      });
+    }
+  }
+}
 
 // tanh and sigmoid: known values (infinities, NaN, saturation, tanh(ln 3 / 2) = 1/2, sigmoid(ln 3) = 3/4),
 // then the formulas over ordinary inputs, out of place and in place

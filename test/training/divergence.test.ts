@@ -74,7 +74,7 @@ function checkpointEveryStep(t: Trainer) {
   const drain = (last: number) => {
     for (let e = loop.next(); e; e = loop.next()) {
       if (e.type !== 'checkpoint') continue;
-      checkpoints.push(e);
+      checkpoints.push({ iter: e.iter, bytes: e.bytes }); // read now: the parts are views of the live state
       if (e.iter === last) return;
     }
   };

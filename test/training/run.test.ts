@@ -7,6 +7,7 @@ import { readCheckpoint } from '../../src/checkpoint/format.js';
 import { layText } from '../../src/data/streams.js';
 import { corpusFromString } from '../../src/data/text.js';
 import { CharrnnError } from '../../src/errors.js';
+import { initKernels } from '../../src/kernels/index.js';
 import type { TrainConfig } from '../../src/training/config.js';
 import { presetConfig } from '../../src/training/presets.js';
 import { type RunEvent, RunLoop } from '../../src/training/run.js';
@@ -162,6 +163,34 @@ describe('run loop', () => {
     assert.deepEqual(rest, [`checkpoint:final@5`, 'finished:stopped@5']);
     assert.deepEqual(t.model.getState(), training);
     assert.equal(loop.next(), undefined);
+  });
+
+  it("a checkpoint's parts are views of the live state that make, in order, the whole file", async () => {
+    await initKernels();
+    const t = Trainer.create(corpus, small({ iters: 6, saveEvery: 3, optimizer: 'adam', backend: 'wasm' }));
+    const loop = new RunLoop(t, { checkpoints: true });
+    let e = loop.next();
+    while (e && e.type !== 'checkpoint') e = loop.next();
+    assert.ok(e?.type === 'checkpoint', 'a checkpoint came');
+    const whole = t.toCheckpoint();
+    const joined = Buffer.concat(e.parts.map((p) => Buffer.from(p)));
+    assert.ok(joined.equals(Buffer.from(whole)), 'the parts, in order, are the file toCheckpoint() writes');
+    assert.ok(Buffer.from(e.bytes).equals(joined), 'bytes is the same file');
+    // no copy of the parameters or of Adam's moments: some parts share the model's memory
+    const theta = t.model.theta;
+    assert.ok(
+      e.parts.some((p) => p.buffer === theta.buffer),
+      'the parameters are written from the model itself',
+    );
+    const saved = readCheckpoint(joined);
+    assert.equal(saved.progress.iter, 3);
+    assert.equal(saved.slots.size, 2);
+    // the next checkpoint's bytes, read only after the loop moved on, are refused, not a mix of two states
+    let next = loop.next();
+    while (next && next.type !== 'checkpoint') next = loop.next();
+    assert.ok(next?.type === 'checkpoint');
+    loop.next();
+    assert.throws(() => next.bytes, /first read after the next event was asked for/);
   });
 
   it('an evaluation that only ties the best is not the best (a resumed page evaluates at start)', () => {
