@@ -367,7 +367,10 @@ export function readText(path: string, what: string): string {
   }
 }
 
-/** Writes `data` (one array, or pieces one after the other) to `path` atomically: a temporary file beside it, flushed, renamed over it, the folder flushed. */
+/**
+ * Writes `data` (one array, or pieces one after the other) to `path` atomically: a temporary file beside it,
+ * flushed, renamed over it, the folder flushed.
+ */
 export function writeFileAtomic(path: string, data: Uint8Array | readonly Uint8Array[]): void {
   const parts = data instanceof Uint8Array ? [data] : data;
   const tmp = `${path}.${process.pid}.tmp`;
