@@ -23,6 +23,15 @@ before(async () => {
   await initKernels();
 });
 
+/** Adam with clip-norm and a checkpoint every step: where a NaN would first reach the saved state. */
+const ADAM_SAVING_EVERY_STEP: Partial<TrainConfig> = {
+  optimizer: 'adam',
+  clip: Infinity,
+  clipNorm: 5,
+  saveEvery: 1,
+  iters: 100,
+};
+
 function trainer(model: ModelKind, backend: BackendName, over: Partial<TrainConfig> = {}): Trainer {
   return Trainer.create(
     corpus,
@@ -86,13 +95,7 @@ for (const backend of BACKENDS) {
     for (const model of MODEL_KINDS) {
       it(`${model}: a finite loss with a NaN or infinite gradient ends the run, and no checkpoint of it is made`, () => {
         for (const bad of [Number.NaN, Infinity, -Infinity]) {
-          const t = trainer(model, backend, {
-            optimizer: 'adam',
-            clip: Infinity,
-            clipNorm: 5,
-            saveEvery: 1,
-            iters: 100,
-          });
+          const t = trainer(model, backend, ADAM_SAVING_EVERY_STEP);
           const { loop, checkpoints, drain } = checkpointEveryStep(t);
           drain(1);
           const k = t.model.numParams - 3;
@@ -175,13 +178,7 @@ for (const backend of BACKENDS) {
       }
 
       it(`${model}: a NaN in the optimizer's state or the carried states is never snapshotted`, () => {
-        const t = trainer(model, backend, {
-          optimizer: 'adam',
-          clip: Infinity,
-          clipNorm: 5,
-          saveEvery: 1,
-          iters: 100,
-        });
+        const t = trainer(model, backend, ADAM_SAVING_EVERY_STEP);
         t.step();
         const good = t.optimizer.getState();
         const v = (good.v as FloatArray).slice();
