@@ -309,6 +309,9 @@ describe('charrnn train with a recipe (CLI)', () => {
   it('refuses unknown presets, naming the ones there are', () => {
     const p = charrnn('train', corpusFile, '--preset', 'nope');
     assert.equal(p.status, 2);
-    assert.match(p.stderr, /--preset.*'nope'.*min-char-rnn, char-lstm, char-gru, shakespeare-5min/);
+    assert.match(
+      p.stderr,
+      /--preset.*'nope'.*min-char-rnn, char-lstm, char-gru, shakespeare-5min, shakespeare-30min/,
+    );
   });
 });
