@@ -31,6 +31,17 @@ const RECIPE: Readonly<Partial<TrainConfig>> = {
   smoothing: 0.01,
 };
 
+/** What the time-budget presets change from the recipe: a GRU, AdamW, a cosine decay over --time-limit, 2 threads. */
+const TIMED: Readonly<Partial<TrainConfig>> = {
+  ...RECIPE,
+  model: 'gru',
+  optimizer: 'adamw',
+  weightDecay: 0.1,
+  schedule: 'cosine',
+  lrFloor: 0.05,
+  threads: 2,
+};
+
 export const PRESETS: readonly Preset[] = [
   {
     name: 'min-char-rnn',
@@ -55,19 +66,13 @@ export const PRESETS: readonly Preset[] = [
       'the best validation loss in a 5-minute budget on 2 cores: 2-layer GRU 256, embedding 64, batch 16, seq 64, ' +
       'AdamW 3e-3 (weight decay 0.1) with warmup and a cosine decay over --time-limit 300, clip-norm 5, 2 threads',
     settings: {
-      ...RECIPE,
-      model: 'gru',
+      ...TIMED,
       batch: 16,
-      optimizer: 'adamw',
-      weightDecay: 0.1,
       lr: 3e-3,
-      schedule: 'cosine',
       warmup: 100,
-      lrFloor: 0.05,
       timeLimit: 300,
       evalEvery: 1000,
       sampleEvery: 1000,
-      threads: 2,
     },
   },
   {
@@ -76,21 +81,15 @@ export const PRESETS: readonly Preset[] = [
       'a wider model for a 30-minute budget on 2 cores: 2-layer GRU 384, embedding 64, dropout 0.25, batch 32, ' +
       'seq 64, AdamW 2e-3 (weight decay 0.1) with warmup and a cosine decay over --time-limit 1800, clip-norm 5, 2 threads',
     settings: {
-      ...RECIPE,
-      model: 'gru',
+      ...TIMED,
       hidden: 384,
       dropout: 0.25,
       batch: 32,
-      optimizer: 'adamw',
-      weightDecay: 0.1,
       lr: 2e-3,
-      schedule: 'cosine',
       warmup: 200,
-      lrFloor: 0.05,
       timeLimit: 1800,
       evalEvery: 500,
       sampleEvery: 1000,
-      threads: 2,
     },
   },
 ];

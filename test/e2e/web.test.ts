@@ -32,6 +32,7 @@ import { type PreviewServer, preview } from 'vite';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
 import { decodeSafetensors } from '../../src/checkpoint/safetensors.js';
 import { CATALOG } from '../../src/data/catalog.js';
+import { presetConfig } from '../../src/training/presets.js';
 import { Trainer } from '../../src/training/trainer.js';
 import { assertSameCheckpoint } from '../helpers/checkpoints.js';
 import {
@@ -1131,6 +1132,7 @@ test('the page downloads tiny-shakespeare (checked, kept) and keeps models acros
     await mirror.close();
   }
 });
+
 /**
  * Training chars/s of the char-lstm preset (its two threads) through the real CLI (as a user runs it,
  * relaxed-simd on) on `textPath`, with `flags`, over about `seconds` of training time: from its log,
@@ -1156,6 +1158,7 @@ function cliCharsPerSecond(textPath: string, flags: string[], seconds: number): 
     ],
     { stdio: 'ignore' },
   );
+  const { batch, seqLength } = presetConfig('char-lstm');
   const steps = readFileSync(logPath, 'utf8')
     .trim()
     .split('\n')
@@ -1163,5 +1166,5 @@ function cliCharsPerSecond(textPath: string, flags: string[], seconds: number): 
     .filter((r) => r.loss !== undefined);
   const first = steps.find((r) => r.iter >= 5)!;
   const last = steps.at(-1)!;
-  return ((last.iter - first.iter) * 32 * 64) / (last.elapsedSeconds - first.elapsedSeconds);
+  return ((last.iter - first.iter) * batch * seqLength) / (last.elapsedSeconds - first.elapsedSeconds);
 }
