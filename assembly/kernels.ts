@@ -1356,7 +1356,11 @@ const PACKED_MIN_ROWS = 24;
   let i = 0;
   for (; i + L <= n; i += L) {
     const o = <usize>i << alignof<T>();
-    const g = v128.pmin<T>(v128.pmax<T>(v128.load(grad + o), lo), hi); // NaN passes through
+    const g0 = v128.load(grad + o);
+    // +0 gradients change nothing (mem += 0, param += -0): skip the square root and the division. The
+    // seed's one-hot input leaves most rows of its input weights untouched in a window of 25 characters.
+    if (!v128.any_true(g0)) continue;
+    const g = v128.pmin<T>(v128.pmax<T>(g0, lo), hi); // NaN passes through
     v128.store(grad + o, g);
     const m = madd<T>(g, g, v128.load(mem + o));
     v128.store(mem + o, m);
@@ -1770,6 +1774,35 @@ const TWO_M53: f64 = 1.0 / 9007199254740992.0;
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// the vanilla RNN's recurrence over a window, in one call each way (the seed runs T = 25 steps of B = 1: as
+// separate calls from JavaScript, the step's two kernel calls cost about as much as its tanh)
+
+// G (T,B,H) holds Wxh x_t + b on entry; hs (T+1,B,H) the carried state in hs_0. For t < T:
+// G_t += hs_t @ Whh^T; hs_{t+1} = tanh(G_t). The same products and the same order as the step-wise loop.
+@inline function rnnForward<T>(G: usize, hs: usize, Whh: usize, B: i32, H: i32, steps: i32): void {
+  const n = B * H;
+  const bytes = <usize>n << alignof<T>();
+  for (let t = 0; t < steps; t++) {
+    const g = G + <usize>t * bytes;
+    const h = hs + <usize>t * bytes;
+    gemmNT<T>(g, h, Whh, B, H, H, true);
+    tanh<T>(h + bytes, g, n);
+  }
+}
+
+// dh (T,B,H) holds each step's gradient from above on entry. For t = T-1 down to 0:
+// dG_t = (1 - hs_{t+1}^2) * dh_t; then for t > 0, dh_{t-1} += dG_t @ Whh.
+@inline function rnnBackward<T>(dG: usize, dh: usize, hs: usize, Whh: usize, B: i32, H: i32, steps: i32): void {
+  const n = B * H;
+  const bytes = <usize>n << alignof<T>();
+  for (let t = steps - 1; t >= 0; t--) {
+    const dg = dG + <usize>t * bytes;
+    tanhBackward<T>(dg, hs + <usize>(t + 1) * bytes, dh + <usize>t * bytes, n);
+    if (t > 0) gemmXN<T>(dh + <usize>(t - 1) * bytes, dg, Whh, B, H, H, true, H, 1, false);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // exports: pointers are byte offsets, sizes element counts, flags 0/1, scalars f64
 
 /** Where static data and the products' scratch area end; the host's arena starts above it. */
@@ -1877,3 +1910,7 @@ export function gruCellBackward_f32(dGx: usize, dGh: usize, dhp: usize, Gx: usiz
 export function gruCellBackward_f64(dGx: usize, dGh: usize, dhp: usize, Gx: usize, Gh: usize, hp: usize, dh: usize, B: i32, H: i32): void {
   gruCellBackward<f64>(dGx, dGh, dhp, Gx, Gh, hp, dh, B, H);
 }
+export function rnnForward_f32(G: usize, hs: usize, Whh: usize, B: i32, H: i32, T: i32): void { rnnForward<f32>(G, hs, Whh, B, H, T); }
+export function rnnForward_f64(G: usize, hs: usize, Whh: usize, B: i32, H: i32, T: i32): void { rnnForward<f64>(G, hs, Whh, B, H, T); }
+export function rnnBackward_f32(dG: usize, dh: usize, hs: usize, Whh: usize, B: i32, H: i32, T: i32): void { rnnBackward<f32>(dG, dh, hs, Whh, B, H, T); }
+export function rnnBackward_f64(dG: usize, dh: usize, hs: usize, Whh: usize, B: i32, H: i32, T: i32): void { rnnBackward<f64>(dG, dh, hs, Whh, B, H, T); }

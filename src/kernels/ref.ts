@@ -367,4 +367,30 @@ export class RefKernels implements Kernels {
       }
     }
   }
+
+  rnnForward(G: FloatArray, hs: FloatArray, Whh: FloatArray, B: number, H: number, T: number): void {
+    const n = B * H;
+    for (let t = 0; t < T; t++) {
+      const g = G.subarray(t * n, (t + 1) * n);
+      this.gemmNT(g, hs.subarray(t * n, (t + 1) * n), Whh, B, H, H, true);
+      this.tanh(hs.subarray((t + 1) * n, (t + 2) * n), g, n);
+    }
+  }
+
+  rnnBackward(
+    dG: FloatArray,
+    dh: FloatArray,
+    hs: FloatArray,
+    Whh: FloatArray,
+    B: number,
+    H: number,
+    T: number,
+  ): void {
+    const n = B * H;
+    for (let t = T - 1; t >= 0; t--) {
+      const dg = dG.subarray(t * n, (t + 1) * n);
+      this.tanhBackward(dg, hs.subarray((t + 1) * n, (t + 2) * n), dh.subarray(t * n, (t + 1) * n), n);
+      if (t > 0) this.gemmNN(dh.subarray((t - 1) * n, t * n), dg, Whh, B, H, H, true);
+    }
+  }
 }

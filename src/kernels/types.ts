@@ -200,6 +200,25 @@ export interface Kernels {
     B: number,
     H: number,
   ): void;
+  /**
+   * The vanilla RNN's recurrence over a window of T steps and B rows, in one call: G (T,B,H) holds the input
+   * projections (Wxh x_t + b) on entry, hs (T+1,B,H) the carried state in step 0. For t < T:
+   * G_t += hs_t @ Whh^T (gemmNT), then hs_{t+1} = tanh(G_t). Exactly the step-by-step loop of those two kernels.
+   */
+  rnnForward(G: FloatArray, hs: FloatArray, Whh: FloatArray, B: number, H: number, T: number): void;
+  /**
+   * Backward of rnnForward: dh (T,B,H) holds each step's gradient from above on entry. For t = T-1 down to 0:
+   * dG_t = (1 - hs_{t+1}^2) * dh_t (tanhBackward), then for t > 0, dh_{t-1} += dG_t @ Whh (gemmNN).
+   */
+  rnnBackward(
+    dG: FloatArray,
+    dh: FloatArray,
+    hs: FloatArray,
+    Whh: FloatArray,
+    B: number,
+    H: number,
+    T: number,
+  ): void;
 }
 
 /** The methods of Kernels that are kernels (not memory or identity). */

@@ -180,6 +180,8 @@ export function createWasmKernels(dtype: Dtype, capacityBytes: number): Kernels 
   const lstmCellBackward = k.lstmCellBackward;
   const gruCellForward = k.gruCellForward;
   const gruCellBackward = k.gruCellBackward;
+  const rnnForward = k.rnnForward;
+  const rnnBackward = k.rnnBackward;
 
   const kernels: Kernels = {
     backend: 'wasm',
@@ -232,6 +234,8 @@ export function createWasmKernels(dtype: Dtype, capacityBytes: number): Kernels 
       gruCellForward(ptr(Gx), ptr(Gh), ptr(h), ptr(hPrev), ptr(bhn), B, H),
     gruCellBackward: (dGx, dGh, dhPrev, Gx, Gh, hPrev, dh, B, H) =>
       gruCellBackward(ptr(dGx), ptr(dGh), ptr(dhPrev), ptr(Gx), ptr(Gh), ptr(hPrev), ptr(dh), B, H),
+    rnnForward: (G, hs, Whh, B, H, T) => rnnForward(ptr(G), ptr(hs), ptr(Whh), B, H, T),
+    rnnBackward: (dG, dh, hs, Whh, B, H, T) => rnnBackward(ptr(dG), ptr(dh), ptr(hs), ptr(Whh), B, H, T),
   };
   return kernels;
 }

@@ -6,8 +6,9 @@
 //  - `rnnStepRef` / `rnnStepBackwardRef`: one step of one layer and one stream in float64, forward and
 //    backward side by side (driven over layers, streams and time by reference.ts, like the other cells);
 //  - `RnnModel`: the fast path on the kernels (recurrent.ts): the input projection of the whole window is
-//    one gemm or a row gather, then one (B,H) @ (H,H)^T product and a tanh per step; backward one tanh
-//    derivative and one product per step, the weight gradients as one gemm over the window.
+//    one gemm or a row gather, then the recurrence in one call (`rnnForward`: a (B,H) @ (H,H)^T product and
+//    a tanh per step); backward in one call (`rnnBackward`: a tanh derivative and a product per step), the
+//    weight gradients as one gemm over the window.
 // The one-hot layer 0 keeps its input weights transposed, (V,H) (`l0.WihT`), so the input is a row
 // gather; `toSeedParams` / `setSeedParams` convert to and from the seed's (H,V) Wxh.
 import type { FloatArray } from '../kernels/types.js';
@@ -191,25 +192,14 @@ export class RnnModel extends RecurrentModel {
 
   protected recurrentForward(l: number): void {
     const { B, H, T, kernels: k } = this;
-    const G = this.gateRows[l];
-    const hs = this.hsRows[l];
-    const Whh = this.P[l].Whh;
-    for (let t = 0; t < T; t++) {
-      k.gemmNT(G[t], hs[t], Whh, B, H, H, true); // G_t (B,H) += h_{t-1} (B,H) @ Whh^T
-      k.tanh(hs[t + 1], G[t], B * H); // h_t = tanh(Wxh x_t + bh + Whh h_{t-1})
-    }
+    // for t < T: G_t (B,H) += h_{t-1} (B,H) @ Whh^T; h_t = tanh(Wxh x_t + bh + Whh h_{t-1})
+    k.rnnForward(this.gates[l], this.hs[l], this.P[l].Whh, B, H, T);
   }
 
   protected recurrentBackward(l: number): void {
     const { B, H, T, kernels: k } = this;
-    const hs = this.hsRows[l];
-    const dG = this.dGRows;
-    const dh = this.dHsRows;
-    const Whh = this.P[l].Whh;
-    for (let t = T - 1; t >= 0; t--) {
-      k.tanhBackward(dG[t], hs[t + 1], dh[t], B * H); // dhraw = (1 - h^2) * dh; dh[t] already has dhnext
-      if (t > 0) k.gemmNN(dh[t - 1], dG[t], Whh, B, H, H, true); // dhnext (B,H) = dhraw @ Whh
-    }
+    // for t from T-1 down: dhraw = (1 - h^2) * dh (dh[t] already has dhnext); dhnext (B,H) = dhraw @ Whh
+    k.rnnBackward(this.dG, this.dHs, this.hs[l], this.P[l].Whh, B, H, T);
     k.gemmTN(this.dP[l].Whh, this.dG, this.hsPrev[l], H, H, T * B, false); // dWhh (H,H) = dhraw^T @ h_prev
   }
 

@@ -476,9 +476,12 @@ for (const n of SIZES) {
     call: (k, f) => k.clip(f.x!, 5, n),
     tol: 'exact',
   });
+  // sparse: runs of +0 and -0 gradients (the one-hot input's untouched rows), which the wasm kernel skips
+  const sparse: Gen = (i, rng) => (i % 12 < 8 ? (i % 24 < 12 ? 0 : -0) : 20 * rng() - 10);
   for (const [label, clip, gen] of [
     ['clip=5', 5, uniform(-10, 10)],
     ['no clip', Infinity, uniform(-3, 3)],
+    ['sparse', 5, sparse],
   ] as const) {
     add({
       kernel: 'adagrad',
@@ -634,6 +637,33 @@ for (const [B, H] of CELLS) {
       dh: { n: B * H },
     },
     call: (k, f) => k.gruCellBackward(f.dGx!, f.dGh!, f.dhPrev!, f.Gx!, f.Gh!, f.hPrev!, f.dh!, B, H),
+    scale: UNIT,
+  });
+}
+
+// the vanilla RNN's recurrence over a window: the seed's (1 row, H 100, 25 steps) and odd sizes. Whh of
+// spectral norm about 0.6, so each step's rounding shrinks through the later ones instead of growing.
+for (const [B, H, T] of [
+  [1, 100, 25],
+  [1, 7, 3],
+  [3, 5, 4],
+  [2, 17, 1],
+  [4, 33, 5],
+] as const) {
+  const n = B * H;
+  const Whh = { n: H * H, gen: uniform(-1 / Math.sqrt(H), 1 / Math.sqrt(H)) };
+  add({
+    kernel: 'rnnForward',
+    name: `rnnForward B=${B} H=${H} T=${T}`,
+    args: { G: { n: T * n, out: true, gen: uniform(-2, 2) }, hs: { n: (T + 1) * n, out: true }, Whh },
+    call: (k, f) => k.rnnForward(f.G!, f.hs!, f.Whh!, B, H, T),
+    scale: UNIT,
+  });
+  add({
+    kernel: 'rnnBackward',
+    name: `rnnBackward B=${B} H=${H} T=${T}`,
+    args: { dG: { n: T * n, out: true }, dh: { n: T * n, out: true }, hs: { n: (T + 1) * n }, Whh },
+    call: (k, f) => k.rnnBackward(f.dG!, f.dh!, f.hs!, f.Whh!, B, H, T),
     scale: UNIT,
   });
 }

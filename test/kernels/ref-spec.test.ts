@@ -225,6 +225,29 @@ const spec = {
       dhPrev: rows.flatMap((r) => r.dhPrev),
     };
   },
+  /** T steps: step t's rows are G[t] and hs[t] (B rows of H); each row's pre-activation, then its tanh */
+  rnnForward(G: number[], hs: number[], Whh: number[], B: number, H: number, T: number) {
+    const Gs = rowsOf(G, T, B * H).map((step) => rowsOf(step, B, H));
+    const states = [rowsOf(hs.slice(0, B * H), B, H)];
+    const W = rowsOf(Whh, H, H);
+    for (let t = 0; t < T; t++) {
+      Gs[t] = Gs[t].map((g, b) => g.map((v, j) => v + dot(states[t][b], W[j])));
+      states.push(Gs[t].map((g) => g.map(tanhOf)));
+    }
+    return { G: Gs.flat(2), hs: states.flat(2) };
+  },
+  /** from the last step back: dG_t = (1 - h_{t+1}^2) dh_t row by row, then dh_{t-1} += dG_t @ Whh */
+  rnnBackward(dh: number[], hs: number[], Whh: number[], B: number, H: number, T: number) {
+    const dhs = rowsOf(dh, T, B * H).map((step) => rowsOf(step, B, H));
+    const h = rowsOf(hs, T + 1, B * H).map((step) => rowsOf(step, B, H));
+    const Wcols = colsOf(Whh, H, H);
+    const dG: number[][][] = [];
+    for (let t = T - 1; t >= 0; t--) {
+      dG[t] = dhs[t].map((d, b) => d.map((v, j) => (1 - h[t + 1][b][j] ** 2) * v));
+      if (t > 0) dhs[t - 1] = dhs[t - 1].map((d, b) => d.map((v, k) => v + dot(dG[t][b], Wcols[k])));
+    }
+    return { dG: dG.flat(2), dh: dhs.flat(2) };
+  },
 };
 interface AdamOptions {
   lr: number;
@@ -1019,6 +1042,42 @@ for (const [B, H] of CELLS) {
     },
     call: (k, f) => k.gruCellBackward(f.dGx, f.dGh, f.dhPrev, f.Gx, f.Gh, f.hPrev, f.dh, B, H),
     want: (x) => spec.gruCellBackward(x.Gx, x.Gh, x.hPrev, x.dh, x.dhPrev, B, H),
+  });
+}
+
+// the vanilla RNN's recurrence over a window: odd sizes, one step, one row, the seed's width at one row
+for (const [B, H, T] of [
+  [1, 1, 1],
+  [2, 3, 1],
+  [1, 5, 3],
+  [3, 4, 4],
+  [2, 7, 2],
+] as const) {
+  const s = 1000 + 97 * B + 13 * H + T;
+  const n = B * H;
+  // short binary fractions: h in (-1, 1), weights and gradients of few bits
+  const Whh = pick([-0.5, -0.25, 0, 0.25, 0.5], H * H, s);
+  const hs = [...pick(SIGNED_FRACTIONS, n, s + 1), ...ints(T * n, s + 2)];
+  add({
+    kernel: 'rnnForward',
+    name: `rnnForward B=${B} H=${H} T=${T}`,
+    floats: { G: pick(MODERATE, T * n, s + 3), hs, Whh },
+    call: (k, f) => k.rnnForward(f.G, f.hs, f.Whh, B, H, T),
+    want: (x) => spec.rnnForward(x.G, x.hs, x.Whh, B, H, T),
+    tol: 'unit',
+  });
+  add({
+    kernel: 'rnnBackward',
+    name: `rnnBackward B=${B} H=${H} T=${T}`,
+    floats: {
+      dG: ints(T * n, s + 4),
+      dh: pick(FRACTIONS, T * n, s + 5),
+      hs: pick(SIGNED_FRACTIONS, (T + 1) * n, s + 6),
+      Whh,
+    },
+    call: (k, f) => k.rnnBackward(f.dG, f.dh, f.hs, f.Whh, B, H, T),
+    want: (x) => spec.rnnBackward(x.dh, x.hs, x.Whh, B, H, T),
+    tol: 'unit', // exact in f64; in f32 the products outgrow 24 bits after a few steps
   });
 }
 
