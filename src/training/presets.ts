@@ -64,11 +64,11 @@ export const PRESETS: readonly Preset[] = [
     name: 'shakespeare-5min',
     description:
       'the best validation loss in a 5-minute budget on 2 cores: 2-layer GRU 256, embedding 64, batch 16, seq 64, ' +
-      'AdamW 3e-3 (weight decay 0.1) with warmup and a cosine decay over --time-limit 300, clip-norm 5, 2 threads',
+      'AdamW 4e-3 (weight decay 0.1) with warmup and a cosine decay over --time-limit 300, clip-norm 5, 2 threads',
     settings: {
       ...TIMED,
       batch: 16,
-      lr: 3e-3,
+      lr: 4e-3,
       warmup: 100,
       timeLimit: 300,
       evalEvery: 1000,

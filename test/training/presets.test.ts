@@ -1,6 +1,6 @@
 // Presets are data: every one must resolve to a valid configuration, and its one-line description (shown
 // by `--help` and in the page) must not drift from its settings: the cell, the width, dropout, AdamW and
-// its weight decay, and the time budget a "N-minute" preset promises.
+// its weight decay, the learning rate it names, and the time budget a "N-minute" preset promises.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PRESETS, presetConfig } from '../../src/training/presets.js';
@@ -29,6 +29,14 @@ describe('presets', () => {
       const adamw = cfg.optimizer === 'adamw';
       assert.equal(d.includes('AdamW'), adamw, `${p.name}: AdamW said ${d.includes('AdamW')}, set ${adamw}`);
       if (adamw) assert.ok(says(d, `weight decay ${cfg.weightDecay}`), `${p.name}: weight decay not said`);
+      const rate = /\b(Adagrad|AdamW|Adam|RMSProp|SGD) (\d[\d.e-]*)/.exec(d);
+      if (rate) {
+        assert.equal(
+          Number(rate[2]),
+          cfg.lr,
+          `${p.name}: the description says ${rate[0]}, the lr is ${cfg.lr}`,
+        );
+      }
       const budget = /(\d+)-minute budget/.exec(d);
       if (budget) {
         assert.equal(cfg.timeLimit, Number(budget[1]) * 60, `${p.name}: a ${budget[1]}-minute budget`);
