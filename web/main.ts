@@ -252,9 +252,6 @@ function receive(msg: FromWorker): void {
       ui.sampleText.textContent = msg.text;
       break;
     case 'finished':
-      // the worker says "finished" (and then its state) before the slice's last progress: the iteration
-      // comes with it, so the probe never reads "finished" beside the iteration the run started from
-      probe.iter = msg.iter;
       finishedWhy = `It reached ${msg.reason === 'iters' ? '--iters' : '--time-limit'} at iteration ${fmt.format(msg.iter)}.`;
       break;
     case 'gen':

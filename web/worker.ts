@@ -310,6 +310,9 @@ function report(trainer: Trainer, e: RunEvent): void {
       });
       break;
     case 'finished':
+      // the run's last progress first, so the page never shows "finished" beside an older iteration
+      // (a short run ends inside one time slice, before the slice's own progress report)
+      postProgress(trainer);
       post({ type: 'finished', iter: e.iter, reason: e.reason });
       setState('finished');
       autosave(trainer);
