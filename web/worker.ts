@@ -258,8 +258,11 @@ function trainSlice(trainer: Trainer, loop: RunLoop): void {
       if (!e) break;
       report(trainer, e);
     } while (performance.now() < end && state === 'running');
-    postProgress(trainer);
-    if (state === 'running' && performance.now() >= autosaveDue) autosave(trainer);
+    // (a run that finished in this slice has posted its last progress already, before saying so)
+    if (state === 'running') {
+      postProgress(trainer);
+      if (performance.now() >= autosaveDue) autosave(trainer);
+    }
   } catch (e) {
     // the loop has ended (a diverged loss, a failed thread); the model stays, to save or sample
     postProgress(trainer);
