@@ -6,7 +6,7 @@ import { CharrnnError, shown, shownValue } from '../errors.js';
 import type { BackendName, Dtype } from '../kernels/types.js';
 import { MODEL_KINDS, type ModelKind } from '../models/types.js';
 import { OPTIMIZERS, type OptimizerKind } from './optim.js';
-import { SCHEDULES, type ScheduleKind } from './schedule.js';
+import { decaysOverLength, SCHEDULES, type ScheduleKind } from './schedule.js';
 
 export const DTYPES = ['f32', 'f64'] as const;
 export const BACKENDS = ['wasm', 'ref'] as const;
@@ -58,7 +58,7 @@ export interface TrainConfig {
   warmup: number;
   /** where a decay ends, as a fraction of lr */
   lrFloor: number;
-  /** cosine: iterations over which lr decays (0: over timeLimit, else over iters) */
+  /** cosine, linear: iterations over which lr decays (0: over timeLimit, else over iters) */
   decayIters: number;
   /** step decay: lr times gamma every stepEvery iterations */
   gamma: number;
@@ -277,7 +277,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     'decayIters',
     '--decay-iters',
     '<n>',
-    'cosine decay length (default: --time-limit, else --iters)',
+    'cosine or linear decay length (default: --time-limit, else --iters)',
     'int',
     {
       min: 0,
@@ -483,13 +483,13 @@ export function resolveConfig(
       'make the batch a multiple of the threads',
     );
   }
-  if (c.schedule === 'cosine' && c.decayIters === 0 && c.timeLimit === 0 && c.iters === 0) {
+  if (decaysOverLength(c.schedule) && c.decayIters === 0 && c.timeLimit === 0 && c.iters === 0) {
     throw usage(
-      'a cosine schedule needs a length to decay over',
+      `a ${c.schedule} schedule needs a length to decay over`,
       'give --decay-iters, --iters or --time-limit',
     );
   }
-  if (c.warmup > 0 && c.schedule === 'cosine' && c.decayIters > 0 && c.decayIters <= c.warmup) {
+  if (c.warmup > 0 && decaysOverLength(c.schedule) && c.decayIters > 0 && c.decayIters <= c.warmup) {
     throw usage(`--decay-iters ${c.decayIters} must be longer than --warmup ${c.warmup}`);
   }
   return c;

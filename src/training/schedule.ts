@@ -1,8 +1,8 @@
-// Learning-rate schedules: a linear warmup, then constant, a cosine decay to a floor (over a number of
-// iterations, or over a share of a training-time budget), or char-rnn's step decay.
+// Learning-rate schedules: a linear warmup, then constant, a cosine or a straight-line decay to a floor (over
+// a number of iterations, or over a share of a training-time budget), or char-rnn's step decay.
 
 /** The schedules, in the order the CLI and the page list them. */
-export const SCHEDULES = ['constant', 'cosine', 'step'] as const;
+export const SCHEDULES = ['constant', 'cosine', 'linear', 'step'] as const;
 export type ScheduleKind = (typeof SCHEDULES)[number];
 
 export interface LrSchedule {
@@ -13,7 +13,7 @@ export interface LrSchedule {
   warmup: number;
   /** the lowest learning rate of the decay */
   floor: number;
-  /** cosine: the iteration where the decay reaches the floor (when it decays over iterations) */
+  /** cosine, linear: the iteration where the decay reaches the floor (when it decays over iterations) */
   total: number;
   /** step: multiply by gamma every stepEvery iterations after the warmup (char-rnn: 0.97 per epoch) */
   stepEvery: number;
@@ -30,9 +30,14 @@ export const LR_DEFAULTS: Readonly<LrSchedule> = {
   gamma: 1,
 };
 
+/** Whether a schedule decays over a length (iterations or a time budget): cosine and linear. */
+export function decaysOverLength(kind: ScheduleKind): boolean {
+  return kind === 'cosine' || kind === 'linear';
+}
+
 /**
- * The learning rate of iteration `iter` (0-based). A cosine decays over iterations warmup..total, or, when
- * `progress` is given (the share of a time budget used, 0..1), over that share instead.
+ * The learning rate of iteration `iter` (0-based). A cosine or a linear decay runs over iterations
+ * warmup..total, or, when `progress` is given (the share of a time budget used, 0..1), over that share.
  */
 export function learningRate(s: LrSchedule, iter: number, progress?: number): number {
   if (iter < s.warmup) return (s.lr * (iter + 1)) / s.warmup;
@@ -40,9 +45,11 @@ export function learningRate(s: LrSchedule, iter: number, progress?: number): nu
   switch (s.kind) {
     case 'constant':
       return s.lr;
-    case 'cosine': {
+    case 'cosine':
+    case 'linear': {
       const p = Math.min(1, Math.max(0, progress ?? k / Math.max(1, s.total - s.warmup)));
-      return s.floor + 0.5 * (s.lr - s.floor) * (1 + Math.cos(Math.PI * p));
+      const shape = s.kind === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * p)) : 1 - p;
+      return s.floor + (s.lr - s.floor) * shape;
     }
     case 'step':
       return Math.max(s.floor, s.lr * s.gamma ** Math.floor(k / s.stepEvery));

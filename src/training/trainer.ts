@@ -26,7 +26,7 @@ import { buildModel, buildScorer, type Host, resolveThreads } from './build.js';
 import { type ConfigKey, resolveConfig, resumeChanges, type TrainConfig } from './config.js';
 import { type Evaluation, evaluateStreams, scoreIds } from './evaluate.js';
 import { Optimizer } from './optim.js';
-import { learningRate } from './schedule.js';
+import { decaysOverLength, learningRate } from './schedule.js';
 
 export interface StepEvent {
   /** the iteration just done (the seed's n) */
@@ -234,7 +234,7 @@ export class Trainer {
   /** The learning rate of the current iteration. */
   get lr(): number {
     const c = this.config;
-    const overTime = c.schedule === 'cosine' && c.decayIters === 0 && c.timeLimit > 0;
+    const overTime = decaysOverLength(c.schedule) && c.decayIters === 0 && c.timeLimit > 0;
     const schedule = {
       kind: c.schedule,
       lr: c.lr,

@@ -152,6 +152,20 @@ describe('clipping and schedules', () => {
     assert.equal(learningRate(s, 1000), 0.1);
   });
 
+  it('warmup then a straight line to the floor', () => {
+    const s = { ...LR_DEFAULTS, kind: 'linear' as const, lr: 1, warmup: 4, floor: 0.1, total: 14 };
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => learningRate(s, i)),
+      [0.25, 0.5, 0.75, 1],
+    );
+    assert.equal(learningRate(s, 4), 1);
+    // a quarter of the way the line is at 1 - 0.9/4 (a cosine would be at 0.1 + 0.9 * 0.854)
+    close([learningRate(s, 6.5), learningRate(s, 9), learningRate(s, 11.5)], [0.775, 0.55, 0.325]);
+    assert.equal(learningRate(s, 14), 0.1);
+    assert.equal(learningRate(s, 1000), 0.1);
+    close([learningRate(s, 9, 0.75)], [0.325]); // over a time budget: the share used, not the iteration
+  });
+
   it('step decay to the floor, constant', () => {
     const s = { ...LR_DEFAULTS, kind: 'step' as const, lr: 1, floor: 0.3, stepEvery: 10, gamma: 0.5 };
     assert.deepEqual(

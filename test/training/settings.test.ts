@@ -254,6 +254,16 @@ describe('the learning rate applied at every step is the schedule', () => {
       (i) => 0.005 + 0.5 * (0.05 - 0.005) * (1 + Math.cos(Math.PI * Math.min(1, i / 10))),
     ],
     [
+      'linear over --decay-iters 12 with --warmup 2 and --lr-floor 0.2',
+      { schedule: 'linear', decayIters: 12, warmup: 2, lrFloor: 0.2 },
+      (i) => (i < 2 ? (0.05 * (i + 1)) / 2 : 0.01 + (0.05 - 0.01) * (1 - Math.min(1, (i - 2) / 10))),
+    ],
+    [
+      'linear over --iters 10 (no --decay-iters) down to 0',
+      { schedule: 'linear', iters: 10, lrFloor: 0 },
+      (i) => 0.05 * (1 - Math.min(1, i / 10)),
+    ],
+    [
       'step: --gamma 0.5 every --step-every 3 down to --lr-floor 0.2',
       { schedule: 'step', gamma: 0.5, stepEvery: 3, lrFloor: 0.2 },
       (i) => Math.max(0.01, 0.05 * 0.5 ** Math.floor(i / 3)),
@@ -275,6 +285,19 @@ describe('the learning rate applied at every step is the schedule', () => {
       }
     });
   }
+
+  it('linear over --time-limit: the learning rate follows the share of training time used', () => {
+    const t = small({ ...base, schedule: 'linear', timeLimit: 100, lrFloor: 0.1 });
+    for (const used of [0, 25, 50, 75, 100, 150]) {
+      t.trainSeconds = used;
+      const want = 0.005 + (0.05 - 0.005) * (1 - Math.min(1, used / 100));
+      const { lr, event } = appliedLr(t);
+      assert.ok(
+        rel(event, want) < TOL.f64 && rel(lr, want) < TOL.lr,
+        `${used} s of 100: lr ${lr}, want ${want}`,
+      );
+    }
+  });
 
   it('cosine over --time-limit: the learning rate follows the share of training time used', () => {
     const t = small({ ...base, schedule: 'cosine', timeLimit: 100, lrFloor: 0.1 });

@@ -105,6 +105,7 @@ describe('general trainer', () => {
       [{ batch: 64, seqLength: 64 }, /needs? at least 4097/],
       [{ dropout: 1 }, /--dropout must be a number >= 0 and <= 0.99, got 1/],
       [{ schedule: 'cosine' }, /a cosine schedule needs a length to decay over/],
+      [{ schedule: 'linear' }, /a linear schedule needs a length to decay over/],
     ];
     for (const [cfg, pattern] of bad) {
       assert.throws(
