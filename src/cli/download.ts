@@ -4,7 +4,7 @@
 // given where a text file is expected (train, eval): the cached file, downloaded first if it is missing.
 // The downloaded file's path goes to stdout; status lines and, on a terminal, a progress bar go to stderr.
 import { existsSync, statSync } from 'node:fs';
-import { createLogUpdate } from 'log-update';
+import type { createLogUpdate } from 'log-update';
 import { CATALOG, type CatalogEntry, catalogUrl, findText } from '../data/catalog.js';
 import { CharrnnError } from '../errors.js';
 import { cacheDir, cachedPath, type Downloaded, downloadFile } from '../node/download.js';
@@ -110,7 +110,7 @@ async function fetchWithProgress(
   publishedAt: string,
   o: { sha256?: string; timeout?: number },
 ): Promise<Downloaded> {
-  const bar = process.stderr.isTTY ? new DownloadBar() : undefined;
+  const bar = process.stderr.isTTY ? await DownloadBar.create() : undefined;
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -153,8 +153,15 @@ function usage(message: string, hint = 'see charrnn download --help'): CharrnnEr
 
 /** The download's bar on stderr: `[#####-----]  48%  512.0 kB of 1.1 MB`, at most 10 times a second. */
 class DownloadBar {
-  private readonly render = createLogUpdate(process.stderr, { showCursor: true });
   private last = 0;
+
+  private constructor(private readonly render: ReturnType<typeof createLogUpdate>) {}
+
+  /** log-update is loaded only for a terminal (as the training progress line does). */
+  static async create(): Promise<DownloadBar> {
+    const { createLogUpdate } = await import('log-update');
+    return new DownloadBar(createLogUpdate(process.stderr, { showCursor: true }));
+  }
 
   update(received: number, total: number | undefined): void {
     const now = performance.now();

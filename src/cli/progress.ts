@@ -1,8 +1,9 @@
 // The live progress line on stderr (only when stderr is a terminal), drawn with log-update: a bar when
 // --iters or --time-limit bounds the run, the iteration, smooth loss, characters per second, the time elapsed, an
 // estimate of the time left when --iters or --time-limit bounds the run, and the last validation loss.
-// `progressLine` makes the line from plain numbers, so it is tested without a terminal.
-import { createLogUpdate } from 'log-update';
+// `progressLine` makes the line from plain numbers, so it is tested without a terminal. log-update (and
+// its width tables: about 50 ms of start-up) is loaded only when there is a terminal to draw on.
+import type { createLogUpdate } from 'log-update';
 
 const BAR = 24;
 const MIN_INTERVAL_MS = 100;
@@ -73,11 +74,15 @@ export function progressLine(s: ProgressState): string {
 }
 
 export class Progress {
-  private readonly render: ReturnType<typeof createLogUpdate> | undefined;
   private last = 0;
 
-  constructor(enabled: boolean) {
-    this.render = enabled ? createLogUpdate(process.stderr, { showCursor: true }) : undefined;
+  private constructor(private readonly render: ReturnType<typeof createLogUpdate> | undefined) {}
+
+  /** A line drawn on stderr when `enabled`, else one that draws nothing. */
+  static async create(enabled: boolean): Promise<Progress> {
+    if (!enabled) return new Progress(undefined);
+    const { createLogUpdate } = await import('log-update');
+    return new Progress(createLogUpdate(process.stderr, { showCursor: true }));
   }
 
   /** Draws the line, at most every MIN_INTERVAL_MS; `state` is only called when it draws. */

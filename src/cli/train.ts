@@ -137,7 +137,7 @@ async function drive(
     loop.stop();
   });
   out.write(`data has ${corpus.ids.length} characters, ${trainer.vocab.size} unique.\n`);
-  const progress = new Progress(!o.quiet && process.stderr.isTTY === true);
+  const progress = await Progress.create(!o.quiet && process.stderr.isTTY === true);
   const started = performance.now();
   const startIter = trainer.iter;
   // for the progress line and the line at the end
