@@ -4,10 +4,10 @@
 // given where a text file is expected (train, eval): the cached file, downloaded first if it is missing.
 // The downloaded file's path goes to stdout; status lines and, on a terminal, a progress bar go to stderr.
 import { existsSync, statSync } from 'node:fs';
-import type { createLogUpdate } from 'log-update';
 import { CATALOG, type CatalogEntry, catalogUrl, findText } from '../data/catalog.js';
 import { CharrnnError } from '../errors.js';
 import { cacheDir, cachedPath, type Downloaded, downloadFile } from '../node/download.js';
+import { type StderrLine, stderrLine } from './progress.js';
 
 export interface DownloadCliOptions {
   url?: string;
@@ -155,12 +155,10 @@ function usage(message: string, hint = 'see charrnn download --help'): CharrnnEr
 class DownloadBar {
   private last = 0;
 
-  private constructor(private readonly render: ReturnType<typeof createLogUpdate>) {}
+  private constructor(private readonly render: StderrLine) {}
 
-  /** log-update is loaded only for a terminal (as the training progress line does). */
   static async create(): Promise<DownloadBar> {
-    const { createLogUpdate } = await import('log-update');
-    return new DownloadBar(createLogUpdate(process.stderr, { showCursor: true }));
+    return new DownloadBar(await stderrLine());
   }
 
   update(received: number, total: number | undefined): void {

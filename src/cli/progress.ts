@@ -73,16 +73,21 @@ export function progressLine(s: ProgressState): string {
   return line;
 }
 
+/** A line redrawn in place on stderr (a terminal), log-update loaded on first use. */
+export type StderrLine = ReturnType<typeof createLogUpdate>;
+export async function stderrLine(): Promise<StderrLine> {
+  const { createLogUpdate } = await import('log-update');
+  return createLogUpdate(process.stderr, { showCursor: true });
+}
+
 export class Progress {
   private last = 0;
 
-  private constructor(private readonly render: ReturnType<typeof createLogUpdate> | undefined) {}
+  private constructor(private readonly render: StderrLine | undefined) {}
 
   /** A line drawn on stderr when `enabled`, else one that draws nothing. */
   static async create(enabled: boolean): Promise<Progress> {
-    if (!enabled) return new Progress(undefined);
-    const { createLogUpdate } = await import('log-update');
-    return new Progress(createLogUpdate(process.stderr, { showCursor: true }));
+    return new Progress(enabled ? await stderrLine() : undefined);
   }
 
   /** Draws the line, at most every MIN_INTERVAL_MS; `state` is only called when it draws. */

@@ -162,20 +162,9 @@ function expectResolve(overrides: Record<string, unknown>, base: Record<string, 
   if (!OPTIONS.every((s) => specAllows(s, c[s.key]))) return false;
   const t = c as unknown as TrainConfig;
   if (t.threads > 0 && t.batch % t.threads !== 0) return false;
-  if (
-    (t.schedule === 'cosine' || t.schedule === 'linear') &&
-    t.decayIters === 0 &&
-    t.timeLimit === 0 &&
-    t.iters === 0
-  )
-    return false;
-  if (
-    t.warmup > 0 &&
-    (t.schedule === 'cosine' || t.schedule === 'linear') &&
-    t.decayIters > 0 &&
-    t.decayIters <= t.warmup
-  )
-    return false;
+  const decays = t.schedule === 'cosine' || t.schedule === 'linear';
+  if (decays && t.decayIters === 0 && t.timeLimit === 0 && t.iters === 0) return false;
+  if (decays && t.warmup > 0 && t.decayIters > 0 && t.decayIters <= t.warmup) return false;
   return true;
 }
 

@@ -286,32 +286,24 @@ describe('the learning rate applied at every step is the schedule', () => {
     });
   }
 
-  it('linear over --time-limit: the learning rate follows the share of training time used', () => {
-    const t = small({ ...base, schedule: 'linear', timeLimit: 100, lrFloor: 0.1 });
-    for (const used of [0, 25, 50, 75, 100, 150]) {
-      t.trainSeconds = used;
-      const want = 0.005 + (0.05 - 0.005) * (1 - Math.min(1, used / 100));
-      const { lr, event } = appliedLr(t);
-      assert.ok(
-        rel(event, want) < TOL.f64 && rel(lr, want) < TOL.lr,
-        `${used} s of 100: lr ${lr}, want ${want}`,
-      );
-    }
-  });
-
-  it('cosine over --time-limit: the learning rate follows the share of training time used', () => {
-    const t = small({ ...base, schedule: 'cosine', timeLimit: 100, lrFloor: 0.1 });
-    for (const used of [0, 25, 50, 75, 100, 150]) {
-      t.trainSeconds = used;
-      const p = Math.min(1, used / 100);
-      const want = 0.005 + 0.5 * (0.05 - 0.005) * (1 + Math.cos(Math.PI * p));
-      const { lr, event } = appliedLr(t);
-      assert.ok(
-        rel(event, want) < TOL.f64 && rel(lr, want) < TOL.lr,
-        `${used} s of 100: lr ${lr}, want ${want}`,
-      );
-    }
-  });
+  const shapes = [
+    ['cosine', (p: number) => 0.5 * (1 + Math.cos(Math.PI * p))],
+    ['linear', (p: number) => 1 - p],
+  ] as const;
+  for (const [schedule, shape] of shapes) {
+    it(`${schedule} over --time-limit: the learning rate follows the share of training time used`, () => {
+      const t = small({ ...base, schedule, timeLimit: 100, lrFloor: 0.1 });
+      for (const used of [0, 25, 50, 75, 100, 150]) {
+        t.trainSeconds = used;
+        const want = 0.005 + (0.05 - 0.005) * shape(Math.min(1, used / 100));
+        const { lr, event } = appliedLr(t);
+        assert.ok(
+          rel(event, want) < TOL.f64 && rel(lr, want) < TOL.lr,
+          `${used} s of 100: lr ${lr}, want ${want}`,
+        );
+      }
+    });
+  }
 });
 
 describe('clipping, weight decay and the optimizer take effect', () => {
