@@ -82,6 +82,25 @@ export interface Corpus {
   readonly ids: IdArray;
 }
 
+/** The most bytes of UTF-8 a corpus takes: its ids are one typed array, which engines cap at 2^32 elements. */
+export const MAX_TEXT_BYTES = 2 ** 32;
+
+/**
+ * The refusal of a text over MAX_TEXT_BYTES: `what` ('the text', 'the texts', 'standard input') and its
+ * size in bytes, when known before reading.
+ */
+export function textTooLong(what: string, bytes?: number): CharrnnError {
+  const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+  const size =
+    bytes === undefined
+      ? 'holds more than'
+      : `${what === 'the texts' ? 'are' : 'is'} ${gib(bytes)}, more than`;
+  return new CharrnnError(
+    `${what} ${size} the ${gib(MAX_TEXT_BYTES)} one corpus can hold`,
+    'train on a part (for example: head -c 1G FILE > part.txt)',
+  );
+}
+
 /**
  * Streaming strict UTF-8 decoder that assigns ids in one pass. Ids are provisional (order of first
  * appearance) while reading and remapped to the sorted vocabulary in place at the end.
@@ -100,6 +119,7 @@ export class CorpusEncoder {
   private pendingOffset = 0;
 
   constructor(private readonly capacity: number) {
+    if (capacity > MAX_TEXT_BYTES) throw textTooLong('the text', capacity);
     this.ids = new Uint8Array(capacity);
   }
 

@@ -21,7 +21,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { type Corpus, CorpusEncoder, encodeCorpus } from '../data/text.js';
+import { type Corpus, CorpusEncoder, encodeCorpus, MAX_TEXT_BYTES, textTooLong } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 
 const CHUNK = 16 * 1024 * 1024;
@@ -126,6 +126,10 @@ export function readTexts(
 ): TextsRead {
   const separator = options.separator ?? true;
   const listed = parts.map((inputs) => inputs.flatMap(documentsOf));
+  // before reading: the files named on their own (a folder's files that are not UTF-8 are skipped later)
+  const named = listed.flat().reduce((n, d) => n + (d.listed ? 0 : d.size), 0);
+  const what = listed.flat().length > 1 ? 'the texts' : 'the text';
+  if (named > MAX_TEXT_BYTES) throw textTooLong(what, named);
   const buffer = new Uint8Array(
     Math.min(
       options.chunkBytes ?? CHUNK,
@@ -146,7 +150,9 @@ export function readTexts(
     return docs;
   });
   const separators = separator ? docsOf.reduce((n, docs) => n + docs.length - 1, 0) : 0;
-  const encoder = new CorpusEncoder(docsOf.flat().reduce((n, d) => n + d.size, separators));
+  const bytes = docsOf.flat().reduce((n, d) => n + d.size, separators);
+  if (bytes > MAX_TEXT_BYTES) throw textTooLong(what, bytes);
+  const encoder = new CorpusEncoder(bytes);
   const starts: number[] = [];
   let characters = 0;
   for (const docs of docsOf) {
@@ -334,7 +340,12 @@ function countCharacters(bytes: Uint8Array): number {
 /** Standard input, whole (its size is not known before it ends, so it is held as bytes, then encoded). */
 export async function readStdin(): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let bytes = 0;
+  for await (const chunk of process.stdin) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > MAX_TEXT_BYTES) throw textTooLong('standard input');
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks);
 }
 

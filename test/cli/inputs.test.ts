@@ -5,13 +5,19 @@
 // and in process, reading in small chunks: characters split between chunks, and the offset of a bad byte.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeStreams } from '../../src/data/streams.js';
-import { corpusFromString, encodeCorpus, remapCorpus } from '../../src/data/text.js';
+import {
+  CorpusEncoder,
+  corpusFromString,
+  encodeCorpus,
+  MAX_TEXT_BYTES,
+  remapCorpus,
+} from '../../src/data/text.js';
 import { CharrnnError } from '../../src/errors.js';
 import { initKernels } from '../../src/kernels/index.js';
 import { readTexts } from '../../src/node/io.js';
@@ -142,6 +148,39 @@ describe('train -', () => {
     const r = charrnn(['train', '-', '--val-file', '-'], A);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /^charrnn: '-' \(standard input\) is given twice; it can be read only once\n$/);
+  });
+});
+
+describe('a text longer than one corpus can hold (4 GiB: its ids are one typed array)', () => {
+  // sparse files starting with a byte that is not UTF-8: the size is refused before a byte is read (reading
+  // would stop at that byte with another message)
+  const sparse = (name: string, bytes: number) => {
+    writeFileSync(join(dir, name), Uint8Array.of(0xff));
+    truncateSync(join(dir, name), bytes);
+    return name;
+  };
+  const HINT = 'train on a part (for example: head -c 1G FILE > part.txt)';
+
+  it('one line, exit 1, for a file of 5 GiB and for a small and a large file together', () => {
+    const big = sparse('big.txt', 5 * 2 ** 30);
+    for (const [args, line] of [
+      [[big], 'the text is 5.0 GiB'],
+      [[file('a.txt', A), big], 'the texts are 5.0 GiB'],
+    ] as const) {
+      const r = charrnn(['train', ...args, ...quick]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr, `charrnn: ${line}, more than the 4.0 GiB one corpus can hold; ${HINT}\n`);
+    }
+  });
+
+  it('the limit is 2^32 bytes: one byte more is refused by readTexts and by the encoder', () => {
+    assert.equal(MAX_TEXT_BYTES, 2 ** 32);
+    const over = join(dir, sparse('over.txt', MAX_TEXT_BYTES + 1));
+    assert.throws(
+      () => readTexts([[{ name: over, path: over }]]),
+      (e) => e instanceof CharrnnError && /^the text is 4\.0 GiB, more than the 4\.0 GiB/.test(e.message),
+    );
+    assert.throws(() => new CorpusEncoder(MAX_TEXT_BYTES + 1), CharrnnError);
   });
 });
 
