@@ -2,6 +2,10 @@
 // workers it starts for --threads 2) as ES modules. The dev and preview servers send the two headers that
 // make the page cross-origin isolated, which SharedArrayBuffer (data-parallel training) needs; hosted
 // without them, the page trains on one thread and says so.
+// Nothing is written into node_modules after `npm install` (npm would find its record of the tree,
+// node_modules/.package-lock.json, out of date, and read the whole tree on every `npx charrnn`): the dev
+// server's dependency cache is web/.vite, and the config is loaded with `--configLoader runner` (package.json;
+// the tests' `configLoader: 'runner'`), not bundled into node_modules/.vite-temp.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
@@ -14,6 +18,7 @@ const ISOLATION_HEADERS = {
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
+  cacheDir: '.vite',
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -117,11 +117,13 @@ export function shared(): Promise<Shared> {
     const outDir = join(work, 'dist');
     await build({
       configFile: join(root, 'web/vite.config.ts'),
+      configLoader: 'runner', // no bundled copy of the config in node_modules/.vite-temp (vite.config.ts)
       logLevel: 'warn',
       build: { outDir, emptyOutDir: true },
     });
     const server = await preview({
       configFile: join(root, 'web/vite.config.ts'),
+      configLoader: 'runner', // no bundled copy of the config in node_modules/.vite-temp (vite.config.ts)
       logLevel: 'warn',
       build: { outDir },
       preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },

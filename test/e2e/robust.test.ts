@@ -88,6 +88,7 @@ test('a dead shard worker or training worker stops the run with one line and kee
     dyingBuild(outDir, join(work, 'dying'), 300);
     dying = await preview({
       configFile: join(root, 'web/vite.config.ts'),
+      configLoader: 'runner', // no bundled copy of the config in node_modules/.vite-temp (vite.config.ts)
       logLevel: 'warn',
       build: { outDir: join(work, 'dying') },
       preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },

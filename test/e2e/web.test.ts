@@ -692,6 +692,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     writeFileSync(join(brokenDir, 'assets', shardScript), 'throw new Error("broken on purpose");\n');
     broken = await preview({
       configFile: join(root, 'web/vite.config.ts'),
+      configLoader: 'runner', // no bundled copy of the config in node_modules/.vite-temp (vite.config.ts)
       logLevel: 'warn',
       build: { outDir: brokenDir },
       preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
