@@ -41,6 +41,15 @@ function positive(value: string): number {
   return n;
 }
 
+/** A temperature: > 0 (0, which some tools take for greedy decoding, is --argmax here). */
+function temperature(value: string): number {
+  if (Number(value) === 0 && value.trim() !== '')
+    throw new InvalidArgumentError(
+      'expected a number > 0 (for the most likely character every time: --argmax)',
+    );
+  return positive(value);
+}
+
 function probability(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !(n > 0 && n <= 1))
@@ -166,7 +175,7 @@ program
   .option('--length <n>', 'characters to generate', integer(0, 1e9), 1000)
   .option('--prime <text>', 'text to start from (its characters must be in the vocabulary)')
   .option('--prime-file <path>', 'read the prime text from a UTF-8 file')
-  .option('--temperature <t>', 'below 1: safer, above 1: wilder', positive, 1)
+  .option('--temperature <t>', 'below 1: safer, above 1: wilder', temperature, 1)
   .option('--top-k <k>', 'draw only from the k most likely characters', integer(1))
   .option(
     '--top-p <p>',

@@ -289,10 +289,16 @@ describe('bad input: one line, non-zero exit, no stack trace', () => {
       /not valid UTF-8: an invalid byte at byte offset 1/,
     ],
     [
-      'a bad temperature',
+      'a temperature of 0 (names --argmax)',
       () => ['sample', ckpt(), '--temperature', '0'],
       2,
-      /--temperature.*expected a number > 0/,
+      /--temperature 0: expected a number > 0 \(for the most likely character every time: --argmax\)/,
+    ],
+    [
+      'a negative temperature',
+      () => ['sample', ckpt(), '--temperature', '-1'],
+      2,
+      /--temperature -1: expected a number > 0; /,
     ],
     ['a missing checkpoint', () => ['sample', 'nope.ckpt'], 1, /the checkpoint 'nope\.ckpt' does not exist/],
     [
