@@ -245,18 +245,22 @@ describe('one pipeline: the eight problems of two systems', () => {
       `eval ${r.loss}, lossFun from hprev ${want}`,
     );
     // greedy text from a trained seed model is made of the text's common characters, not '  a@@@Z@%Z@@Z'
-    // (the built-in corpus grows with the project, so judge by its own character frequencies)
+    // (the built-in corpus grows with the project, so judge by its own character frequencies: common are
+    // the most frequent characters that make up 99% of it, which leaves out a rare tail like '@', 'Z', '%';
+    // a fixed top 30 left out digits, which a greedy seed can fairly loop on, as in '1.4 1.4 1.4')
     const greedy = [
       ...ok(charrnn('sample', 'seed.ckpt', '--argmax', '--length', '200', '--seed', '1')).stdout,
     ];
+    const text = [...readFileSync(BUILTIN, 'utf8')];
     const counts = new Map<string, number>();
-    for (const ch of readFileSync(BUILTIN, 'utf8')) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-    const common = new Set(
-      [...counts]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 30)
-        .map(([ch]) => ch),
-    );
+    for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    const common = new Set<string>();
+    let covered = 0;
+    for (const [ch, n] of [...counts].sort((a, b) => b[1] - a[1])) {
+      if (covered >= 0.99 * text.length) break;
+      common.add(ch);
+      covered += n;
+    }
     const ordinary = greedy.filter((ch) => common.has(ch)).length;
     assert.ok(ordinary / greedy.length > 0.9, `greedy sample: ${JSON.stringify(greedy.join(''))}`);
   });
