@@ -98,6 +98,22 @@ export interface Shared {
   server: PreviewServer;
   browser: Browser;
 }
+/** The page's vite config, loaded by vite's module runner: nothing bundled into node_modules/.vite-temp. */
+const PAGE_CONFIG = {
+  configFile: join(root, 'web/vite.config.ts'),
+  configLoader: 'runner',
+  logLevel: 'warn',
+} as const;
+
+/** The page built into `outDir`, served on a free port of 127.0.0.1 with the config's isolation headers. */
+export function previewPage(outDir: string): Promise<PreviewServer> {
+  return preview({
+    ...PAGE_CONFIG,
+    build: { outDir },
+    preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
+  });
+}
+
 let sharedSetup: Promise<Shared> | undefined;
 
 export function shared(): Promise<Shared> {
@@ -115,19 +131,8 @@ export function shared(): Promise<Shared> {
     }
     const work = mkdtempSync(join(tmpdir(), 'charrnn-web-'));
     const outDir = join(work, 'dist');
-    await build({
-      configFile: join(root, 'web/vite.config.ts'),
-      configLoader: 'runner', // no bundled copy of the config in node_modules/.vite-temp (vite.config.ts)
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
-    });
-    const server = await preview({
-      configFile: join(root, 'web/vite.config.ts'),
-      configLoader: 'runner', // no bundled copy of the config in node_modules/.vite-temp (vite.config.ts)
-      logLevel: 'warn',
-      build: { outDir },
-      preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
-    });
+    await build({ ...PAGE_CONFIG, build: { outDir, emptyOutDir: true } });
+    const server = await previewPage(outDir);
     const { port } = server.httpServer.address() as AddressInfo;
     const browser = await chromium.launch({
       executablePath: CHROMIUM,

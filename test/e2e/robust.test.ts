@@ -11,9 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type PreviewServer, preview } from 'vite';
+import type { PreviewServer } from 'vite';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
-import { fillFields, probe, root, SMALL_LSTM, shardWorkers, shared, until, WAIT } from './page.js';
+import { fillFields, previewPage, probe, SMALL_LSTM, shardWorkers, shared, until, WAIT } from './page.js';
 
 /** how soon a death must be told */
 const DETECT_MS = 5000;
@@ -86,13 +86,7 @@ test('a dead shard worker or training worker stops the run with one line and kee
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   try {
     dyingBuild(outDir, join(work, 'dying'), 300);
-    dying = await preview({
-      configFile: join(root, 'web/vite.config.ts'),
-      configLoader: 'runner', // no bundled copy of the config in node_modules/.vite-temp (vite.config.ts)
-      logLevel: 'warn',
-      build: { outDir: join(work, 'dying') },
-      preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
-    });
+    dying = await previewPage(join(work, 'dying'));
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT);
     await page.goto(`http://127.0.0.1:${(dying.httpServer.address() as AddressInfo).port}/`);

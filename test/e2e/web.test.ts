@@ -41,6 +41,7 @@ import {
   CLI,
   drawn,
   fillFields,
+  previewPage,
   probe,
   root,
   SMALL_LSTM,
@@ -690,13 +691,7 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
     const shardScript = readdirSync(join(brokenDir, 'assets')).find((f) => f.startsWith('shard-worker'));
     assert.ok(shardScript, 'the build has a shard worker chunk');
     writeFileSync(join(brokenDir, 'assets', shardScript), 'throw new Error("broken on purpose");\n');
-    broken = await preview({
-      configFile: join(root, 'web/vite.config.ts'),
-      configLoader: 'runner', // no bundled copy of the config in node_modules/.vite-temp (vite.config.ts)
-      logLevel: 'warn',
-      build: { outDir: brokenDir },
-      preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
-    });
+    broken = await previewPage(brokenDir);
     const brokenPage = await context.newPage();
     brokenPage.setDefaultTimeout(WAIT);
     await brokenPage.goto(`http://127.0.0.1:${(broken.httpServer.address() as AddressInfo).port}/`);
