@@ -269,6 +269,13 @@ function lostThread(e: unknown, trainer: Trainer, savePath: string | undefined):
   );
 }
 
+/** What an evaluation scores when --eval-chars leaves part of the validation split out. */
+function scored(t: Trainer): string {
+  const v = t.validationChars;
+  if (!v || v.scored === v.total) return '';
+  return ` (an evaluation scores ${v.scored.toLocaleString('en-US')} of its ${v.total.toLocaleString('en-US')} characters: --eval-chars)`;
+}
+
 /** One line saying what is trained; `validation` names the --val-file texts. */
 function describe(t: Trainer, validation: string | undefined): string {
   const c = t.config;
@@ -281,7 +288,7 @@ function describe(t: Trainer, validation: string | undefined): string {
     `training ${c.model} ${c.layers}x${c.hidden} (${input}${c.dropout > 0 ? `, dropout ${c.dropout}` : ''}), ` +
     `${t.model.numParams} parameters; batch ${c.batch} x seq ${c.seqLength}; ${c.optimizer} lr ${c.lr} ${c.schedule}` +
     `${clip.length ? `, ${clip.join(', ')}` : ''}; ${c.threads} thread${c.threads > 1 ? 's' : ''}; ` +
-    `${validation ?? (c.valFraction > 0 ? `validation: last ${c.valFraction * 100}% of the text` : 'no validation')}; ` +
+    `${validation ?? (c.valFraction > 0 ? `validation: last ${c.valFraction * 100}% of the text` : 'no validation')}${scored(t)}; ` +
     `seed ${c.seed}; ${t.model.kernels.backend} ${c.dtype} kernels`
   );
 }

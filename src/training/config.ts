@@ -70,6 +70,11 @@ export interface TrainConfig {
   timeLimit: number;
   /** evaluate on the validation split every N iterations */
   evalEvery: number;
+  /**
+   * characters an evaluation scores at most: the first windows of each of the validation split's B streams,
+   * so that they spread over the whole split (0: all of it)
+   */
+  evalChars: number;
   /** save a checkpoint every N iterations (0: only at the end) */
   saveEvery: number;
   /** draw a sample before the step every N iterations (0: never) */
@@ -120,6 +125,7 @@ export const DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   iters: 0,
   timeLimit: 0,
   evalEvery: 500,
+  evalChars: 1_000_000,
   saveEvery: 0,
   sampleEvery: 1000,
   sampleLength: 200,
@@ -320,6 +326,17 @@ export const OPTIONS: readonly OptionSpec[] = [
     min: 1,
     onResume: 'free',
   }),
+  o(
+    'evalChars',
+    '--eval-chars',
+    '<n>',
+    "characters an evaluation scores at most, spread over the validation split's streams; 0: all",
+    'int',
+    {
+      min: 0,
+      onResume: 'free',
+    },
+  ),
   o(
     'saveEvery',
     '--save-every',

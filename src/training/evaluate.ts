@@ -1,6 +1,6 @@
 // Losses of a model on text, in nats and bits per character:
 //  - `evaluateStreams`: the validation split as B streams from a zero state, batched like training, one
-//    window at a time (a generator, so a host that must stay responsive can spread it over slices);
+//    window at a time (the first windows of each stream when `--eval-chars` bounds it: `evalWindows`) (a generator, so a host that must stay responsive can spread it over slices);
 //  - `scoreIds`: a whole text as one stream, every character after the first, from a given starting
 //    state: full windows through the model's batched forward, the rest one character at a time.
 import type { Streams } from '../data/streams.js';
@@ -23,24 +23,35 @@ function evaluation(total: number, characters: number): Evaluation {
 }
 
 /**
- * Loss over every window of `s` (its B streams from zero states, carried between windows), yielding the
- * fraction done after each window but the last. The model's carried states are the evaluation's until it
- * returns; the caller saves and restores its own.
+ * How many of `s`'s windows an evaluation of at most `maxChars` characters scores (0: all of them): whole
+ * windows, at least one. The first windows of every stream, so that the B streams spread them over the
+ * whole split rather than its beginning.
+ */
+export function evalWindows(s: Streams, maxChars: number): number {
+  if (maxChars <= 0) return s.windows;
+  return Math.min(s.windows, Math.max(1, Math.floor(maxChars / (s.batch * s.seqLength))));
+}
+
+/**
+ * Loss over the first `windows` windows of `s` (its B streams from zero states, carried between windows;
+ * all of them by default), yielding the fraction done after each window but the last. The model's carried
+ * states are the evaluation's until it returns; the caller saves and restores its own.
  */
 export function* evaluateStreams(
   model: SequenceModel,
   s: Streams,
   inputs: Int32Array,
   targets: Int32Array,
+  windows = s.windows,
 ): Generator<number, Evaluation, undefined> {
   model.resetState();
   let total = 0;
-  for (let w = 0; w < s.windows; w++) {
+  for (let w = 0; w < windows; w++) {
     fillWindow(s, w, inputs, targets);
     total += model.loss(inputs, targets);
-    if (w + 1 < s.windows) yield (w + 1) / s.windows;
+    if (w + 1 < windows) yield (w + 1) / windows;
   }
-  return evaluation(total, s.windows * s.batch * s.seqLength);
+  return evaluation(total, windows * s.batch * s.seqLength);
 }
 
 /**

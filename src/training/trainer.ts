@@ -24,7 +24,7 @@ import { MT19937 } from '../rng.js';
 import { checkSampleOptions, feedPrime, generate, type SampleOptions } from '../sampling/sample.js';
 import { buildModel, buildScorer, type Host, resolveThreads } from './build.js';
 import { type ConfigKey, resolveConfig, resumeChanges, type TrainConfig } from './config.js';
-import { type Evaluation, evaluateStreams, scoreIds } from './evaluate.js';
+import { type Evaluation, evaluateStreams, evalWindows, scoreIds } from './evaluate.js';
 import { Optimizer } from './optim.js';
 import { decaysOverLength, learningRate } from './schedule.js';
 
@@ -163,7 +163,8 @@ export class Trainer {
     try {
       t.load(ck, what);
       t.changedOnResume = changed;
-      if (changed.includes('valFraction')) t.bestValLoss = Infinity; // another validation text
+      // another validation text, or another part of it scored
+      if (changed.includes('valFraction') || changed.includes('evalChars')) t.bestValLoss = Infinity;
       if (corpus) t.setData(corpus);
     } catch (e) {
       t.close();
@@ -224,6 +225,14 @@ export class Trainer {
 
   get hasValidation(): boolean {
     return this.val !== undefined;
+  }
+
+  /** The characters an evaluation scores, and the validation split's (in whole windows of its streams). */
+  get validationChars(): { scored: number; total: number } | undefined {
+    const v = this.val;
+    if (!v) return undefined;
+    const perWindow = v.batch * v.seqLength;
+    return { scored: evalWindows(v, this.config.evalChars) * perWindow, total: v.windows * perWindow };
   }
 
   /** Characters one step trains on. */
@@ -294,7 +303,10 @@ export class Trainer {
     return e;
   }
 
-  /** Loss over the whole validation split (B streams from zero states), in nats and bits per character. */
+  /**
+   * Loss over the validation split (B streams from zero states; their first windows when --eval-chars
+   * bounds it), in nats and bits per character.
+   */
   evaluate(): Evaluation {
     const run = this.evaluation();
     for (let r = run.next(); ; r = run.next()) if (r.done) return r.value;
@@ -314,7 +326,8 @@ export class Trainer {
     }
     this.heldState = this.model.getState();
     try {
-      const result = yield* evaluateStreams(this.model, this.val, this.inputs, this.targets);
+      const windows = evalWindows(this.val, this.config.evalChars);
+      const result = yield* evaluateStreams(this.model, this.val, this.inputs, this.targets, windows);
       if (result.valLoss < this.bestValLoss) this.bestValLoss = result.valLoss;
       return result;
     } finally {

@@ -59,6 +59,7 @@ const RUNS: Partial<Record<ConfigKey, string>>[] = [
     iters: '3',
     timeLimit: '1000',
     evalEvery: '2',
+    evalChars: '5000',
     saveEvery: '2',
     sampleEvery: '2',
     sampleLength: '13',
@@ -134,6 +135,17 @@ describe('charrnn train: every option arrives in the run', () => {
     assert.equal(quiet.stderr, '');
     const loud = charrnn('train', corpusFile, '--hidden', '8', '--iters', '2');
     assert.match(loud.stderr, /training rnn 1x8/);
+  });
+
+  it('--eval-chars below the validation split: the first line says how much of it an evaluation scores', () => {
+    const args = ['--preset', 'char-gru', '--hidden', '8', '--batch', '4', '--iters', '1', '--threads', '1'];
+    const part = charrnn('train', longFile, ...args, '--eval-chars', '300');
+    assert.match(
+      part.stderr,
+      /10% of the text \(an evaluation scores 256 of its [\d,]+ characters: --eval-chars\);/,
+    );
+    const whole = charrnn('train', longFile, ...args);
+    assert.doesNotMatch(whole.stderr, /an evaluation scores/);
   });
 
   it('--log-every prints the smooth loss every N iterations, and --log-file records the same iterations', () => {

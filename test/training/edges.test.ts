@@ -79,7 +79,7 @@ describe('the trainer at its edges', () => {
     assert.equal(t.bestValLoss, first / 2);
   });
 
-  it('resuming without a host goes on in one thread; another --val-fraction forgets the best loss', () => {
+  it('resuming without a host goes on in one thread; another --val-fraction or --eval-chars forgets the best loss', () => {
     const saved = { ...readCheckpoint(Trainer.create(corpus, small()).toCheckpoint()) };
     const ck = {
       ...saved,
@@ -92,6 +92,11 @@ describe('the trainer at its edges', () => {
     const other = Trainer.restore(ck, corpus, { valFraction: 0.2 });
     assert.deepEqual(other.changedOnResume, ['valFraction']);
     assert.equal(other.bestValLoss, Infinity);
+    // another part of the split scored: a loss not comparable with the saved best either
+    const fewer = Trainer.restore(ck, corpus, { evalChars: 64 });
+    assert.deepEqual(fewer.changedOnResume, ['evalChars']);
+    assert.equal(fewer.bestValLoss, Infinity);
+    assert.equal(Trainer.restore(ck, corpus, { evalChars: ck.config.evalChars }).bestValLoss, 1.5);
   });
 
   it('resuming with a host: an explicit --threads wins over the file, and without one the file keeps its count', () => {

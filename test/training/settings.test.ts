@@ -195,39 +195,73 @@ describe('the data settings lay out the text as documented', () => {
 });
 
 describe('the validation loss is an independent evaluation of the same weights', () => {
+  /** The float64 reference's loss per character over the first `windows` windows of the split's streams. */
+  function reference(t: Trainer, model: 'rnn' | 'lstm' | 'gru', windows?: number) {
+    const { val } = layText(corpus.ids, t.config);
+    const c = t.config;
+    const cfg = {
+      vocabSize: V,
+      hidden: c.hidden,
+      layers: c.layers,
+      embedding: c.embedding,
+      batch: c.batch,
+      seqLength: c.seqLength,
+      dropout: 0,
+      dtype: 'f64' as const,
+    };
+    let state: Float64Array = new Float64Array(t.model.stateBuffers * c.batch * c.hidden);
+    let total = 0;
+    const inputs = new Int32Array(c.batch * c.seqLength);
+    const targets = new Int32Array(c.batch * c.seqLength);
+    const n = windows ?? val!.windows;
+    for (let w = 0; w < n; w++) {
+      fillWindow(val!, w, inputs, targets);
+      const r = referenceLossAndGrad(model, cfg, t.model.theta, inputs, targets, state);
+      total += r.loss;
+      state = r.state;
+    }
+    const characters = n * c.batch * c.seqLength;
+    return { loss: total / characters, characters, windows: val!.windows };
+  }
+
   for (const model of ['rnn', 'lstm', 'gru'] as const) {
     it(`${model}: the float64 reference over the validation split's streams from zero states`, () => {
       const t = small({ model, valFraction: 0.2, optimizer: 'adam', lr: 1e-2 });
       for (let i = 0; i < 5; i++) t.step();
       const got = t.evaluate();
-      const { val } = layText(corpus.ids, t.config);
-      const c = t.config;
-      const cfg = {
-        vocabSize: V,
-        hidden: c.hidden,
-        layers: c.layers,
-        embedding: c.embedding,
-        batch: c.batch,
-        seqLength: c.seqLength,
-        dropout: 0,
-        dtype: 'f64' as const,
-      };
-      let state: Float64Array = new Float64Array(t.model.stateBuffers * c.batch * c.hidden);
-      let total = 0;
-      const inputs = new Int32Array(c.batch * c.seqLength);
-      const targets = new Int32Array(c.batch * c.seqLength);
-      for (let w = 0; w < val!.windows; w++) {
-        fillWindow(val!, w, inputs, targets);
-        const r = referenceLossAndGrad(model, cfg, t.model.theta, inputs, targets, state);
-        total += r.loss;
-        state = r.state;
-      }
-      const characters = val!.windows * c.batch * c.seqLength;
-      assert.equal(got.characters, characters);
-      assert.ok(rel(got.valLoss, total / characters) < TOL.f64, `${got.valLoss} vs ${total / characters}`);
+      const want = reference(t, model);
+      assert.equal(got.characters, want.characters);
+      assert.ok(rel(got.valLoss, want.loss) < TOL.f64, `${got.valLoss} vs ${want.loss}`);
       assert.ok(rel(got.valBits, got.valLoss / Math.LN2) < TOL.f64);
     });
   }
+
+  it('--eval-chars: the first whole windows of every stream, as many as fit (at least one)', () => {
+    const perWindow = 2 * 8; // batch 2 x seq 8
+    for (const [evalChars, windows] of [
+      [3 * perWindow + 5, 3],
+      [perWindow - 1, 1],
+      [1, 1],
+    ] as const) {
+      const t = small({ model: 'gru', valFraction: 0.2, evalChars });
+      for (let i = 0; i < 3; i++) t.step();
+      const want = reference(t, 'gru', windows);
+      assert.ok(want.windows > 3, `the split has only ${want.windows} windows`);
+      const got = t.evaluate();
+      assert.equal(got.characters, windows * perWindow, `--eval-chars ${evalChars}`);
+      assert.ok(
+        rel(got.valLoss, want.loss) < TOL.f64,
+        `--eval-chars ${evalChars}: ${got.valLoss} vs ${want.loss}`,
+      );
+      assert.deepEqual(t.validationChars, { scored: windows * perWindow, total: want.windows * perWindow });
+    }
+    // at or above the split's size, and 0: the whole split
+    for (const evalChars of [0, 1e9]) {
+      const t = small({ model: 'gru', valFraction: 0.2, evalChars });
+      const want = reference(t, 'gru');
+      assert.equal(t.evaluate().characters, want.characters, `--eval-chars ${evalChars}`);
+    }
+  });
 });
 
 describe('the learning rate applied at every step is the schedule', () => {
