@@ -11,9 +11,11 @@ import { fileURLToPath } from 'node:url';
 export const STAMP = 'dist/.build-inputs';
 const FILES = ['README.md', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 const FOLDERS = ['src', 'assembly', 'scripts'];
+/** This repository (the scripts' parent folder). */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The hash of what a build in `root` reads (paths and contents, in a fixed order). */
-export function buildInputsHash(root = fileURLToPath(new URL('..', import.meta.url))) {
+export function buildInputsHash(root = ROOT) {
   const paths = FILES.map((f) => join(root, f)).filter((p) => existsSync(p));
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -33,7 +35,7 @@ export function buildInputsHash(root = fileURLToPath(new URL('..', import.meta.u
 }
 
 /** Whether `root`'s dist/ was built from exactly the inputs there now (its CLI entry present). */
-export function distUpToDate(root = fileURLToPath(new URL('..', import.meta.url))) {
+export function distUpToDate(root = ROOT) {
   const stamp = join(root, STAMP);
   if (!existsSync(stamp) || !existsSync(join(root, 'dist', 'cli', 'main.js'))) return false;
   return readFileSync(stamp, 'utf8').trim() === buildInputsHash(root);

@@ -1,6 +1,7 @@
 // Losses of a model on text, in nats and bits per character:
 //  - `evaluateStreams`: the validation split as B streams from a zero state, batched like training, one
-//    window at a time (the first windows of each stream when `--eval-chars` bounds it: `evalWindows`) (a generator, so a host that must stay responsive can spread it over slices);
+//    window at a time (a generator, so a host that must stay responsive can spread it over slices); only
+//    the first windows of each stream when `--eval-chars` bounds it (`evalWindows`);
 //  - `scoreIds`: a whole text as one stream, every character after the first, from a given starting
 //    state: full windows through the model's batched forward, the rest one character at a time.
 import type { Streams } from '../data/streams.js';
