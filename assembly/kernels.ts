@@ -698,7 +698,7 @@ const TILE_C_BYTES = MR * 32;
       c51 = madd<T>(a, b1, c51);
     }
     bp += 32;
-    akp += unit ? mr * sizeof<T>() : aKS;
+    akp += unit ? <usize>mr * sizeof<T>() : aKS;
   }
   v128.store(cp, c00); v128.store(cp, c01, 16);
   v128.store(c1p, c10); v128.store(c1p, c11, 16);

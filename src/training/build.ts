@@ -6,7 +6,7 @@ import { createModel } from '../models/index.js';
 import type { SequenceModel } from '../models/types.js';
 import type { TrainConfig } from './config.js';
 import { optimizerSlots } from './optim.js';
-import { runShard, ShardedModel, type ShardInit } from './parallel.js';
+import { runShard, SHARD_PARAM_COPIES, ShardedModel, type ShardInit } from './parallel.js';
 
 /** What a host (the CLI, a page) provides so that training can use more threads. */
 export interface Host {
@@ -44,7 +44,8 @@ function buildReplica(c: TrainConfig, V: number, shard: number, withOptimizer: b
     init: c.init,
     ...(c.backend ? { backend: c.backend } : {}),
     dropoutSeed: ((c.seed ?? 0) ^ (0x9e3779b9 + shard * 0x85ebca6b)) >>> 0,
-    paramCopies: withOptimizer ? optimizerSlots(c.optimizer) : 0,
+    // the calling thread's replica: the optimizer's slots, and a ShardedModel's (parallel.ts)
+    paramCopies: withOptimizer ? optimizerSlots(c.optimizer) + (c.threads > 1 ? SHARD_PARAM_COPIES : 0) : 0,
   });
 }
 
