@@ -16,7 +16,7 @@ export interface ExportCliOptions {
 
 export function runExport(checkpoint: string, o: ExportCliOptions): void {
   const ck = readAnyCheckpoint(readBytes(checkpoint, 'the checkpoint'), `'${checkpoint}'`);
-  writeFileAtomic(o.output, EXPORT_FORMATS[o.format].write(ck));
+  writeFileAtomic(o.output, EXPORT_FORMATS[o.format].write(ck), `the ${o.format} export`);
   process.stderr.write(
     `charrnn: wrote '${o.output}' (${o.format}): the ${ck.config.model} of '${checkpoint}'\n`,
   );

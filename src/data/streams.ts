@@ -26,10 +26,11 @@ export function makeStreams(ids: IdArray, B: number, T: number, windowing: Windo
   const L = Math.floor((ids.length - 1) / B);
   if (L < T) {
     const need = B * T + 1;
+    const has = `${what} has ${ids.length} character${ids.length === 1 ? '' : 's'}`;
     throw new CharrnnError(
       B === 1
-        ? `${what} has ${ids.length} characters, but a window of seq-length ${T} needs at least ${need}`
-        : `${what} has ${ids.length} characters, but ${B} streams of seq-length ${T} need at least ${need}`,
+        ? `${has}, but a window of seq-length ${T} needs at least ${need}`
+        : `${has}, but ${B} streams of seq-length ${T} need at least ${need}`,
       'use a longer text, or a smaller --batch, --seq-length or --val-fraction',
     );
   }

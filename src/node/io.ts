@@ -380,9 +380,13 @@ export function readText(path: string, what: string): string {
 
 /**
  * Writes `data` (one array, or pieces one after the other) to `path` atomically: a temporary file beside it,
- * flushed, renamed over it, the folder flushed.
+ * flushed, renamed over it, the folder flushed. `what` names the file in the error.
  */
-export function writeFileAtomic(path: string, data: Uint8Array | readonly Uint8Array[]): void {
+export function writeFileAtomic(
+  path: string,
+  data: Uint8Array | readonly Uint8Array[],
+  what = 'the checkpoint',
+): void {
   const parts = data instanceof Uint8Array ? [data] : data;
   const tmp = `${path}.${process.pid}.tmp`;
   let fd: number | undefined;
@@ -404,7 +408,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | readonly Uint8A
       // nothing to clean up
     }
     throw new CharrnnError(
-      `cannot write the checkpoint '${path}': ${reason(e)}`,
+      `cannot write ${what} '${path}': ${reason(e)}`,
       'the previous file, if any, is untouched',
     );
   }

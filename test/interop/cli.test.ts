@@ -92,7 +92,7 @@ describe('charrnn export and import', () => {
     assertOneLineError(
       charrnn(dir, 'export', 'lstm.ckpt', '--format', 'torch', '-o', join('no-such-folder', 'x')),
       1,
-      /cannot write .*no-such-folder.*its folder does not exist/,
+      /cannot write the torch export '.*no-such-folder.*': its folder does not exist/,
     );
     assertOneLineError(
       charrnn(dir, 'import', 'lstm.ckpt', '-o', 'x.ckpt'),

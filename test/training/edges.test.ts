@@ -197,6 +197,10 @@ describe('the optimizer state and the text layout at their edges', () => {
       () => makeStreams(ids.subarray(9), 1, 8, 'streams', 'x'),
       /has 8 characters, but a window of seq-length 8 needs at least 9/,
     );
+    assert.throws(
+      () => makeStreams(ids.subarray(16), 1, 8, 'streams', 'x'),
+      /^CharrnnError: x has 1 character, but a window/,
+    );
   });
 
   it("the seed's windowing when the stream is an exact number of windows long", () => {
