@@ -48,6 +48,13 @@ export async function readInputs(
         : 'skipped 1 file that is not valid UTF-8',
     );
   }
+  if (read.corpus.vocab.id(0) !== undefined) {
+    // valid UTF-8, but no text has them: UTF-16 without a byte-order mark, or a binary file
+    warn(
+      'the text contains NUL characters (U+0000), as UTF-16 and binary files do; it trains on them as on ' +
+        'any character (convert UTF-16 with iconv -f UTF-16 -t UTF-8)',
+    );
+  }
   return {
     corpus: read.corpus,
     ...(val && { valFrom: read.starts[1] }),

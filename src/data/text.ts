@@ -159,7 +159,12 @@ export class CorpusEncoder {
         continue;
       }
       const len = sequenceLength(b);
-      if (len === 0) throw invalidUtf8(this.bytesRead + i);
+      if (len === 0) {
+        const at = this.bytesRead + i;
+        // FF FE or FE FF first: a UTF-16 byte-order mark (0xFE and 0xFF never occur in UTF-8)
+        if (at === 0 && i + 1 < n && (b === 0xff || b === 0xfe) && chunk[i + 1] === (b ^ 1)) throw utf16();
+        throw invalidUtf8(at);
+      }
       if (i + len > n) {
         // validate what we have now so an error names the right offset, then carry the rest over
         for (let j = i + 1; j < n; j++) if ((chunk[j] & 0xc0) !== 0x80) throw invalidUtf8(this.bytesRead + i);
@@ -251,6 +256,13 @@ function decodeSequence(bytes: Uint8Array, i: number, len: number, offset: numbe
   if (len === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) throw invalidUtf8(offset);
   if (len === 4 && (cp < 0x10000 || cp > 0x10ffff)) throw invalidUtf8(offset);
   return cp;
+}
+
+function utf16(): CharrnnError {
+  return new CharrnnError(
+    'the text is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8',
+    'convert the file to UTF-8 (for example with iconv -f UTF-16 -t UTF-8) and try again',
+  );
 }
 
 function invalidUtf8(offset: number, what = 'an invalid byte'): CharrnnError {

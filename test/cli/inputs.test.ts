@@ -124,6 +124,24 @@ describe('train FOLDER', () => {
     assert.notEqual(folder.loss, other.loss);
   });
 
+  it('UTF-16: with a byte-order mark it is refused in one line; without one it trains, with a warning', () => {
+    const u16 = (bom: number[], text: string) =>
+      Uint8Array.from([...bom, ...[...text].flatMap((c) => [c.charCodeAt(0), 0])]); // little endian
+    file('u16-bom.txt', u16([0xff, 0xfe], A));
+    const refused = charrnn(['train', 'u16-bom.txt', ...quick]);
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.equal(
+      refused.stderr,
+      'charrnn: u16-bom.txt: the text is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8; convert the file to UTF-8 (for example with iconv -f UTF-16 -t UTF-8) and try again\n',
+    );
+    const nul = /^charrnn: the text contains NUL characters \(U\+0000\), as UTF-16 and binary files do;/m;
+    file('u16-nobom.txt', u16([], A));
+    const trained = ok(charrnn(['train', 'u16-nobom.txt', ...quick, ...f64]));
+    assert.match(trained.stderr, nul);
+    assert.deepEqual(dataLine(trained), [2 * A.length, new Set(A).size + 1]);
+    assert.doesNotMatch(ok(charrnn(['train', file('plain.txt', A), ...quick, ...f64])).stderr, /NUL/);
+  });
+
   it('a folder with no text files in it is one line', () => {
     mkdirSync(join(dir, 'empty-folder/inner'), { recursive: true });
     const r = charrnn(['train', 'empty-folder']);

@@ -70,6 +70,29 @@ describe('corpus encoding', () => {
     });
   }
 
+  it('names UTF-16 when the text starts with its byte-order mark (little or big endian), only there', () => {
+    const utf16 = /^the text is UTF-16 \(it starts with a UTF-16 byte-order mark\), not UTF-8$/;
+    for (const bom of [
+      [0xff, 0xfe],
+      [0xfe, 0xff],
+    ]) {
+      assert.throws(
+        () => encodeCorpus(Uint8Array.from([...bom, 0x41, 0x00, 0x42, 0x00])),
+        (e: unknown) => e instanceof CharrnnError && utf16.test(e.message),
+      );
+    }
+    for (const [bytes, offset] of [
+      [[0x41, 0xff, 0xfe, 0x41], 1], // not at the start
+      [[0xff, 0xff, 0x41], 0], // not a byte-order mark
+    ] as const) {
+      assert.throws(
+        () => encodeCorpus(Uint8Array.from(bytes)),
+        (e: unknown) =>
+          e instanceof CharrnnError && e.message.endsWith(`an invalid byte at byte offset ${offset}`),
+      );
+    }
+  });
+
   it('stores ids in the narrowest typed array: Uint8 up to 256 symbols, then Uint16, then Uint32', () => {
     const symbols = (n: number, from = 0x100) =>
       Array.from({ length: n }, (_, i) => String.fromCodePoint(from + i)).join('');
