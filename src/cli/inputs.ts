@@ -51,8 +51,8 @@ export async function readInputs(
   if (read.corpus.vocab.id(0) !== undefined) {
     // valid UTF-8, but no text has them: UTF-16 without a byte-order mark, or a binary file
     warn(
-      'the text contains NUL characters (U+0000), as UTF-16 and binary files do; it trains on them as on ' +
-        'any character (convert UTF-16 with iconv -f UTF-16 -t UTF-8)',
+      'the text contains NUL characters (U+0000), as UTF-16 and binary files do; they count as characters ' +
+        '(to convert UTF-16: iconv -f UTF-16 -t UTF-8)',
     );
   }
   return {

@@ -373,7 +373,12 @@ export function readText(path: string, what: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    encodeCorpus(bytes); // names the offset of the first invalid byte
+    try {
+      encodeCorpus(bytes); // names the offset of the first invalid byte, or UTF-16
+    } catch (e) {
+      if (e instanceof CharrnnError) throw new CharrnnError(`${what} '${path}': ${e.message}`, e.hint);
+      throw e;
+    }
     throw new CharrnnError(`${what} '${path}' is not valid UTF-8`, 'convert it to UTF-8');
   }
 }

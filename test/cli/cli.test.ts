@@ -286,7 +286,13 @@ describe('bad input: one line, non-zero exit, no stack trace', () => {
       'a prime file that is not UTF-8',
       () => ['sample', ckpt(), '--prime-file', file('bad-prime.txt', Uint8Array.from([0x41, 0xff]))],
       1,
-      /not valid UTF-8: an invalid byte at byte offset 1/,
+      /the prime file '.*bad-prime\.txt': the text is not valid UTF-8: an invalid byte at byte offset 1/,
+    ],
+    [
+      'a prime file in UTF-16',
+      () => ['sample', ckpt(), '--prime-file', file('u16-prime.txt', Uint8Array.from([0xfe, 0xff, 0, 0x41]))],
+      1,
+      /the prime file '.*u16-prime\.txt': the text is UTF-16 \(it starts with a UTF-16 byte-order mark\)/,
     ],
     [
       'a temperature of 0 (names --argmax)',
