@@ -2,6 +2,7 @@
 // tensors. Encoding and strict decoding of bytes only (no files here): every field of a file is
 // checked before use, and a bad file is refused with one line that says what is wrong.
 import { CharrnnError, shown, shownValue } from '../errors.js';
+import { fileKind } from './sniff.js';
 
 export type TensorDtype = 'F32' | 'F64' | 'I32';
 export type TensorData = Float32Array | Float64Array | Int32Array;
@@ -71,10 +72,13 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'the checkpoint'): S
       `${what} is not a valid charrnn checkpoint: ${problem}`,
       'check the path, or save it again',
     );
-  if (bytes.length < 8) throw bad(`it is ${bytes.length} bytes long, shorter than the 8-byte header size`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerSize = Number(view.getBigUint64(0, true));
+  const headerSize = bytes.length < 8 ? 0 : Number(view.getBigUint64(0, true));
   if (headerSize < 2 || headerSize > MAX_HEADER || 8 + headerSize > bytes.length) {
+    // not a safetensors file: say what it looks like, else what does not fit
+    const kind = fileKind(bytes);
+    if (kind) throw bad(`it is ${kind}`);
+    if (bytes.length < 8) throw bad(`it is ${bytes.length} bytes long, shorter than the 8-byte header size`);
     throw bad(`its header size ${headerSize} does not fit in a file of ${bytes.length} bytes (truncated?)`);
   }
   let header: unknown;

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
+import { exportOnnx } from '../../src/checkpoint/onnx.js';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from '../../src/checkpoint/safetensors.js';
 import { corpusFromString } from '../../src/data/text.js';
 import { CharrnnError } from '../../src/errors.js';
@@ -132,7 +133,33 @@ describe('safetensors', () => {
       }),
       /vocabulary/,
     ],
+    // files that are not safetensors at all are named by what they look like
+    [
+      'an ONNX model',
+      exportOnnx(readCheckpoint(good)),
+      /^ckpt is not a valid charrnn checkpoint: it is an ONNX model/,
+    ],
+    [
+      "a zip archive (torch.save's .pt)",
+      Uint8Array.from([0x50, 0x4b, 0x03, 0x04, ...good.subarray(0, 60)]),
+      /it is a zip archive, as torch.save writes/,
+    ],
+    ['a text file', new TextEncoder().encode('Première ligne.\n'.repeat(40)), /it is a text file/],
+    ['a short text file', new TextEncoder().encode('hi\n'), /it is a text file/],
+    [
+      'other bytes (not named)',
+      Uint8Array.from({ length: 300 }, (_, i) => (i * 97 + 13) % 256),
+      /its header size \d+ does not fit in a file of 300 bytes/,
+    ],
   ];
+  it('a truncated checkpoint is not taken for another kind of file', () => {
+    for (const n of [8, 100, 1000, good.length - 10]) {
+      assert.throws(
+        () => readCheckpoint(good.subarray(0, n), 'ckpt'),
+        (e: unknown) => e instanceof CharrnnError && !/it is (an ONNX|a zip|a text)/.test(e.message),
+      );
+    }
+  });
   for (const [what, bytes, pattern] of cases) {
     it(`refuses ${what} with one clear line`, () => {
       assert.throws(
