@@ -1,6 +1,7 @@
 // What a file that is not a safetensors file probably is, for the one line that refuses it: an ONNX model
-// (which charrnn writes and does not read back), a zip archive (torch.save's .pt), or a text. Guesses from
-// the first bytes only; undefined when nothing fits. Browser-safe.
+// (which charrnn writes and does not read back), a zip archive (torch.save's .pt), or a text. Guesses: the
+// zip's magic number, the text's first 512 bytes, the ONNX model's top-level protobuf fields (a walk over
+// the file that skips every field's contents); undefined when nothing fits. Browser-safe.
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
