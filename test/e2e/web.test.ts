@@ -1,5 +1,6 @@
 // End to end: builds the page with Vite, serves it on 127.0.0.1, drives Debian's Chromium through it.
-// The first test: bad input shows a one-line alert, training the seed (min-char-rnn) on the built-in text
+// The first test: bad input shows a one-line alert (a UTF-16 file names UTF-16; without its byte-order mark
+// the text's line points at its NUL characters), training the seed (min-char-rnn) on the built-in text
 // (the CLI's built-in corpus) draws a falling loss and samples, the controls answer while it trains,
 // generation streams, Download checkpoint gives a checkpoint the library reads, a seed trained with --clip
 // off saves and loads back, and a checkpoint written by the real CLI loads, generates and trains on to
@@ -91,6 +92,26 @@ test('the web page trains, charts, samples, saves and loads in Chromium', { time
       buffer: Buffer.from([0x68, 0x69, 0x20, 0xe9, 0x74, 0xe9]), // 'hi été' in Latin-1
     });
     await alertShows(page, /latin1\.txt: the text is not valid UTF-8: .* at byte offset 3/);
+    // UTF-16: with its byte-order mark an alert names it; without, the text's line points at its NULs
+    const utf16 = (text: string) => Buffer.from(text, 'utf16le');
+    await page.getByLabel('Choose a text file').setInputFiles({
+      name: 'bom16.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.concat([Buffer.from([0xff, 0xfe]), utf16('hi there')]),
+    });
+    await alertShows(
+      page,
+      /^bom16\.txt: the text is UTF-16 \(it starts with a UTF-16 byte-order mark\), not UTF-8/,
+    );
+    await page.getByLabel('Choose a text file').setInputFiles({
+      name: 'plain16.txt',
+      mimeType: 'text/plain',
+      buffer: utf16('hi there'),
+    });
+    const nulLine =
+      /^plain16\.txt: 16 characters, 7 distinct symbols, NUL characters among them \(is it UTF-16, or not a text\?\)\.$/;
+    await page.locator('#text-info', { hasText: nulLine }).waitFor();
+    assert.equal(await page.getByRole('alert').isVisible(), false, 'a text with NULs is usable');
     await page.getByLabel('Pasted text').check();
     await page.getByLabel('Paste your text').fill('too short');
     await page.getByRole('button', { name: 'Start', exact: true }).click();

@@ -5,7 +5,7 @@
 // checked and kept in the browser (download.ts); Start waits for the chosen one, and tries again after a
 // failed download.
 import { CATALOG } from '../../src/data/catalog.js';
-import { corpusFromString, encodeCorpus } from '../../src/data/text.js';
+import { type Corpus, corpusFromString, encodeCorpus } from '../../src/data/text.js';
 import { CharrnnError } from '../../src/errors.js';
 import { BUILTIN_NAME, loadBuiltin } from '../corpus.js';
 import { fetchCatalogText, type Progress, pageMirror } from '../download.js';
@@ -99,7 +99,7 @@ function want(kind: SourceKind): Promise<Uint8Array> {
     });
     const corpus = encodeCorpus(bytes); // strict UTF-8: a bad byte is named by its offset
     f.chars = corpus.ids.length;
-    f.line = `${f.what}: ${fmt.format(corpus.ids.length)} characters, ${corpus.vocab.size} distinct symbols${note}.`;
+    f.line = `${f.what}: ${describeCorpus(corpus)}${note}.`;
     return bytes;
   })().finally(() => {
     f.progress = undefined;
@@ -127,9 +127,10 @@ export async function readSource(): Promise<TextSource> {
   return { kind: 'string', text: ui.paste.value, what: 'the pasted text' };
 }
 
-function describeText(text: string): string {
-  const c = corpusFromString(text);
-  return `${fmt.format(c.ids.length)} characters, ${c.vocab.size} distinct symbols`;
+/** '1,234 characters, 56 distinct symbols', and a word on NUL characters (UTF-16 without its mark, or binary) */
+function describeCorpus(c: Corpus): string {
+  const nul = c.vocab.id(0) !== undefined ? ', NUL characters among them (is it UTF-16, or not a text?)' : '';
+  return `${fmt.format(c.ids.length)} characters, ${c.vocab.size} distinct symbols${nul}`;
 }
 
 function showTextInfo(): void {
@@ -144,7 +145,7 @@ function showTextInfo(): void {
   } else if (kind === 'file') ui.info.textContent = fileSource ? fileInfo : 'No file chosen yet.';
   else
     ui.info.textContent = ui.paste.value
-      ? `Pasted text: ${describeText(ui.paste.value)}.`
+      ? `Pasted text: ${describeCorpus(corpusFromString(ui.paste.value))}.`
       : 'Nothing pasted yet.';
 }
 
@@ -160,7 +161,7 @@ export async function useTextFile(file: File): Promise<void> {
       throw new CharrnnError(`${file.name} is empty`, 'choose a file with some text in it');
     const corpus = encodeCorpus(bytes); // strict UTF-8: a bad byte is named by its offset
     fileSource = { bytes, name: file.name };
-    fileInfo = `${file.name}: ${fmt.format(corpus.ids.length)} characters, ${corpus.vocab.size} distinct symbols.`;
+    fileInfo = `${file.name}: ${describeCorpus(corpus)}.`;
   } catch (e) {
     ui.fileName.textContent = `${file.name} (not usable)`;
     showError(e instanceof CharrnnError ? new CharrnnError(`${file.name}: ${e.message}`, e.hint, e.kind) : e);
