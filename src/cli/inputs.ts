@@ -5,7 +5,7 @@
 // texts in the same vocabulary, and the trainer is told where they start.
 import { statSync } from 'node:fs';
 import { findText } from '../data/catalog.js';
-import type { Corpus } from '../data/text.js';
+import { type Corpus, hasNulCharacters } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 import { readStdin, readTexts, type TextInput } from '../node/io.js';
 import { catalogText } from './download.js';
@@ -48,8 +48,7 @@ export async function readInputs(
         : 'skipped 1 file that is not valid UTF-8',
     );
   }
-  if (read.corpus.vocab.id(0) !== undefined) {
-    // valid UTF-8, but no text has them: UTF-16 without a byte-order mark, or a binary file
+  if (hasNulCharacters(read.corpus)) {
     warn(
       'the text contains NUL characters (U+0000), as UTF-16 and binary files do; they count as characters ' +
         '(to convert UTF-16: iconv -f UTF-16 -t UTF-8)',

@@ -258,6 +258,14 @@ function decodeSequence(bytes: Uint8Array, i: number, len: number, offset: numbe
   return cp;
 }
 
+/**
+ * Whether the text holds NUL characters (U+0000): valid UTF-8, but the mark of UTF-16 without a byte-order
+ * mark, or of a binary file. Hosts say so (the CLI warns; the page's text line notes it).
+ */
+export function hasNulCharacters(corpus: Corpus): boolean {
+  return corpus.vocab.id(0) !== undefined;
+}
+
 function utf16(): CharrnnError {
   return new CharrnnError(
     'the text is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8',

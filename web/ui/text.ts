@@ -5,7 +5,7 @@
 // checked and kept in the browser (download.ts); Start waits for the chosen one, and tries again after a
 // failed download.
 import { CATALOG } from '../../src/data/catalog.js';
-import { type Corpus, corpusFromString, encodeCorpus } from '../../src/data/text.js';
+import { type Corpus, corpusFromString, encodeCorpus, hasNulCharacters } from '../../src/data/text.js';
 import { CharrnnError } from '../../src/errors.js';
 import { BUILTIN_NAME, loadBuiltin } from '../corpus.js';
 import { fetchCatalogText, type Progress, pageMirror } from '../download.js';
@@ -129,7 +129,7 @@ export async function readSource(): Promise<TextSource> {
 
 /** '1,234 characters, 56 distinct symbols', and a word on NUL characters (UTF-16 without its mark, or binary) */
 function describeCorpus(c: Corpus): string {
-  const nul = c.vocab.id(0) !== undefined ? ', NUL characters among them (is it UTF-16, or not a text?)' : '';
+  const nul = hasNulCharacters(c) ? ', NUL characters among them (is it UTF-16, or not a text?)' : '';
   return `${fmt.format(c.ids.length)} characters, ${c.vocab.size} distinct symbols${nul}`;
 }
 
