@@ -45,9 +45,10 @@ export function safetensorsParts(st: SafeTensors): Uint8Array[] {
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8); // pad so the tensor data is 8-byte aligned
-  const json8 = new TextEncoder().encode(json);
+  const json = JSON.stringify(header);
+  // padded with spaces so that the tensor data is 8-byte aligned: counted in UTF-8 bytes, as the file is
+  const pad = (8 - (new TextEncoder().encode(json).length % 8)) % 8;
+  const json8 = new TextEncoder().encode(json + ' '.repeat(pad));
   const head = new Uint8Array(8 + json8.length);
   new DataView(head.buffer).setBigUint64(0, BigInt(json8.length), true);
   head.set(json8, 8);

@@ -57,6 +57,18 @@ describe('safetensors', () => {
     assert.ok(Object.is(back.tensors.get('a')!.data[1], -0));
   });
 
+  it("aligns the data by the header's UTF-8 bytes, not its JavaScript characters", () => {
+    const tensors = new Map<string, Tensor>([['x', { dtype: 'F32', shape: [1], data: Float32Array.of(1) }]]);
+    // 'é' is one JavaScript character and two UTF-8 bytes, '𝄞' two characters and four bytes
+    for (const v of ['é', 'éé', 'ééé', '𝄞', 'é𝄞', '训练']) {
+      const bytes = encodeSafetensors({ tensors, metadata: { note: v } });
+      const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+      assert.equal((8 + n) % 8, 0, `metadata ${JSON.stringify(v)}: the data starts at byte ${8 + n}`);
+      assert.equal(bytes.length, 8 + n + 4);
+      assert.deepEqual(decodeSafetensors(bytes).metadata, { note: v });
+    }
+  });
+
   const good = small().toCheckpoint();
   const cases: [string, Uint8Array, RegExp][] = [
     ['an empty file', new Uint8Array(0), /shorter than the 8-byte header size/],
