@@ -11,6 +11,7 @@
 import type { ExportFormatName } from '../src/checkpoint/interop.js';
 import { DEFAULTS } from '../src/training/config.js';
 import { shardEnded } from '../src/training/parallel.js';
+import { finishPhrase } from '../src/training/run.js';
 import type { FromWorker, ModelInfo, ToWorker, WorkerState } from './protocol.js';
 import { hold, keepRecovered, release, takeHeld } from './recover.js';
 import {
@@ -252,7 +253,7 @@ function receive(msg: FromWorker): void {
       ui.sampleText.textContent = msg.text;
       break;
     case 'finished':
-      finishedWhy = `It reached ${msg.reason === 'iters' ? '--iters' : '--time-limit'} at iteration ${fmt.format(msg.iter)}.`;
+      finishedWhy = `It ${finishPhrase(msg.reason)} at iteration ${fmt.format(msg.iter)}.`;
       break;
     case 'gen':
       receiveGenerated(msg);

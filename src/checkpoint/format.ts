@@ -6,8 +6,9 @@
 //             states of every stream
 //   metadata  format `charrnn-checkpoint`, version `2`, model (the cell, for people reading the file),
 //             and JSON: vocab (code points in id order), config (the whole TrainConfig), progress (iter,
-//             position, smoothLoss, bestValLoss, trainSeconds, optimizerSteps), rng (the Mersenne Twister's
-//             state), dropoutRngs (one state per thread, when the model has dropout)
+//             position, smoothLoss, bestValLoss, bestValIter, evalsSinceBest, trainSeconds,
+//             optimizerSteps; the two about the best are absent in older files), rng (the Mersenne
+//             Twister's state), dropoutRngs (one state per thread, when the model has dropout)
 //
 // Every JSON value goes through one encoding of numbers: the ones JSON cannot spell (Infinity, -Infinity,
 // NaN) are written as those words in a string, and read back as numbers where the reader expects a number.
@@ -43,6 +44,10 @@ export interface Progress {
   smoothLoss: number;
   /** the lowest validation loss so far (Infinity: none yet) */
   bestValLoss: number;
+  /** the iteration it was reached at (0: none yet, or a file from before this was kept) */
+  bestValIter: number;
+  /** evaluations in a row since then that did not beat it (what --patience counts) */
+  evalsSinceBest: number;
   /** seconds spent training (evaluation excluded) */
   trainSeconds: number;
   /** updates the optimizer has taken (Adam's t) */
@@ -253,6 +258,9 @@ export function readCheckpoint(bytes: Uint8Array, what = 'the checkpoint'): Chec
     position: p.position === undefined ? undefined : r.count('position', p),
     smoothLoss: r.number('smoothLoss', p, Number.isFinite),
     bestValLoss: r.number('bestValLoss', p, (x) => x > 0 || x === 0),
+    // absent in files written before --patience
+    bestValIter: p.bestValIter === undefined ? 0 : r.count('bestValIter', p),
+    evalsSinceBest: p.evalsSinceBest === undefined ? 0 : r.count('evalsSinceBest', p),
     trainSeconds: r.number('trainSeconds', p, (x) => x >= 0 && Number.isFinite(x)),
     optimizerSteps: r.count('optimizerSteps', p),
   };
@@ -393,10 +401,18 @@ export function checkCheckpoint(ck: Checkpoint, what = 'the checkpoint'): void {
   }
   // the progress, whichever version it came from, in the ranges version 2 writes and reads
   const p = ck.progress;
-  const counts = { iter: p.iter, position: p.position ?? 0, optimizerSteps: p.optimizerSteps };
+  const counts = {
+    iter: p.iter,
+    position: p.position ?? 0,
+    optimizerSteps: p.optimizerSteps,
+    bestValIter: p.bestValIter,
+    evalsSinceBest: p.evalsSinceBest,
+  };
   for (const [key, v] of Object.entries(counts)) {
     if (!(Number.isSafeInteger(v) && v >= 0)) throw bad(`progress '${key}' is ${v}, not a whole number`);
   }
+  if (p.bestValIter > p.iter)
+    throw bad(`progress 'bestValIter' is ${p.bestValIter}, after its 'iter' ${p.iter}`);
   if (!Number.isFinite(p.smoothLoss)) throw bad(`progress 'smoothLoss' is ${p.smoothLoss}`);
   if (!(p.bestValLoss >= 0)) throw bad(`progress 'bestValLoss' is ${p.bestValLoss}, not a loss`);
   if (!(p.trainSeconds >= 0 && Number.isFinite(p.trainSeconds)))

@@ -280,6 +280,8 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
       // the loss of a uniform guess, as a new trainer starts from
       smoothLoss: -Math.log(1 / V) * (config.lossUnit === 'window' ? config.seqLength : 1),
       bestValLoss: Infinity,
+      bestValIter: 0,
+      evalsSinceBest: 0,
       trainSeconds: 0,
       optimizerSteps: 0,
     },

@@ -99,6 +99,8 @@ function readSeed(r: MetaReader): Checkpoint {
       position: Math.floor(pointer / T),
       smoothLoss: r.number('smoothLoss'),
       bestValLoss: Infinity,
+      bestValIter: 0,
+      evalsSinceBest: 0,
       trainSeconds: 0,
       optimizerSteps: iter,
     },
@@ -169,6 +171,8 @@ function readRecipe(r: MetaReader): Checkpoint {
       position: undefined, // version 1 took window iter % windows
       smoothLoss: r.number('smoothLoss'),
       bestValLoss: r.number('bestValLoss'),
+      bestValIter: 0, // not kept by version 1
+      evalsSinceBest: 0,
       trainSeconds: r.number('trainSeconds', undefined, (x) => x >= 0 && Number.isFinite(x)),
       optimizerSteps: r.count('optimizerSteps'),
     },

@@ -32,6 +32,8 @@ export interface CheckpointInfo {
   smoothLoss: number;
   /** nats per character; null before any validation */
   bestValLoss: number | null;
+  /** the iteration of the best validation loss; null when not known (none yet, or an older file) */
+  bestValIter: number | null;
   config: TrainConfig;
 }
 
@@ -61,6 +63,7 @@ export function checkpointInfo(ck: Checkpoint, file: string, layout: 'charrnn' |
     trainSeconds: p.trainSeconds,
     smoothLoss: p.smoothLoss,
     bestValLoss: Number.isFinite(p.bestValLoss) ? p.bestValLoss : null,
+    bestValIter: Number.isFinite(p.bestValLoss) && p.bestValIter > 0 ? p.bestValIter : null,
     config: c,
   };
 }
@@ -128,7 +131,8 @@ export function formatInfo(i: CheckpointInfo): string {
       'best val loss',
       i.bestValLoss === null
         ? 'none (no validation yet)'
-        : `${i.bestValLoss.toFixed(4)} nats/char (${(i.bestValLoss / Math.LN2).toFixed(4)} bits/char)`,
+        : `${i.bestValLoss.toFixed(4)} nats/char (${(i.bestValLoss / Math.LN2).toFixed(4)} bits/char)` +
+          (i.bestValIter === null ? '' : ` at iteration ${i.bestValIter.toLocaleString('en-US')}`),
     ],
   ];
   const settings: [string, string][] = OPTIONS.map(({ key }) => [optionName(key), settingText(c[key])]);

@@ -134,6 +134,8 @@ export function formatDuration(seconds: number): string {
 /** What the line at the end of `charrnn train` sums up. */
 export interface RunSummary {
   interrupted: boolean;
+  /** --patience ended the run */
+  early?: boolean;
   iter: number;
   smoothLoss: number;
   /** this run's iterations, wall-clock seconds and training seconds */
@@ -143,6 +145,8 @@ export interface RunSummary {
   charsPerStep: number;
   /** the lowest validation loss of the model, resumed runs' included (Infinity: none) */
   bestValLoss: number;
+  /** the iteration it was reached at (0: not known) */
+  bestValIter?: number;
   /** the checkpoint, when one was written */
   saved: string | undefined;
   /** the .best checkpoint, when this run wrote one */
@@ -155,14 +159,15 @@ export interface RunSummary {
 export function summaryLine(s: RunSummary): string {
   const perSecond = (x: number) => (s.runSeconds > 0 ? x / s.runSeconds : 0);
   const parts = [
-    `${s.interrupted ? 'interrupted' : 'stopped'} at iteration ${s.iter} (${s.runIters} in this run, ` +
+    `${s.interrupted ? 'interrupted' : s.early ? 'stopped early (--patience)' : 'stopped'} at iteration ${s.iter} (${s.runIters} in this run, ` +
       `${formatDuration(s.runSeconds)}, training ${formatDuration(s.runTrainSeconds)})`,
     `${perSecond(s.runIters).toFixed(1)} iter/s, ${perSecond(s.runIters * s.charsPerStep).toFixed(0)} chars/s`,
     `smooth loss ${s.smoothLoss.toFixed(6)}`,
   ];
   if (Number.isFinite(s.bestValLoss)) {
     parts.push(
-      `best val loss ${s.bestValLoss.toFixed(4)} nats/char (${(s.bestValLoss / Math.LN2).toFixed(4)} bits/char)`,
+      `best val loss ${s.bestValLoss.toFixed(4)} nats/char (${(s.bestValLoss / Math.LN2).toFixed(4)} bits/char)` +
+        (s.bestValIter ? ` at iteration ${s.bestValIter}` : ''),
     );
   }
   const files = [

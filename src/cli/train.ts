@@ -154,11 +154,13 @@ async function drive(
   let lastValLoss: number | undefined;
   let evaluating: number | undefined;
   let bestWritten = false;
+  let early = false;
   let logLines = 0;
   const observe = (e: RunEvent) => {
     evaluating = e.type === 'evaluating' ? e.fraction : undefined;
     if (e.type === 'evaluation') lastValLoss = e.valLoss;
     if (e.type === 'checkpoint' && e.reason === 'best') bestWritten = true;
+    if (e.type === 'finished') early = e.reason === 'patience';
   };
   const print = (text: string) => {
     progress.clear();
@@ -231,8 +233,10 @@ async function drive(
   info(
     summaryLine({
       interrupted: interrupted !== undefined,
+      early,
       ...runSoFar(),
       bestValLoss: trainer.bestValLoss,
+      bestValIter: trainer.bestValIter,
       saved: savePath,
       best: bestWritten ? bestPath : undefined,
       log: o.logFile && logLines > 0 ? { path: o.logFile, lines: logLines } : undefined,

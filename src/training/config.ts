@@ -75,6 +75,11 @@ export interface TrainConfig {
    * so that they spread over the whole split (0: all of it)
    */
   evalChars: number;
+  /**
+   * early stopping: the run ends when this many evaluations in a row have not beaten the best validation
+   * loss (0: never)
+   */
+  patience: number;
   /** save a checkpoint every N iterations (0: only at the end) */
   saveEvery: number;
   /** draw a sample before the step every N iterations (0: never) */
@@ -126,6 +131,7 @@ export const DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   timeLimit: 0,
   evalEvery: 500,
   evalChars: 1_000_000,
+  patience: 0,
   saveEvery: 0,
   sampleEvery: 1000,
   sampleLength: 200,
@@ -331,6 +337,17 @@ export const OPTIONS: readonly OptionSpec[] = [
     '--eval-chars',
     '<n>',
     "characters an evaluation scores at most, spread over the validation split's streams; 0: all",
+    'int',
+    {
+      min: 0,
+      onResume: 'free',
+    },
+  ),
+  o(
+    'patience',
+    '--patience',
+    '<n>',
+    'stop early when n evaluations in a row have not beaten the best validation loss; 0: never',
     'int',
     {
       min: 0,

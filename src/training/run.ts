@@ -1,7 +1,7 @@
 // The one run loop, for the CLI and the page alike. It owns the schedule of a run: the steps, an
 // evaluation every evalEvery iterations (spread one window per call, so a host stays responsive), the
-// best checkpoint, a checkpoint every saveEvery iterations, the iteration and time limits, a stop on
-// request, and at the end a last evaluation and then the last checkpoint. It reports everything as
+// best checkpoint, a checkpoint every saveEvery iterations, the iteration and time limits, early stopping
+// (--patience evaluations in a row without a better validation loss), a stop on request, and at the end a last evaluation and then the last checkpoint. It reports everything as
 // events; a host renders them and does the I/O (writing checkpoint bytes, posting messages). The
 // divergence guard is the trainer's: a non-finite loss throws out of next() before the update, and a
 // checkpoint of a non-finite state (a bad gradient or an overflowing update) is never made: it throws instead.
@@ -12,7 +12,21 @@ import type { Evaluation } from './evaluate.js';
 import type { StepEvent, Trainer } from './trainer.js';
 
 export type CheckpointReason = 'every' | 'best' | 'final';
-export type FinishReason = 'iters' | 'time' | 'stopped';
+export type FinishReason = 'iters' | 'time' | 'patience' | 'stopped';
+
+/** Why a run finished, as a host says it after "It": 'reached --iters', 'stopped early (--patience)'... */
+export function finishPhrase(reason: FinishReason): string {
+  switch (reason) {
+    case 'iters':
+      return 'reached --iters';
+    case 'time':
+      return 'reached --time-limit';
+    case 'patience':
+      return 'stopped early (--patience: the validation loss stopped improving)';
+    case 'stopped':
+      return 'was stopped';
+  }
+}
 
 export type RunEvent =
   | ({ type: 'step' } & StepEvent)
@@ -80,18 +94,46 @@ export class RunLoop {
     this.stopping = true;
   }
 
-  /** Whether the iteration or time limit is reached (before the first step: nothing to do). */
+  /** Whether --patience evaluations in a row have not beaten the best validation loss. */
+  get patienceRunOut(): boolean {
+    const c = this.trainer.config;
+    return c.patience > 0 && this.trainer.evalsSinceBest >= c.patience;
+  }
+
+  /** Whether the iteration or time limit is reached, or the patience has run out (before the first step: nothing to do). */
   get limitReached(): boolean {
     const t = this.trainer;
     const c = t.config;
-    return (c.iters > 0 && t.iter >= c.iters) || (c.timeLimit > 0 && t.trainSeconds >= c.timeLimit);
+    return (
+      (c.iters > 0 && t.iter >= c.iters) ||
+      (c.timeLimit > 0 && t.trainSeconds >= c.timeLimit) ||
+      this.patienceRunOut
+    );
   }
 
-  /** Throws a usage error, naming the limit, when the run has nothing left to do (a finished run resumed). */
+  /**
+   * Throws a usage error, naming the setting, when the run cannot start: it has nothing left to do (a
+   * finished run resumed), or --patience has no validation loss to watch.
+   */
   checkLimits(): void {
-    if (!this.limitReached) return;
     const t = this.trainer;
     const c = t.config;
+    if (c.patience > 0 && !t.hasValidation) {
+      throw new CharrnnError(
+        `--patience ${c.patience} watches the validation loss, but there is no validation split`,
+        'set --val-fraction above 0, or give --val-file',
+        'usage',
+      );
+    }
+    if (!this.limitReached) return;
+    if (!(c.iters > 0 && t.iter >= c.iters) && !(c.timeLimit > 0 && t.trainSeconds >= c.timeLimit)) {
+      throw new CharrnnError(
+        `the run stopped early at iteration ${t.iter}: ${t.evalsSinceBest === 1 ? '1 evaluation has' : `${t.evalsSinceBest} evaluations in a row have`} not beaten ` +
+          `its best validation loss (${t.bestValLoss.toFixed(4)}${t.bestValIter > 0 ? ` at iteration ${t.bestValIter}` : ''}), and --patience is ${c.patience}`,
+        'give a larger --patience, or 0 to train on regardless',
+        'usage',
+      );
+    }
     const [key, value] =
       c.iters > 0 && t.iter >= c.iters
         ? (['iters', c.iters] as const)
@@ -116,7 +158,9 @@ export class RunLoop {
       ? 'stopped'
       : c.iters > 0 && t.iter >= c.iters
         ? 'iters'
-        : 'time';
+        : c.timeLimit > 0 && t.trainSeconds >= c.timeLimit
+          ? 'time'
+          : 'patience';
     if (!this.stopping) yield* this.evaluate(); // the last evaluation comes before the last checkpoint
     yield* this.checkpoint('final');
     yield { type: 'finished', reason, iter: t.iter };

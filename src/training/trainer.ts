@@ -73,6 +73,10 @@ export class Trainer {
   position = 0;
   smoothLoss: number;
   bestValLoss = Infinity;
+  /** the iteration of the best validation loss (0: none yet, or not known) */
+  bestValIter = 0;
+  /** evaluations in a row since the best that did not beat it (what --patience counts) */
+  evalsSinceBest = 0;
   /** seconds spent in step() (training time: evaluation excluded) */
   trainSeconds = 0;
   /** the settings a resume changed from the checkpoint's (empty for a new model) */
@@ -164,7 +168,7 @@ export class Trainer {
       t.load(ck, what);
       t.changedOnResume = changed;
       // another validation text, or another part of it scored
-      if (changed.includes('valFraction') || changed.includes('evalChars')) t.bestValLoss = Infinity;
+      if (changed.includes('valFraction') || changed.includes('evalChars')) t.forgetBest();
       if (corpus) t.setData(corpus);
     } catch (e) {
       t.close();
@@ -209,6 +213,8 @@ export class Trainer {
     this.position = p.position ?? -1;
     this.smoothLoss = p.smoothLoss;
     this.bestValLoss = p.bestValLoss;
+    this.bestValIter = p.bestValIter;
+    this.evalsSinceBest = p.evalsSinceBest;
     this.trainSeconds = p.trainSeconds;
   }
 
@@ -303,6 +309,13 @@ export class Trainer {
     return e;
   }
 
+  /** Another validation text, or another part of it scored: the best so far no longer compares. */
+  forgetBest(): void {
+    this.bestValLoss = Infinity;
+    this.bestValIter = 0;
+    this.evalsSinceBest = 0;
+  }
+
   /**
    * Loss over the validation split (B streams from zero states; their first windows when --eval-chars
    * bounds it), in nats and bits per character.
@@ -328,7 +341,13 @@ export class Trainer {
     try {
       const windows = evalWindows(this.val, this.config.evalChars);
       const result = yield* evaluateStreams(this.model, this.val, this.inputs, this.targets, windows);
-      if (result.valLoss < this.bestValLoss) this.bestValLoss = result.valLoss;
+      if (result.valLoss < this.bestValLoss) {
+        this.bestValLoss = result.valLoss;
+        this.bestValIter = this.iter;
+        this.evalsSinceBest = 0;
+      } else {
+        this.evalsSinceBest++;
+      }
       return result;
     } finally {
       this.model.setState(this.heldState);
@@ -409,6 +428,8 @@ export class Trainer {
         position: this.position < 0 ? undefined : this.position, // < 0: not known before setData
         smoothLoss: this.smoothLoss,
         bestValLoss: this.bestValLoss,
+        bestValIter: this.bestValIter,
+        evalsSinceBest: this.evalsSinceBest,
         trainSeconds: this.trainSeconds,
         optimizerSteps: steps as number,
       },

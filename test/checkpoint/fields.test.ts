@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { jsonNumber, readCheckpoint, toJson } from '../../src/checkpoint/format.js';
+import { decodeSafetensors } from '../../src/checkpoint/safetensors.js';
 import { corpusFromString } from '../../src/data/text.js';
 import { CharrnnError } from '../../src/errors.js';
 import { Trainer } from '../../src/training/trainer.js';
@@ -107,6 +108,21 @@ describe('version 2: every metadata field is checked', () => {
       /'trainSeconds' is not a valid number/,
     ],
     [
+      'a best iteration that is fractional',
+      json('progress', (p) => ({ ...p, bestValIter: 0.5 })),
+      /'bestValIter'/,
+    ],
+    [
+      'a best iteration after the last iteration',
+      json('progress', (p) => ({ ...p, bestValIter: 2 })),
+      /progress 'bestValIter' is 2, after its 'iter' 1/,
+    ],
+    [
+      'a negative count of evaluations since the best',
+      json('progress', (p) => ({ ...p, evalsSinceBest: -1 })),
+      /'evalsSinceBest'/,
+    ],
+    [
       'optimizer steps that are NaN',
       json('progress', (p) => ({ ...p, optimizerSteps: 'NaN' })),
       /'optimizerSteps'/,
@@ -156,6 +172,17 @@ describe('version 2: every metadata field is checked', () => {
   ];
   for (const [what, change, pattern] of cases)
     it(`refuses ${what}`, () => refused(edit(good, change), pattern));
+
+  it('a file from before --patience (no bestValIter, no evalsSinceBest) loads with both at 0', () => {
+    const written = JSON.parse(decodeSafetensors(good).metadata.progress!);
+    assert.ok('bestValIter' in written && 'evalsSinceBest' in written, 'the file as written has both');
+    const older = edit(
+      good,
+      json('progress', ({ bestValIter: _i, evalsSinceBest: _n, ...p }) => p),
+    );
+    const t2 = Trainer.fromCheckpoint(older, corpus);
+    assert.deepEqual([t2.iter, t2.bestValIter, t2.evalsSinceBest], [1, 0, 0]);
+  });
 
   it('accepts the edges of every range: code points 0 and U+10FFFF, RNG position 0 and 624, a best loss of 0', () => {
     const t2 = Trainer.create(corpusFromString('\u0000a\u{10FFFF}'.repeat(20)), {

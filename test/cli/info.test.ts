@@ -126,6 +126,7 @@ describe('charrnn info', () => {
     assert.equal(a.vocabulary.preview, vocabOf(textA).join(''));
     assert.equal(a.iterations, 300);
     assert.equal(a.bestValLoss, null);
+    assert.equal(a.bestValIter, null);
     assert.equal(a.config.clipNorm, 'Infinity', "Infinity as the checkpoint's JSON writes it");
     assert.equal(a.config.backend, null, 'an unset setting is null');
 
@@ -138,6 +139,7 @@ describe('charrnn info', () => {
     );
     assert.deepEqual(b.vocabulary, { size: V, preview: vocabOf(textB).slice(0, 64).join('') });
     assert.ok(b.bestValLoss > 0 && b.bestValLoss < Math.log(V) + 1, `best val loss ${b.bestValLoss}`);
+    assert.ok([20, 40].includes(b.bestValIter), `the best at iteration ${b.bestValIter}: an evaluation's`);
     assert.ok(b.trainSeconds > 0);
     assert.deepEqual(
       [b.config.batch, b.config.seqLength, b.config.valFraction, b.config.evalEvery, b.config.clipNorm],
@@ -145,7 +147,12 @@ describe('charrnn info', () => {
     );
     const text = ok('info', 'b.ckpt');
     assert.match(text, /\nvocabulary +96 symbols: "\\n !\\"#\$%&'.*" \(the first 64\)\n/);
-    assert.match(text, /\nbest val loss +\d\.\d{4} nats\/char \(\d\.\d{4} bits\/char\)\n/);
+    assert.match(
+      text,
+      new RegExp(
+        String.raw`\nbest val loss +\d\.\d{4} nats/char \(\d\.\d{4} bits/char\) at iteration ${b.bestValIter}\n`,
+      ),
+    );
     assert.match(text, /\nsmooth loss +\d\.\d{6} \(nats\/char\)\n/);
   });
 

@@ -60,6 +60,7 @@ const RUNS: Partial<Record<ConfigKey, string>>[] = [
     timeLimit: '1000',
     evalEvery: '2',
     evalChars: '5000',
+    patience: '50',
     saveEvery: '2',
     sampleEvery: '2',
     sampleLength: '13',

@@ -117,6 +117,12 @@ describe('the line at the end', () => {
       'interrupted at iteration 1500 (1000 in this run, 20.0 s, training 16.0 s); 50.0 iter/s, 3200 chars/s; ' +
         'smooth loss 1.500000; no files written',
     );
+    assert.equal(
+      summary({ early: true, bestValIter: 1200, log: undefined }),
+      'stopped early (--patience) at iteration 1500 (1000 in this run, 20.0 s, training 16.0 s); 50.0 iter/s, ' +
+        "3200 chars/s; smooth loss 1.500000; best val loss 0.6931 nats/char (1.0000 bits/char) at iteration 1200; saved 'm.ckpt', " +
+        "best 'm.best.ckpt'",
+    );
   });
 
   it('from the real CLI: the best validation loss is the checkpoint’s, and the log’s lines are counted', () => {
@@ -148,7 +154,9 @@ describe('the line at the end', () => {
     const r = spawnSync(process.execPath, [CLI, ...args, ...more, ...files], { cwd: dir, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const last = r.stderr.trimEnd().split('\n').at(-1)!;
-    const best = readCheckpoint(new Uint8Array(readFileSync(join(dir, 'g.ckpt')))).progress.bestValLoss;
+    const progress = readCheckpoint(new Uint8Array(readFileSync(join(dir, 'g.ckpt')))).progress;
+    const [best, bestIter] = [progress.bestValLoss, progress.bestValIter];
+    assert.ok([5, 10, 15, 20].includes(bestIter), `the best at iteration ${bestIter}: an evaluation's`);
     const lines = readFileSync(join(dir, 'g.jsonl'), 'utf8').trimEnd().split('\n').length;
     assert.equal(lines, 8, 'iterations 0, 5, 10, 15 and four evaluations');
     assert.match(
@@ -156,11 +164,73 @@ describe('the line at the end', () => {
       new RegExp(
         String.raw`^charrnn: stopped at iteration 20 \(20 in this run, \d+\.\d s, training \d+\.\d s\); ` +
           String.raw`\d+\.\d iter/s, \d+ chars/s; smooth loss \d\.\d{6}; ` +
-          `best val loss ${best.toFixed(4)} nats/char \\(${(best / Math.LN2).toFixed(4)} bits/char\\); ` +
+          `best val loss ${best.toFixed(4)} nats/char \\(${(best / Math.LN2).toFixed(4)} bits/char\\) at iteration ${bestIter}; ` +
           `saved 'g\\.ckpt', best 'g\\.best\\.ckpt', log 'g\\.jsonl' \\(${lines} lines\\)$`,
       ),
     );
     assert.doesNotMatch(r.stdout, /stopped at|chars\/s/, 'stdout stays the seed’s');
+  });
+
+  it('from the real CLI: --patience stops early, says so, and a resume of that run says how to go on', () => {
+    const args = [
+      'train',
+      corpusFile,
+      '--model',
+      'gru',
+      '--hidden',
+      '16',
+      '--batch',
+      '2',
+      '--seq-length',
+      '16',
+    ];
+    const more = ['--lr', '0.05', '--val-fraction', '0.2', '--eval-every', '5', '--iters', '3000'];
+    const files = [
+      '--patience',
+      '2',
+      '--seed',
+      '4',
+      '--threads',
+      '1',
+      '--save',
+      'p.ckpt',
+      '--log-file',
+      'p.jsonl',
+    ];
+    const r = spawnSync(process.execPath, [CLI, ...args, ...more, ...files], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const last = r.stderr.trimEnd().split('\n').at(-1)!;
+    const m = last.match(
+      /^charrnn: stopped early \(--patience\) at iteration (\d+) .* at iteration (\d+); saved/,
+    );
+    assert.ok(m, last);
+    const [stop, best] = [Number(m[1]), Number(m[2])];
+    assert.ok(stop < 3000, `it ran to the end: ${last}`);
+    // the log's evaluations: the best at `best`, then exactly two without a better loss, the last at `stop`
+    const evals = readFileSync(join(dir, 'p.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((x) => x.valLoss !== undefined);
+    const after = evals.filter((x) => x.iter > best);
+    assert.deepEqual(
+      after.map((x) => x.iter),
+      [best + 5, best + 10],
+    );
+    assert.equal(stop, best + 10);
+    const lowest = Math.min(...evals.map((x) => x.valLoss));
+    assert.equal(evals.find((x) => x.iter === best).valLoss, lowest);
+    const again = spawnSync(process.execPath, [CLI, 'train', corpusFile, '--resume', 'p.ckpt'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    assert.equal(again.status, 2, again.stderr);
+    assert.match(
+      again.stderr.trimEnd().split('\n').at(-1)!,
+      new RegExp(
+        `^charrnn: the run stopped early at iteration ${stop}: 2 evaluations in a row have not beaten its best validation loss \\(\\d\\.\\d{4} at iteration ${best}\\), and --patience is 2; give a larger --patience, or 0 to train on regardless$`,
+      ),
+    );
   });
 
   it('from the real CLI in a terminal: the progress line shows the elapsed time, ETA and validation loss', (t) => {

@@ -280,3 +280,93 @@ describe('run loop', () => {
     assert.equal(new RunLoop(t).limitReached, true);
   });
 });
+
+describe('--patience: early stopping', () => {
+  /** The events of a run without its steps and evaluation windows. */
+  const milestones = (loop: RunLoop) => trace(loop).filter((e) => e !== 's' && e !== 'e');
+
+  it('ends the run after that many evaluations in a row without a better validation loss', () => {
+    const t = Trainer.create(corpus, small({ iters: 100, evalEvery: 2, patience: 3 }));
+    t.bestValLoss = 0; // nothing beats a loss of 0
+    assert.deepEqual(milestones(new RunLoop(t, { checkpoints: true })), [
+      'evaluation@2',
+      'evaluation@4',
+      'evaluation@6',
+      'checkpoint:final@6',
+      'finished:patience@6',
+    ]);
+    assert.deepEqual([t.iter, t.evalsSinceBest], [6, 3]);
+    // 0: never
+    const never = Trainer.create(corpus, small({ iters: 10, evalEvery: 2, patience: 0 }));
+    never.bestValLoss = 0;
+    assert.equal(milestones(new RunLoop(never)).at(-1), 'finished:iters@10');
+  });
+
+  it('counts again from 0 after an evaluation that beats the best, and records where the best was', () => {
+    const t = Trainer.create(corpus, small({ iters: 100, evalEvery: 1, patience: 2 }));
+    const loop = new RunLoop(t);
+    // evaluations 1..5 made to improve, not, improve, not, not (by what they are compared with)
+    const improves = [true, false, true, false, false];
+    let evaluations = 0;
+    t.bestValLoss = Infinity;
+    const seen: string[] = [];
+    for (let e = loop.next(); e; e = loop.next()) {
+      if (e.type === 'evaluation') {
+        seen.push(show(e));
+        evaluations++;
+        if (evaluations < improves.length) t.bestValLoss = improves[evaluations] ? Infinity : 0;
+      }
+      if (e.type === 'finished') seen.push(show(e));
+    }
+    assert.deepEqual(seen, [
+      'evaluation@1*',
+      'evaluation@2',
+      'evaluation@3*',
+      'evaluation@4',
+      'evaluation@5',
+      'finished:patience@5',
+    ]);
+    assert.equal(t.bestValIter, 3);
+  });
+
+  it('a checkpoint keeps the count and where the best was: a resumed run goes on counting', () => {
+    const t = Trainer.create(corpus, small({ iters: 100, evalEvery: 2, patience: 3 }));
+    for (let i = 0; i < 2; i++) t.step();
+    t.evaluate(); // the best, at iteration 2
+    t.bestValLoss = 0;
+    for (let i = 0; i < 4; i++) t.step();
+    t.evaluate();
+    t.evaluate(); // two that do not beat it
+    const bytes = t.toCheckpoint();
+    const p = readCheckpoint(bytes).progress;
+    assert.deepEqual([p.bestValIter, p.evalsSinceBest, p.bestValLoss], [2, 2, 0]);
+    const resumed = Trainer.fromCheckpoint(bytes, corpus);
+    assert.deepEqual([resumed.bestValIter, resumed.evalsSinceBest], [2, 2]);
+    assert.deepEqual(milestones(new RunLoop(resumed)), ['evaluation@8', 'finished:patience@8']);
+    // another validation split on resume: the best and its count start again
+    const other = Trainer.fromCheckpoint(bytes, corpus, { valFraction: 0.2 });
+    assert.deepEqual([other.bestValLoss, other.bestValIter, other.evalsSinceBest], [Infinity, 0, 0]);
+  });
+
+  it('checkLimits: a run stopped early says so and how to go on; --patience needs a validation split', () => {
+    const t = Trainer.create(corpus, small({ iters: 100, evalEvery: 2, patience: 1 }));
+    t.bestValLoss = 0;
+    trace(new RunLoop(t));
+    assert.throws(
+      () => new RunLoop(t).checkLimits(),
+      (e: unknown) =>
+        e instanceof CharrnnError &&
+        e.kind === 'usage' &&
+        /^the run stopped early at iteration 2: 1 evaluation has not beaten its best validation loss \(0\.0000\), and --patience is 1; give a larger --patience, or 0/.test(
+          e.line,
+        ),
+    );
+    const more = Trainer.fromCheckpoint(t.toCheckpoint(), corpus, { patience: 2 });
+    new RunLoop(more).checkLimits();
+    const noVal = Trainer.create(corpus, small({ iters: 100, valFraction: 0, patience: 2 }));
+    assert.throws(
+      () => new RunLoop(noVal).checkLimits(),
+      /^CharrnnError: --patience 2 watches the validation loss, but there is no validation split$/,
+    );
+  });
+});

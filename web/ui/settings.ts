@@ -33,6 +33,7 @@ const FIELDS: readonly ConfigKey[] = [
   'clipNorm',
   'valFraction',
   'evalEvery',
+  'patience',
   'iters',
   'timeLimit',
   'seed',
