@@ -5,7 +5,7 @@
 // (a first, unmutated run is the baseline, so a test someone is still writing does not count as a catch).
 // Prints a table; exits 1 if a bug survives, no longer has a place to live, or does not build.
 //
-//   npm run mutate:known                          all nine bugs against all the unit tests
+//   npm run mutate:known                          all ten bugs against all the unit tests
 //   npm run mutate:known -- --only 2 --only 3     just these bugs (also --only 2,3)
 //   npm run mutate:known -- --tests test/sampling/sample.test.ts --no-build
 //                                                 faster: only these test files (repeat or comma-separate);
@@ -137,6 +137,16 @@ const BUGS = [
         find: "kind: 'adam',\n    clip: Infinity,\n    maxNorm: 5,\n    eps: 1e-8,\n    decay: 0,\n    beta1: 0.9,\n    beta2: 0.999,",
         replace:
           "kind: 'adam',\n    clip: Infinity,\n    maxNorm: 5,\n    eps: 1e-8,\n    decay: 0,\n    beta1: 0.9,\n    beta2: 0.99 /* mutate-known 9 */,",
+      },
+    ],
+  },
+  {
+    name: '--patience ignored (the run never stops early)',
+    edits: [
+      {
+        file: 'src/training/run.ts',
+        find: 'return c.patience > 0 && this.trainer.evalsSinceBest >= c.patience;',
+        replace: 'return false && c.patience > 0 /* mutate-known 10 */;',
       },
     ],
   },
