@@ -145,8 +145,8 @@ const BUGS = [
     edits: [
       {
         file: 'src/training/run.ts',
-        find: 'return c.patience > 0 && this.trainer.evalsSinceBest >= c.patience;',
-        replace: 'return false && c.patience > 0 /* mutate-known 10 */;',
+        find: "if (c.patience > 0 && t.evalsSinceBest >= c.patience) return 'patience';",
+        replace: '/* mutate-known 10 */',
       },
     ],
   },

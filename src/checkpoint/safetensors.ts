@@ -45,12 +45,11 @@ export function safetensorsParts(st: SafeTensors): Uint8Array[] {
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
-  const json = JSON.stringify(header);
+  const json8 = new TextEncoder().encode(JSON.stringify(header));
   // padded with spaces so that the tensor data is 8-byte aligned: counted in UTF-8 bytes, as the file is
-  const pad = (8 - (new TextEncoder().encode(json).length % 8)) % 8;
-  const json8 = new TextEncoder().encode(json + ' '.repeat(pad));
-  const head = new Uint8Array(8 + json8.length);
-  new DataView(head.buffer).setBigUint64(0, BigInt(json8.length), true);
+  const size = json8.length + ((8 - (json8.length % 8)) % 8);
+  const head = new Uint8Array(8 + size).fill(0x20, 8 + json8.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(size), true);
   head.set(json8, 8);
   return [head, ...[...st.tensors.values()].map((t) => littleEndianBytes(t.data))];
 }

@@ -1,8 +1,8 @@
 // The one run loop, for the CLI and the page alike. It owns the schedule of a run: the steps, an
 // evaluation every evalEvery iterations (spread one window per call, so a host stays responsive), the
 // best checkpoint, a checkpoint every saveEvery iterations, the iteration and time limits, early stopping
-// (--patience evaluations in a row without a better validation loss), a stop on request, and at the end a last evaluation and then the last checkpoint. It reports everything as
-// events; a host renders them and does the I/O (writing checkpoint bytes, posting messages). The
+// (--patience evaluations in a row without a better validation loss), a stop on request, and at the end a
+// last evaluation and then the last checkpoint. It reports everything as events; a host renders them and does the I/O (writing checkpoint bytes, posting messages). The
 // divergence guard is the trainer's: a non-finite loss throws out of next() before the update, and a
 // checkpoint of a non-finite state (a bad gradient or an overflowing update) is never made: it throws instead.
 import { concatBytes } from '../checkpoint/safetensors.js';
@@ -94,21 +94,22 @@ export class RunLoop {
     this.stopping = true;
   }
 
-  /** Whether --patience evaluations in a row have not beaten the best validation loss. */
-  get patienceRunOut(): boolean {
-    const c = this.trainer.config;
-    return c.patience > 0 && this.trainer.evalsSinceBest >= c.patience;
-  }
-
-  /** Whether the iteration or time limit is reached, or the patience has run out (before the first step: nothing to do). */
-  get limitReached(): boolean {
+  /**
+   * The limit the run has reached, the first of: --iters, --time-limit, --patience (that many evaluations
+   * in a row without a better validation loss); undefined while none is.
+   */
+  get limit(): Exclude<FinishReason, 'stopped'> | undefined {
     const t = this.trainer;
     const c = t.config;
-    return (
-      (c.iters > 0 && t.iter >= c.iters) ||
-      (c.timeLimit > 0 && t.trainSeconds >= c.timeLimit) ||
-      this.patienceRunOut
-    );
+    if (c.iters > 0 && t.iter >= c.iters) return 'iters';
+    if (c.timeLimit > 0 && t.trainSeconds >= c.timeLimit) return 'time';
+    if (c.patience > 0 && t.evalsSinceBest >= c.patience) return 'patience';
+    return undefined;
+  }
+
+  /** Whether a limit is reached (before the first step: nothing to do). */
+  get limitReached(): boolean {
+    return this.limit !== undefined;
   }
 
   /**
@@ -125,21 +126,21 @@ export class RunLoop {
         'usage',
       );
     }
-    if (!this.limitReached) return;
-    if (!(c.iters > 0 && t.iter >= c.iters) && !(c.timeLimit > 0 && t.trainSeconds >= c.timeLimit)) {
+    const limit = this.limit;
+    if (limit === undefined) return;
+    if (limit === 'patience') {
+      const n = t.evalsSinceBest === 1 ? '1 evaluation has' : `${t.evalsSinceBest} evaluations in a row have`;
+      const where = t.bestValIter > 0 ? ` at iteration ${t.bestValIter}` : '';
       throw new CharrnnError(
-        `the run stopped early at iteration ${t.iter}: ${t.evalsSinceBest === 1 ? '1 evaluation has' : `${t.evalsSinceBest} evaluations in a row have`} not beaten ` +
-          `its best validation loss (${t.bestValLoss.toFixed(4)}${t.bestValIter > 0 ? ` at iteration ${t.bestValIter}` : ''}), and --patience is ${c.patience}`,
+        `the run stopped early at iteration ${t.iter}: ${n} not beaten its best validation loss ` +
+          `(${t.bestValLoss.toFixed(4)}${where}), and --patience is ${c.patience}`,
         'give a larger --patience, or 0 to train on regardless',
         'usage',
       );
     }
-    const [key, value] =
-      c.iters > 0 && t.iter >= c.iters
-        ? (['iters', c.iters] as const)
-        : (['timeLimit', c.timeLimit] as const);
+    const key = limit === 'iters' ? 'iters' : 'timeLimit';
     throw new CharrnnError(
-      `the run is already at iteration ${t.iter}, as far as ${optionName(key)} ${value} goes`,
+      `the run is already at iteration ${t.iter}, as far as ${optionName(key)} ${c[key]} goes`,
       `give a larger ${optionName(key)}, or 0 to train until stopped`,
       'usage',
     );
@@ -154,13 +155,8 @@ export class RunLoop {
       if (c.evalEvery > 0 && t.iter % c.evalEvery === 0) yield* this.evaluate();
       if (c.saveEvery > 0 && t.iter % c.saveEvery === 0) yield* this.checkpoint('every');
     }
-    const reason: FinishReason = this.stopping
-      ? 'stopped'
-      : c.iters > 0 && t.iter >= c.iters
-        ? 'iters'
-        : c.timeLimit > 0 && t.trainSeconds >= c.timeLimit
-          ? 'time'
-          : 'patience';
+    // the loop ends on a stop or on a limit
+    const reason: FinishReason = this.stopping ? 'stopped' : this.limit!;
     if (!this.stopping) yield* this.evaluate(); // the last evaluation comes before the last checkpoint
     yield* this.checkpoint('final');
     yield { type: 'finished', reason, iter: t.iter };
