@@ -17,7 +17,7 @@ import { CharrnnError } from '../src/errors.js';
 import { initKernels, wasmAvailable } from '../src/kernels/index.js';
 import { optionName, type TrainConfig } from '../src/training/config.js';
 import { type RunEvent, RunLoop } from '../src/training/run.js';
-import { Trainer } from '../src/training/trainer.js';
+import { forgottenPhrase, Trainer } from '../src/training/trainer.js';
 import type { FromWorker, ModelInfo, SaveTarget, TextSource, ToWorker, WorkerState } from './protocol.js';
 import { threadsAvailable, WebHost } from './threads.js';
 import { holdLock } from './watch.js';
@@ -134,6 +134,7 @@ async function start(source: TextSource, config: Partial<TrainConfig>): Promise<
   loaded = undefined;
   run = { trainer, loop };
   const changed = trainer.changedOnResume.map((k) => `${optionName(k)} ${String(trainer.config[k])}`);
+  if (trainer.bestForgotten) changed.push(forgottenPhrase(trainer.bestForgotten));
   post({ type: 'started', info: info(trainer), what: source.what, chars: corpus.ids.length, changed });
   resume();
 }

@@ -7,7 +7,8 @@
 //   metadata  format `charrnn-checkpoint`, version `2`, model (the cell, for people reading the file),
 //             and JSON: vocab (code points in id order), config (the whole TrainConfig), progress (iter,
 //             position, smoothLoss, bestValLoss, bestValIter, evalsSinceBest, trainSeconds,
-//             optimizerSteps; the two about the best are absent in older files), rng (the Mersenne
+//             optimizerSteps, valDigest; the last and the two about the best are absent in older
+//             files), rng (the Mersenne
 //             Twister's state), dropoutRngs (one state per thread, when the model has dropout)
 //
 // Every JSON value goes through one encoding of numbers: the ones JSON cannot spell (Infinity, -Infinity,
@@ -35,6 +36,8 @@ import { readV1 } from './v1.js';
 export const CHECKPOINT_FORMAT = 'charrnn-checkpoint';
 export const CHECKPOINT_VERSION = 2;
 
+const DIGEST = /^[0-9a-f]{8}$/;
+
 /** Where a run is: what the loop needs besides the weights to go on exactly. */
 export interface Progress {
   /** iterations done */
@@ -48,6 +51,11 @@ export interface Progress {
   bestValIter: number;
   /** evaluations in a row since then that did not beat it (what --patience counts) */
   evalsSinceBest: number;
+  /**
+   * the fingerprint of the validation split the run was last given (`digestOf`, 8 hex digits), so that a
+   * resume on another one starts the best over; absent before any, and in files from before it was kept
+   */
+  valDigest?: string;
   /** seconds spent training (evaluation excluded) */
   trainSeconds: number;
   /** updates the optimizer has taken (Adam's t) */
@@ -168,6 +176,13 @@ export class MetaReader {
     return v;
   }
 
+  /** A fingerprint: 8 lowercase hex digits. */
+  digest(key: string, from: Record<string, unknown>): string {
+    const v = from[key];
+    if (typeof v !== 'string' || !DIGEST.test(v)) throw this.bad(`progress '${key}' is not 8 hex digits`);
+    return v;
+  }
+
   count(key: string, from?: Record<string, unknown>): number {
     const v = this.number(key, from);
     if (!Number.isSafeInteger(v) || v < 0) throw this.bad(`metadata '${key}' is not a whole number`);
@@ -261,6 +276,7 @@ export function readCheckpoint(bytes: Uint8Array, what = 'the checkpoint'): Chec
     // absent in files written before --patience
     bestValIter: p.bestValIter === undefined ? 0 : r.count('bestValIter', p),
     evalsSinceBest: p.evalsSinceBest === undefined ? 0 : r.count('evalsSinceBest', p),
+    ...(p.valDigest === undefined ? {} : { valDigest: r.digest('valDigest', p) }),
     trainSeconds: r.number('trainSeconds', p, (x) => x >= 0 && Number.isFinite(x)),
     optimizerSteps: r.count('optimizerSteps', p),
   };
@@ -413,6 +429,8 @@ export function checkCheckpoint(ck: Checkpoint, what = 'the checkpoint'): void {
   }
   if (p.bestValIter > p.iter)
     throw bad(`progress 'bestValIter' is ${p.bestValIter}, after its 'iter' ${p.iter}`);
+  if (p.valDigest !== undefined && !DIGEST.test(p.valDigest))
+    throw bad(`progress 'valDigest' is ${shown(String(p.valDigest))}, not 8 hex digits`);
   if (!Number.isFinite(p.smoothLoss)) throw bad(`progress 'smoothLoss' is ${p.smoothLoss}`);
   if (!(p.bestValLoss >= 0)) throw bad(`progress 'bestValLoss' is ${p.bestValLoss}, not a loss`);
   if (!(p.trainSeconds >= 0 && Number.isFinite(p.trainSeconds)))

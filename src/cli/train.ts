@@ -20,7 +20,7 @@ import { nodeHost } from '../node/threads.js';
 import { type ConfigKey, OPTIONS, optionName, resolveConfig, type TrainConfig } from '../training/config.js';
 import { defaultPreset, findPreset } from '../training/presets.js';
 import { type RunEvent, RunLoop } from '../training/run.js';
-import { type DataSplit, Trainer } from '../training/trainer.js';
+import { type DataSplit, forgottenPhrase, Trainer } from '../training/trainer.js';
 import { describeInputs, readInputs } from './inputs.js';
 import { Progress, summaryLine } from './progress.js';
 
@@ -104,6 +104,7 @@ function resume(o: TrainCliOptions, corpus: Corpus, split: DataSplit, info: (lin
   if (changed.length > 0) {
     info(`changed on resume: ${changed.map((k) => `${optionName(k)} ${String(t.config[k])}`).join(', ')}`);
   }
+  if (t.bestForgotten) info(forgottenPhrase(t.bestForgotten));
   return t;
 }
 

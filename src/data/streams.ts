@@ -82,6 +82,18 @@ export interface Layout {
 }
 
 /**
+ * A fingerprint of the characters `s` holds (FNV-1a over its ids and its length, 8 hex digits): a
+ * checkpoint keeps its validation split's, so that a run resumed on another validation text knows its best
+ * loss no longer compares.
+ */
+export function digestOf(s: Streams): string {
+  const ids = s.ids;
+  let h = 0x811c9dc5 ^ ids.length;
+  for (let i = 0; i < ids.length; i++) h = Math.imul(h ^ ids[i]!, 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
  * A text laid out for training: the streams of the training split (by the run's windowing) and of the
  * validation split (every window, from zero states), if any. The validation split is `ids[valFrom:]`, by
  * default the last `valFraction` of the text. Throws one line when a split is too short.

@@ -15,7 +15,7 @@ import {
   writeCheckpoint,
 } from '../checkpoint/format.js';
 import type { Tensor } from '../checkpoint/safetensors.js';
-import { fillWindow, layText, type Streams } from '../data/streams.js';
+import { digestOf, fillWindow, layText, type Streams } from '../data/streams.js';
 import { type Corpus, remapCorpus, type Vocab } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 import type { FloatArray } from '../kernels/types.js';
@@ -59,6 +59,12 @@ function diverged(n: number, why: string): CharrnnError {
   );
 }
 
+/** What a host says of a best that a resume on another validation text forgot (`Trainer.bestForgotten`). */
+export function forgottenPhrase(best: { loss: number; iter: number }): string {
+  const at = best.iter > 0 ? ` at iteration ${best.iter}` : '';
+  return `the validation text is not the checkpoint's, so its best val loss (${best.loss.toFixed(4)}${at}) does not compare: the best starts over`;
+}
+
 /** Characters a scoring pass feeds through the batched forward at once. */
 const SCORE_WINDOW = 128;
 
@@ -77,6 +83,13 @@ export class Trainer {
   bestValIter = 0;
   /** evaluations in a row since the best that did not beat it (what --patience counts) */
   evalsSinceBest = 0;
+  /** the fingerprint of the validation split (`digestOf`): the one last given, or the checkpoint's */
+  valDigest: string | undefined;
+  /**
+   * The best a resume forgot because its validation split is not the checkpoint's (the two losses do not
+   * compare), for the host to say so; undefined when it kept it.
+   */
+  bestForgotten: { loss: number; iter: number } | undefined;
   /** seconds spent in step() (training time: evaluation excluded) */
   trainSeconds = 0;
   /** the settings a resume changed from the checkpoint's (empty for a new model) */
@@ -215,6 +228,7 @@ export class Trainer {
     this.bestValLoss = p.bestValLoss;
     this.bestValIter = p.bestValIter;
     this.evalsSinceBest = p.evalsSinceBest;
+    this.valDigest = p.valDigest;
     this.trainSeconds = p.trainSeconds;
   }
 
@@ -226,6 +240,15 @@ export class Trainer {
     const { train, val } = layText(remapCorpus(corpus, this.vocab), this.config, split.valFrom);
     this.train = train;
     this.val = val;
+    if (val) {
+      // the best so far was measured on the checkpoint's validation text: on another it no longer compares
+      const digest = digestOf(val);
+      if (this.valDigest !== undefined && digest !== this.valDigest && Number.isFinite(this.bestValLoss)) {
+        this.bestForgotten = { loss: this.bestValLoss, iter: this.bestValIter };
+        this.forgetBest();
+      }
+      this.valDigest = digest;
+    }
     if (this.position < 0) this.position = this.iter % train.windows; // version 1: window iter % windows
   }
 
@@ -430,6 +453,7 @@ export class Trainer {
         bestValLoss: this.bestValLoss,
         bestValIter: this.bestValIter,
         evalsSinceBest: this.evalsSinceBest,
+        ...(this.valDigest === undefined ? {} : { valDigest: this.valDigest }),
         trainSeconds: this.trainSeconds,
         optimizerSteps: steps as number,
       },

@@ -123,6 +123,16 @@ describe('version 2: every metadata field is checked', () => {
       /'evalsSinceBest'/,
     ],
     [
+      'a validation fingerprint that is not 8 hex digits',
+      json('progress', (p) => ({ ...p, valDigest: '0123456G' })),
+      /progress 'valDigest' is not 8 hex digits/,
+    ],
+    [
+      'a validation fingerprint that is a number',
+      json('progress', (p) => ({ ...p, valDigest: 12345678 })),
+      /progress 'valDigest' is not 8 hex digits/,
+    ],
+    [
       'optimizer steps that are NaN',
       json('progress', (p) => ({ ...p, optimizerSteps: 'NaN' })),
       /'optimizerSteps'/,

@@ -285,6 +285,40 @@ describe('--val-file', () => {
     ok(charrnn(['train', train, '--resume', 'v.ckpt', ...args3]));
     assert.equal(lastValLoss('r.log').iter, 3);
     assert.equal(lastValLoss('r.log').valLoss, heldOut('v3.ckpt').valLoss);
+    // resumed with another held-out text: the checkpoint's best does not compare, and stderr says so
+    const forgot =
+      /the validation text is not the checkpoint's, so its best val loss \(\d\.\d{4} at iteration 2\) does not compare: the best starts over/;
+    const again = ok(
+      charrnn([
+        'train',
+        train,
+        '--resume',
+        'v.ckpt',
+        '--iters',
+        '3',
+        '--val-file',
+        val,
+        '--save',
+        'same.ckpt',
+      ]),
+    );
+    assert.doesNotMatch(again.stderr, forgot);
+    const other = file('other.txt', [...V.trimEnd()].reverse().join('') + '\n');
+    const moved = ok(
+      charrnn([
+        'train',
+        train,
+        '--resume',
+        'v.ckpt',
+        '--iters',
+        '3',
+        '--val-file',
+        other,
+        '--save',
+        'moved.ckpt',
+      ]),
+    );
+    assert.match(moved.stderr, forgot);
     // and from standard input, the same
     const fromStdin = ok(charrnn([...args, '--val-file', '-', '--log-file', 'stdin.log'], V));
     assert.equal(fromStdin.stdout, r.stdout);

@@ -348,6 +348,41 @@ describe('--patience: early stopping', () => {
     assert.deepEqual([other.bestValLoss, other.bestValIter, other.evalsSinceBest], [Infinity, 0, 0]);
   });
 
+  it('a resume on another validation text forgets the best (which no longer compares); on the same, keeps it', () => {
+    const t = Trainer.create(corpus, small({ iters: 100, evalEvery: 2, patience: 3 }));
+    for (let i = 0; i < 2; i++) t.step();
+    t.evaluate(); // the best, at iteration 2
+    t.evaluate(); // one that does not beat it
+    const best = t.bestValLoss;
+    const bytes = t.toCheckpoint();
+    const digest = readCheckpoint(bytes).progress.valDigest;
+    assert.match(String(digest), /^[0-9a-f]{8}$/, 'the checkpoint keeps the split it was given');
+    // the same text: everything kept
+    const same = Trainer.fromCheckpoint(bytes, corpus);
+    assert.deepEqual([same.bestValLoss, same.bestValIter, same.evalsSinceBest], [best, 2, 1]);
+    assert.equal(same.bestForgotten, undefined);
+    // another text with the same training part and a validation part one character different, split at the
+    // same point: the best starts over, and the host hears what was forgotten
+    const n = corpus.ids.length;
+    const valFrom = n - Math.floor(n / 10);
+    const ids = corpus.ids.slice();
+    ids[n - 3] = ids[n - 3] === ids[0] ? ids[1]! : ids[0]!;
+    const changed = { ids, vocab: corpus.vocab };
+    const kept = Trainer.fromCheckpoint(bytes, corpus);
+    kept.setData(corpus, { valFrom });
+    assert.equal(kept.bestForgotten, undefined, 'the same split given by its start');
+    const other = Trainer.fromCheckpoint(bytes);
+    other.setData(changed, { valFrom });
+    assert.deepEqual([other.bestValLoss, other.bestValIter, other.evalsSinceBest], [Infinity, 0, 0]);
+    assert.deepEqual(other.bestForgotten, { loss: best, iter: 2 });
+    assert.notEqual(readCheckpoint(other.toCheckpoint()).progress.valDigest, digest);
+    // a file from before the fingerprint was kept: nothing to compare with, so the best stays
+    const { valDigest: _d, ...older } = readCheckpoint(bytes).progress;
+    const legacy = Trainer.restore({ ...readCheckpoint(bytes), progress: older });
+    legacy.setData(changed, { valFrom });
+    assert.deepEqual([legacy.bestValLoss, legacy.bestForgotten], [best, undefined]);
+  });
+
   it('checkLimits: a run stopped early says so and how to go on; --patience needs a validation split', () => {
     const t = Trainer.create(corpus, small({ iters: 100, evalEvery: 2, patience: 1 }));
     t.bestValLoss = 0;
