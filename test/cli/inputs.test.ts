@@ -303,7 +303,7 @@ describe('--val-file', () => {
       ]),
     );
     assert.doesNotMatch(again.stderr, forgot);
-    const other = file('other.txt', [...V.trimEnd()].reverse().join('') + '\n');
+    const other = file('other.txt', `${[...V.trimEnd()].reverse().join('')}\n`);
     const moved = ok(
       charrnn([
         'train',
