@@ -132,6 +132,8 @@ export class Trainer {
     host?: Host,
     split: DataSplit = {},
   ): Trainer {
+    if (corpus.ids.length === 0)
+      throw new CharrnnError('the text is empty', 'give it some text to learn from');
     const config = resolveConfig(settings);
     config.seed ??= globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
     config.threads = resolveThreads(config, host);

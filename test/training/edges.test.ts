@@ -201,6 +201,14 @@ describe('the optimizer state and the text layout at their edges', () => {
       () => makeStreams(ids.subarray(16), 1, 8, 'streams', 'x'),
       /^CharrnnError: x has 1 character, but a window/,
     );
+    // the library's own entry: an empty text is the same kind of one-line error, not a RangeError
+    assert.throws(
+      () => Trainer.create(corpusFromString(''), small()),
+      (e: unknown) =>
+        e instanceof CharrnnError &&
+        /^the text is empty$/.test(e.message) &&
+        /give it some text/.test(e.hint),
+    );
   });
 
   it("the seed's windowing when the stream is an exact number of windows long", () => {
