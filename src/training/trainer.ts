@@ -416,6 +416,8 @@ export class Trainer {
    */
   *sample(length: number, prime = '', options: SampleOptions = {}): Generator<string, void, undefined> {
     checkSampleOptions(options);
+    if (!(Number.isSafeInteger(length) && length >= 0))
+      throw new CharrnnError(`the sample length must be a whole number >= 0, got ${length}`, 'try 200');
     const ids = prime ? this.vocab.encode(prime, 'the prime text') : Int32Array.of(this.vocab.id(10) ?? 0);
     this.model.genState = this.startState();
     const seed = feedPrime(this.model, ids);

@@ -97,6 +97,12 @@ describe('general trainer', () => {
     assert.equal(draw(a, { argmax: true }), draw(b, { argmax: true }));
     assert.equal([...draw(a, { temperature: 0.5, topK: 3 })].length, 40);
     assert.throws(() => draw(a, { temperature: 0 }), CharrnnError);
+    assert.equal([...a.sample(0, 'The ')].join(''), '');
+    for (const n of [-1, 2.5, Number.NaN, Infinity])
+      assert.throws(
+        () => [...a.sample(n, 'The ')],
+        /^CharrnnError: the sample length must be a whole number >= 0, got/,
+      );
   });
 
   it('refuses settings it cannot run, naming them', () => {
