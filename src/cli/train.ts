@@ -13,6 +13,7 @@ import {
   prepareLogPath,
   prepareSavePath,
   readBytes,
+  sameFile,
   saveOrRescue,
   writeError,
 } from '../node/io.js';
@@ -49,13 +50,54 @@ export async function runTrain(files: string[], o: TrainCliOptions): Promise<voi
   const savePath = o.save ?? o.resume;
   if (savePath) prepareSavePath(savePath); // before any training: a path that cannot be written fails now
   if (o.logFile) prepareLogPath(o.logFile);
-  const { corpus, split, validation } = await loadCorpus(files, o, info);
+  checkLogPath(o, savePath);
+  const { corpus, split, validation, files: read } = await loadCorpus(files, o, info);
+  checkOutputs(o, savePath, read);
   const trainer = o.resume ? resume(o, corpus, split, info) : create(o, corpus, split);
   try {
     info(describe(trainer, validation));
     await drive(trainer, o, corpus, savePath, info);
   } finally {
     trainer.close();
+  }
+}
+
+/**
+ * The log must not be a checkpoint: appended to, the checkpoint would no longer load, and a save would
+ * replace the log. (Called once both files exist: prepareLogPath creates the log.)
+ */
+function checkLogPath(o: TrainCliOptions, savePath: string | undefined): void {
+  if (!o.logFile) return;
+  for (const [flag, path] of [
+    ['--save', savePath],
+    ['--resume', o.resume],
+  ] as const) {
+    if (path && sameFile(o.logFile, path)) {
+      throw new CharrnnError(
+        `--log-file '${o.logFile}' is the checkpoint ${flag} '${path}'`,
+        'give the log a path of its own',
+        'usage',
+      );
+    }
+  }
+}
+
+/** No file the run writes (the checkpoint, its best, the log) may be one of the texts it reads. */
+function checkOutputs(o: TrainCliOptions, savePath: string | undefined, inputs: readonly string[]): void {
+  const outputs: [string, string | undefined, string][] = [
+    ['--save', savePath, `--save '${savePath}'`],
+    ['--save', savePath && bestPathOf(savePath), `the best checkpoint of --save '${savePath}'`],
+    ['--log-file', o.logFile, `--log-file '${o.logFile}'`],
+  ];
+  for (const [flag, path, what] of outputs) {
+    const input = path ? inputs.find((f) => sameFile(f, path)) : undefined;
+    if (input !== undefined) {
+      throw new CharrnnError(
+        `${what} is the text file '${input}' this run reads: writing it would destroy the text`,
+        `choose another ${flag} path`,
+        'usage',
+      );
+    }
   }
 }
 
@@ -303,7 +345,7 @@ async function loadCorpus(
   files: string[],
   o: TrainCliOptions,
   info: (line: string) => void,
-): Promise<{ corpus: Corpus; split: DataSplit; validation?: string }> {
+): Promise<{ corpus: Corpus; split: DataSplit; validation?: string; files: string[] }> {
   if (files.length === 0) {
     info("no FILE given: training on the built-in corpus (charrnn's own README and sources)");
   }
@@ -313,7 +355,7 @@ async function loadCorpus(
   });
   const { corpus, valFrom, documents, valDocuments } = read;
   if (documents > 1) info(`${documents} documents, joined with the separator U+001E`);
-  if (valFrom === undefined) return { corpus, split: {} };
+  if (valFrom === undefined) return { corpus, split: {}, files: read.files };
   if (o.valFraction !== undefined) info('--val-fraction is ignored: --val-file gives the validation text');
   const n = corpus.ids.length - valFrom;
   const docs = valDocuments > 1 ? `, ${valDocuments} documents` : '';
@@ -321,5 +363,6 @@ async function loadCorpus(
     corpus,
     split: { valFrom },
     validation: `validation: ${describeInputs(o.valFile!)} (${n} characters${docs})`,
+    files: read.files,
   };
 }

@@ -20,7 +20,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type Corpus, CorpusEncoder, encodeCorpus, MAX_TEXT_BYTES, textTooLong } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 
@@ -98,6 +98,8 @@ export interface TextsRead {
   documents: number[];
   /** files inside folders left out because they are not valid UTF-8 */
   skipped: number;
+  /** the paths of the files read (not standard input's), in order */
+  files: string[];
 }
 
 /** A document: a file or standard input's bytes; `listed`: found in a folder (skipped, not refused, if bad). */
@@ -174,7 +176,13 @@ export function readTexts(
   if (corpus.ids.length !== characters) {
     throw new CharrnnError('the texts changed while they were read', 'try again');
   }
-  return { corpus, starts, documents: docsOf.map((docs) => docs.length), skipped };
+  return {
+    corpus,
+    starts,
+    documents: docsOf.map((docs) => docs.length),
+    skipped,
+    files: docsOf.flat().flatMap((d) => (d.path === undefined ? [] : [d.path])),
+  };
 }
 
 /** The documents an input stands for: itself, or a folder's files in sorted order, recursively. */
@@ -448,6 +456,20 @@ function reason(e: unknown): string {
     EDQUOT: 'the disk quota is exhausted',
   };
   return err?.code ? (words[err.code] ?? err.code) : String(err?.message ?? e);
+}
+
+/**
+ * Whether two paths name the same file: the same device and inode when both exist (links, `./a` and `a`),
+ * else the same absolute path.
+ */
+export function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return resolve(a) === resolve(b);
+  }
 }
 
 /** The path of the best checkpoint beside the checkpoint `path`: `run.ckpt` -> `run.best.ckpt`. */

@@ -1,0 +1,111 @@
+// The real CLI (node dist/cli/main.js; build first) against what an outside review found: files a run writes
+// that are the files it reads, paths given empty, standard output that fails or goes away, texts that are
+// pipes, validation splits with no characters, and exports written over their own checkpoint. Each case is
+// one line on stderr with the documented exit status, and no file is damaged.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(root, 'dist/cli/main.js');
+const TEXT = readFileSync(join(root, 'test/fixtures/min-char-rnn-corpus.txt'), 'utf8');
+const dir = mkdtempSync(join(tmpdir(), 'charrnn-audit-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function charrnn(args: string[], options: { shell?: string } = {}): Run {
+  const r =
+    options.shell !== undefined
+      ? spawnSync('bash', ['-c', options.shell], {
+          encoding: 'utf8',
+          cwd: dir,
+          timeout: 120_000,
+          env: { ...process.env, CHARRNN: `${process.execPath} ${CLI}` },
+        })
+      : spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function file(name: string, content: string | Uint8Array): string {
+  mkdirSync(join(dir, name, '..'), { recursive: true });
+  writeFileSync(join(dir, name), content);
+  return name;
+}
+
+/** A user error: the given exit code, one line on stderr naming the problem, no stack trace. */
+function assertOneLineError(r: Run, status: number, pattern: RegExp): void {
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(r.status, status, `exit status ${r.status}, stderr: ${r.stderr}`);
+  assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
+  assert.match(lines[0], /^charrnn: /);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(r.stderr, /\bat .*\.(js|ts):\d+/, 'a stack trace leaked');
+}
+
+const SMALL = ['--hidden', '8', '--seq-length', '8', '--iters', '3', '--sample-every', '0', '--seed', '1'];
+const QUIET = [...SMALL, '--quiet'];
+
+describe('train: a file the run writes that is a file it reads', () => {
+  it('--save equal to the training text (by any spelling, or inside a folder) is refused, the text intact', () => {
+    const text = file('save-is-input/a.txt', TEXT);
+    for (const [input, save] of [
+      [text, text],
+      [text, `./${text}`],
+      ['save-is-input', text],
+    ]) {
+      const r = charrnn(['train', input, ...QUIET, '--save', save]);
+      assertOneLineError(
+        r,
+        2,
+        /--save '.*a\.txt' is the text file '.*a\.txt' this run reads.*choose another --save path/,
+      );
+      assert.equal(readFileSync(join(dir, text), 'utf8'), TEXT, 'the text was changed');
+    }
+  });
+
+  it('--save whose best checkpoint is the text is refused too', () => {
+    const text = file('best-is-input.best.txt', TEXT);
+    const r = charrnn(['train', text, ...QUIET, '--save', 'best-is-input.txt']);
+    assertOneLineError(r, 2, /the best checkpoint of --save 'best-is-input\.txt' is the text file/);
+    assert.equal(readFileSync(join(dir, text), 'utf8'), TEXT);
+  });
+
+  it('--log-file equal to a training or a --val-file text is refused, the text intact', () => {
+    const train = file('log-train.txt', TEXT);
+    const held = file('log-held.txt', TEXT);
+    for (const log of [train, held]) {
+      const r = charrnn(['train', train, '--val-file', held, ...QUIET, '--log-file', log]);
+      assertOneLineError(r, 2, /--log-file '.*' is the text file '.*' this run reads/);
+    }
+    assert.equal(readFileSync(join(dir, train), 'utf8'), TEXT);
+    assert.equal(readFileSync(join(dir, held), 'utf8'), TEXT);
+  });
+
+  it('--log-file equal to --save, or to the --resume checkpoint, is refused before training', () => {
+    const text = file('log-ckpt.txt', TEXT);
+    assert.equal(charrnn(['train', text, ...QUIET, '--save', 'log-ckpt.ckpt']).status, 0);
+    const before = readFileSync(join(dir, 'log-ckpt.ckpt'));
+    for (const args of [
+      ['--save', 'log-new.ckpt', '--iters', '3', '--log-file', 'log-new.ckpt'],
+      ['--resume', 'log-ckpt.ckpt', '--iters', '6', '--log-file', 'log-ckpt.ckpt'],
+      ['--resume', 'log-ckpt.ckpt', '--iters', '6', '--save', 'other.ckpt', '--log-file', 'log-ckpt.ckpt'],
+    ]) {
+      const r = charrnn(['train', text, '--hidden', '8', '--seq-length', '8', '--quiet', ...args]);
+      assertOneLineError(
+        r,
+        2,
+        /--log-file '.*\.ckpt' is the checkpoint --(save|resume) '.*\.ckpt'; give the log a path of its own/,
+      );
+    }
+    assert.deepEqual(readFileSync(join(dir, 'log-ckpt.ckpt')), before, 'the checkpoint was changed');
+  });
+});
