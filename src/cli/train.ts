@@ -47,6 +47,13 @@ export async function runTrain(files: string[], o: TrainCliOptions): Promise<voi
   const info = (line: string) => {
     if (!o.quiet) process.stderr.write(`charrnn: ${line}\n`);
   };
+  for (const [flag, path] of [
+    ['--save', o.save],
+    ['--resume', o.resume],
+    ['--log-file', o.logFile],
+  ] as const) {
+    if (path === '') throw new CharrnnError(`${flag} needs a path`, `give ${flag} a file name`, 'usage');
+  }
   const savePath = o.save ?? o.resume;
   if (savePath) prepareSavePath(savePath); // before any training: a path that cannot be written fails now
   if (o.logFile) prepareLogPath(o.logFile);

@@ -109,3 +109,14 @@ describe('train: a file the run writes that is a file it reads', () => {
     assert.deepEqual(readFileSync(join(dir, 'log-ckpt.ckpt')), before, 'the checkpoint was changed');
   });
 });
+
+describe('train: a path given empty', () => {
+  it('--save, --resume and --log-file with an empty path are refused at once (exit 2), not trained without', () => {
+    const text = file('empty-path.txt', TEXT);
+    for (const flag of ['--save', '--resume', '--log-file']) {
+      const r = charrnn(['train', text, ...SMALL, flag, '']);
+      assertOneLineError(r, 2, new RegExp(`^charrnn: ${flag} needs a path; give ${flag} a file name$`));
+      assert.equal(r.stdout, '', 'it trained');
+    }
+  });
+});
