@@ -120,3 +120,27 @@ describe('train: a path given empty', () => {
     }
   });
 });
+
+describe('export and import: -o that is the file read', () => {
+  it('is refused (exit 2), and the checkpoint or the torch file is left as it was', () => {
+    const text = file('convert.txt', TEXT);
+    assert.equal(charrnn(['train', text, ...QUIET, '--save', 'convert.ckpt']).status, 0);
+    assert.equal(charrnn(['export', 'convert.ckpt', '--format', 'torch', '-o', 'convert.st']).status, 0);
+    const ckpt = readFileSync(join(dir, 'convert.ckpt'));
+    const torch = readFileSync(join(dir, 'convert.st'));
+    for (const format of ['torch', 'onnx']) {
+      for (const out of ['convert.ckpt', './convert.ckpt']) {
+        const r = charrnn(['export', 'convert.ckpt', '--format', format, '-o', out]);
+        assertOneLineError(
+          r,
+          2,
+          /-o '.*convert\.ckpt' is the checkpoint 'convert\.ckpt' itself.*give -o another path/,
+        );
+      }
+    }
+    assert.deepEqual(readFileSync(join(dir, 'convert.ckpt')), ckpt, 'the checkpoint was replaced');
+    const r = charrnn(['import', 'convert.st', '-o', 'convert.st']);
+    assertOneLineError(r, 2, /-o 'convert\.st' is the torch file 'convert\.st' itself/);
+    assert.deepEqual(readFileSync(join(dir, 'convert.st')), torch, 'the torch file was replaced');
+  });
+});
