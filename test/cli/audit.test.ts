@@ -3,8 +3,17 @@
 // pipes, validation splits with no characters, and exports written over their own checkpoint. Each case is
 // one line on stderr with the documented exit status, and no file is damaged.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -142,5 +151,61 @@ describe('export and import: -o that is the file read', () => {
     const r = charrnn(['import', 'convert.st', '-o', 'convert.st']);
     assertOneLineError(r, 2, /-o 'convert\.st' is the torch file 'convert\.st' itself/);
     assert.deepEqual(readFileSync(join(dir, 'convert.st')), torch, 'the torch file was replaced');
+  });
+});
+
+describe('standard output that fails or goes away (sample, eval, info, download)', () => {
+  const model = () => {
+    if (!existsSync(join(dir, 'out.ckpt'))) {
+      assert.equal(charrnn(['train', file('out.txt', TEXT), ...QUIET, '--save', 'out.ckpt']).status, 0);
+    }
+    return 'out.ckpt';
+  };
+
+  it('into a full disk (/dev/full): one line naming standard output, exit 1, no stack trace', () => {
+    const ckpt = model();
+    for (const args of [
+      ['sample', ckpt, '--length', '100', '--seed', '1'],
+      ['sample', ckpt, '--length', '100000', '--seed', '1'],
+      ['eval', ckpt, 'out.txt'],
+      ['info', ckpt],
+      ['info', ckpt, '--json'],
+      ['download'],
+    ]) {
+      const full = openSync('/dev/full', 'w');
+      try {
+        const r = spawnSync(process.execPath, [CLI, ...args], {
+          encoding: 'utf8',
+          cwd: dir,
+          timeout: 120_000,
+          stdio: ['ignore', full, 'pipe'],
+        });
+        const lines = r.stderr.trimEnd().split('\n');
+        assert.equal(r.status, 1, `${args.join(' ')}: exit ${r.status}, stderr: ${r.stderr}`);
+        assert.equal(
+          lines[lines.length - 1],
+          'charrnn: cannot write to standard output: no space left on the device; free some space or fix the path',
+          args.join(' '),
+        );
+        assert.doesNotMatch(r.stderr, /\bat .*\.(js|ts):\d+|ENOSPC/, 'a stack trace leaked');
+      } finally {
+        closeSync(full);
+      }
+    }
+  });
+
+  it('sample piped into a reader that goes away (| head): it stops at once, quietly, with exit 141', async () => {
+    const ckpt = model();
+    const child = spawn(process.execPath, [CLI, 'sample', ckpt, '--length', '1000000000', '--seed', '1'], {
+      cwd: dir,
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    assert.equal(status, 141, stderr);
+    assert.equal(stderr, '');
   });
 });
