@@ -209,3 +209,42 @@ describe('standard output that fails or goes away (sample, eval, info, download)
     assert.equal(stderr, '');
   });
 });
+
+describe('texts, primes and checkpoints that are pipes (<(zcat a.gz), a FIFO)', () => {
+  it('train, eval, sample --prime-file and info read a pipe as they read the file', () => {
+    const text = file('pipe.txt', TEXT);
+    const direct = charrnn(['train', text, ...QUIET, '--save', 'pipe.ckpt']);
+    assert.equal(direct.status, 0, direct.stderr);
+    const cli = '$CHARRNN';
+    const piped = charrnn([], { shell: `${cli} train <(cat ${text}) ${QUIET.join(' ')}` });
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.equal(piped.stdout, direct.stdout);
+    const evalDirect = charrnn(['eval', 'pipe.ckpt', text]);
+    const evalPiped = charrnn([], { shell: `${cli} eval pipe.ckpt <(cat ${text})` });
+    assert.equal(evalPiped.status, 0, evalPiped.stderr);
+    assert.equal(evalPiped.stdout.split(' over ')[0], evalDirect.stdout.split(' over ')[0]);
+    const sample = ['--length', '50', '--seed', '3'];
+    const primed = charrnn(['sample', 'pipe.ckpt', '--prime', 'The', ...sample]);
+    const primedPiped = charrnn([], {
+      shell: `${cli} sample <(cat pipe.ckpt) --prime-file <(printf The) ${sample.join(' ')}`,
+    });
+    assert.equal(primedPiped.status, 0, primedPiped.stderr);
+    assert.equal(primedPiped.stdout, primed.stdout);
+    assert.match(primed.stdout, /^The/);
+    const info = charrnn([], { shell: `${cli} info <(cat pipe.ckpt)` });
+    assert.equal(info.status, 0, info.stderr);
+    assert.match(info.stdout, /charrnn checkpoint, version 2/);
+  });
+
+  it('a named FIFO is read whole; an empty pipe is still "empty"', () => {
+    const text = file('fifo-src.txt', TEXT);
+    const direct = charrnn(['train', text, ...QUIET]);
+    const r = charrnn([], {
+      shell: `rm -f t.fifo && mkfifo t.fifo && (cat ${text} > t.fifo &) && $CHARRNN train t.fifo ${QUIET.join(' ')}`,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, direct.stdout);
+    const empty = charrnn([], { shell: `$CHARRNN train <(true) ${QUIET.join(' ')}` });
+    assertOneLineError(empty, 1, /the text file '\/dev\/fd\/\d+' is empty; give a file with some text in it/);
+  });
+});
