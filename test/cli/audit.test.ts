@@ -248,3 +248,24 @@ describe('texts, primes and checkpoints that are pipes (<(zcat a.gz), a FIFO)', 
     assertOneLineError(empty, 1, /the text file '\/dev\/fd\/\d+' is empty; give a file with some text in it/);
   });
 });
+
+describe('--val-fraction that holds out too little', () => {
+  it('none of the text: refused in one line, not a run that says it validates and never does', () => {
+    const text = file('tiny-val.txt', TEXT.slice(0, 1000)); // 0.0005 of 1000 characters is none
+    const r = charrnn(['train', text, ...SMALL, '--val-fraction', '0.0005', '--eval-every', '1']);
+    assertOneLineError(
+      r,
+      1,
+      /^charrnn: the validation split \(--val-fraction 0\.0005\) has 0 characters, but a window of seq-length 8 needs at least 9; .*a larger --val-fraction/,
+    );
+  });
+
+  it('too few characters: the hint says a larger --val-fraction, not a smaller one', () => {
+    const text = file('short-val.txt', TEXT.slice(0, 1000)); // 0.005: 5 characters
+    const r = charrnn(['train', text, ...SMALL, '--val-fraction', '0.005']);
+    assertOneLineError(r, 1, /^charrnn: the validation split has 5 characters, .*a larger --val-fraction/);
+    assert.doesNotMatch(r.stderr, /smaller --batch, --seq-length or --val-fraction/);
+    const train = charrnn(['train', text, ...SMALL, '--val-fraction', '0.9', '--batch', '20']);
+    assertOneLineError(train, 1, /^charrnn: the training split has 100 characters, .*or --val-fraction$/);
+  });
+});
