@@ -4,6 +4,7 @@
 // log) and writes the checkpoints the loop hands it. It keeps no schedule of its own.
 import { fileURLToPath } from 'node:url';
 import { layoutOf } from '../checkpoint/interop.js';
+import { TextTooShort } from '../data/streams.js';
 import type { Corpus } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 import { initKernels } from '../kernels/index.js';
@@ -146,6 +147,19 @@ function resume(o: TrainCliOptions, corpus: Corpus, split: DataSplit, info: (lin
     t.setData(corpus, split);
   } catch (e) {
     t.close();
+    if (e instanceof TextTooShort) {
+      // --batch and --seq-length cannot change on resume: the hint of a new run does not apply
+      const c = t.config;
+      throw new CharrnnError(
+        e.message,
+        `the checkpoint's --batch ${c.batch} and --seq-length ${c.seqLength} stay on resume: use a longer text` +
+          (e.what.startsWith('the validation split')
+            ? ', or a larger --val-fraction (or a longer --val-file)'
+            : e.what.startsWith('the training split')
+              ? ', or a smaller --val-fraction'
+              : ''),
+      );
+    }
     throw e;
   }
   info(`resuming '${path}' at iteration ${t.iter}`);

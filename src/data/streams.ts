@@ -32,17 +32,29 @@ function shortHint(what: string): string {
   return 'use a longer text, or a smaller --batch or --seq-length';
 }
 
+/** A text (or a split of it) too short for the run's windows: `what` names it, as the message does. */
+export class TextTooShort extends CharrnnError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly what: string,
+  ) {
+    super(message, hint);
+  }
+}
+
 /** B streams of windows of T over `ids`; `what` names the text in the error when it is too short. */
 export function makeStreams(ids: IdArray, B: number, T: number, windowing: Windowing, what: string): Streams {
   const L = Math.floor((ids.length - 1) / B);
   if (L < T) {
     const need = B * T + 1;
     const has = `${what} has ${ids.length} character${ids.length === 1 ? '' : 's'}`;
-    throw new CharrnnError(
+    throw new TextTooShort(
       B === 1
         ? `${has}, but a window of seq-length ${T} needs at least ${need}`
         : `${has}, but ${B} streams of seq-length ${T} need at least ${need}`,
       shortHint(what),
+      what,
     );
   }
   // the seed's pointer needs one more character after a window (p + T + 1 < len), but takes the first

@@ -269,3 +269,57 @@ describe('--val-fraction that holds out too little', () => {
     assertOneLineError(train, 1, /^charrnn: the training split has 100 characters, .*or --val-fraction$/);
   });
 });
+
+describe('resume on a text too short for the checkpoint', () => {
+  it('says --batch and --seq-length stay on resume, not to make them smaller (which resume refuses)', () => {
+    const text = file('resume-long.txt', TEXT);
+    const save = ['--model', 'gru', '--hidden', '8', '--layers', '1', '--batch', '4', '--seq-length', '16'];
+    const made = charrnn([
+      'train',
+      text,
+      ...save,
+      '--iters',
+      '2',
+      '--sample-every',
+      '0',
+      '--quiet',
+      '--save',
+      'rs.ckpt',
+    ]);
+    assert.equal(made.status, 0, made.stderr);
+    const short = file('resume-short.txt', TEXT.slice(0, 100)); // validation: 10 characters, training: 90
+    const r = charrnn(['train', short, '--resume', 'rs.ckpt', '--iters', '4', '--quiet']);
+    assertOneLineError(
+      r,
+      1,
+      /the validation split has 10 characters, but 4 streams of seq-length 16 need at least 65; the checkpoint's --batch 4 and --seq-length 16 stay on resume: use a longer text, or a larger --val-fraction/,
+    );
+    const t = charrnn([
+      'train',
+      short,
+      '--resume',
+      'rs.ckpt',
+      '--iters',
+      '4',
+      '--quiet',
+      '--val-fraction',
+      '0.5',
+    ]);
+    assertOneLineError(
+      t,
+      1,
+      /the training split has 50 characters, .*stay on resume: use a longer text, or a smaller --val-fraction$/,
+    );
+    const none = charrnn([
+      'train',
+      file('resume-tiny.txt', TEXT.slice(0, 30)),
+      '--resume',
+      'rs.ckpt',
+      '--iters',
+      '4',
+      '--val-fraction',
+      '0',
+    ]);
+    assertOneLineError(none, 1, /the text has 30 characters, .*stay on resume: use a longer text$/);
+  });
+});
