@@ -55,13 +55,14 @@ export async function runTrain(files: string[], o: TrainCliOptions): Promise<voi
   ] as const) {
     if (path === '') throw new CharrnnError(`${flag} needs a path`, `give ${flag} a file name`, 'usage');
   }
+  const resumed = o.resume ? readResumed(o) : undefined;
   const savePath = o.save ?? o.resume;
   if (savePath) prepareSavePath(savePath); // before any training: a path that cannot be written fails now
   if (o.logFile) prepareLogPath(o.logFile);
   checkLogPath(o, savePath);
   const { corpus, split, validation, files: read } = await loadCorpus(files, o, info);
   checkOutputs(o, savePath, read);
-  const trainer = o.resume ? resume(o, corpus, split, info) : create(o, corpus, split);
+  const trainer = resumed ? resume(o, resumed, corpus, split, info) : create(o, corpus, split);
   try {
     info(describe(trainer, validation));
     await drive(trainer, o, corpus, savePath, info);
@@ -125,7 +126,8 @@ function create(o: TrainCliOptions, corpus: Corpus, split: DataSplit): Trainer {
   return Trainer.create(corpus, resolveConfig(settings, preset.settings), nodeHost, split);
 }
 
-function resume(o: TrainCliOptions, corpus: Corpus, split: DataSplit, info: (line: string) => void): Trainer {
+/** The --resume checkpoint's bytes, read before anything else is done: a wrong path creates nothing. */
+function readResumed(o: TrainCliOptions): Uint8Array {
   const path = o.resume as string;
   if (o.preset !== undefined) {
     throw new CharrnnError(
@@ -142,6 +144,17 @@ function resume(o: TrainCliOptions, corpus: Corpus, split: DataSplit, info: (lin
       'usage',
     );
   }
+  return bytes;
+}
+
+function resume(
+  o: TrainCliOptions,
+  bytes: Uint8Array,
+  corpus: Corpus,
+  split: DataSplit,
+  info: (line: string) => void,
+): Trainer {
+  const path = o.resume as string;
   const t = Trainer.fromCheckpoint(bytes, undefined, settingsOf(o), `'${path}'`, nodeHost);
   try {
     t.setData(corpus, split);

@@ -323,3 +323,20 @@ describe('resume on a text too short for the checkpoint', () => {
     assertOneLineError(none, 1, /the text has 30 characters, .*stay on resume: use a longer text$/);
   });
 });
+
+describe('--resume of a checkpoint that is not there', () => {
+  it('is one line, and creates no folder for it (the save path defaults to it)', () => {
+    const text = file('typo.txt', TEXT);
+    const r = charrnn(['train', text, '--resume', 'typo/runs/x.ckpt', '--iters', '3']);
+    assertOneLineError(
+      r,
+      1,
+      /^charrnn: the checkpoint 'typo\/runs\/x\.ckpt' does not exist; check the path$/,
+    );
+    assert.equal(
+      existsSync(join(dir, 'typo')),
+      false,
+      'a folder was created for a checkpoint that is not there',
+    );
+  });
+});
