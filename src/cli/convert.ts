@@ -6,7 +6,8 @@
 import { writeCheckpoint } from '../checkpoint/format.js';
 import { EXPORT_FORMATS, type ExportFormatName, readAnyCheckpoint } from '../checkpoint/interop.js';
 import { importTorch } from '../checkpoint/torch.js';
-import { readBytes, writeFileAtomic } from '../node/io.js';
+import { CharrnnError } from '../errors.js';
+import { readBytes, sameFile, writeFileAtomic } from '../node/io.js';
 import { defaultPreset } from '../training/presets.js';
 
 export interface ExportCliOptions {
@@ -14,7 +15,19 @@ export interface ExportCliOptions {
   output: string;
 }
 
+/** -o must not be the file read: writing the other format over it would lose what only it holds. */
+function checkOutput(input: string, output: string, what: string): void {
+  if (sameFile(input, output)) {
+    throw new CharrnnError(
+      `-o '${output}' is ${what} '${input}' itself: writing it would replace it`,
+      'give -o another path',
+      'usage',
+    );
+  }
+}
+
 export function runExport(checkpoint: string, o: ExportCliOptions): void {
+  checkOutput(checkpoint, o.output, 'the checkpoint');
   const ck = readAnyCheckpoint(readBytes(checkpoint, 'the checkpoint'), `'${checkpoint}'`);
   writeFileAtomic(o.output, EXPORT_FORMATS[o.format].write(ck), `the ${o.format} export`);
   process.stderr.write(
@@ -23,6 +36,7 @@ export function runExport(checkpoint: string, o: ExportCliOptions): void {
 }
 
 export function runImport(file: string, o: { output: string }): void {
+  checkOutput(file, o.output, 'the torch file');
   const ck = importTorch(readBytes(file, 'the torch file'), `'${file}'`);
   writeFileAtomic(o.output, writeCheckpoint(ck));
   const c = ck.config;

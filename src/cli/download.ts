@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { CATALOG, type CatalogEntry, catalogUrl, findText } from '../data/catalog.js';
 import { CharrnnError } from '../errors.js';
 import { cacheDir, cachedPath, type Downloaded, downloadFile } from '../node/download.js';
+import { writeStdout } from './output.js';
 import { type StderrLine, stderrLine } from './progress.js';
 
 export interface DownloadCliOptions {
@@ -31,13 +32,13 @@ export async function runDownload(name: string | undefined, o: DownloadCliOption
       `saved ${got.bytes} bytes to '${got.path}'; SHA-256 ${got.sha256}` +
         (o.sha256 !== undefined ? ' (as expected)' : ' (not checked: give --sha256 to check it)'),
     );
-    process.stdout.write(`${got.path}\n`);
+    await writeStdout(`${got.path}\n`);
     return;
   }
   if (o.sha256 !== undefined) throw usage('--sha256 goes with --url (a catalog text has its own)');
   if (name === undefined) {
     if (o.output !== undefined) throw usage('-o needs a NAME or --url');
-    listCatalog();
+    await listCatalog();
     return;
   }
   const entry = findText(name);
@@ -51,11 +52,11 @@ export async function runDownload(name: string | undefined, o: DownloadCliOption
     say(`downloading ${entry.name} from ${source(entry)}`);
     await fetchWithProgress(source(entry), o.output, entry.url, { ...o, sha256: entry.sha256 });
     say(`saved ${entry.name} to '${o.output}' (SHA-256 checked)`);
-    process.stdout.write(`${o.output}\n`);
+    await writeStdout(`${o.output}\n`);
     return;
   }
   if (existsSync(cachedPath(entry))) say(`${entry.name} is in the cache already`);
-  process.stdout.write(`${await catalogText(entry, say, o.timeout)}\n`);
+  await writeStdout(`${await catalogText(entry, say, o.timeout)}\n`);
 }
 
 /**
@@ -92,12 +93,13 @@ function source(entry: CatalogEntry): string {
   return catalogUrl(entry, process.env.CHARRNN_MIRROR || undefined);
 }
 
-function listCatalog(): void {
-  const out = process.stdout;
+async function listCatalog(): Promise<void> {
   const width = Math.max(...CATALOG.map((e) => e.name.length));
   for (const e of CATALOG) {
     const cached = existsSync(cachedPath(e)) ? '  (downloaded)' : '';
-    out.write(`${e.name.padEnd(width)}  ${formatBytes(e.bytes).padStart(8)}  ${e.description}${cached}\n`);
+    await writeStdout(
+      `${e.name.padEnd(width)}  ${formatBytes(e.bytes).padStart(8)}  ${e.description}${cached}\n`,
+    );
   }
   const mirror = process.env.CHARRNN_MIRROR ? `; mirror: ${process.env.CHARRNN_MIRROR}` : '';
   process.stderr.write(`charrnn: the cache is '${cacheDir()}'${mirror}; charrnn download NAME fetches one\n`);

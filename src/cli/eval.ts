@@ -7,6 +7,7 @@ import { initKernels } from '../kernels/index.js';
 import { DOCUMENT_SEPARATOR, readBytes } from '../node/io.js';
 import { Trainer } from '../training/trainer.js';
 import { describeInputs, readInputs } from './inputs.js';
+import { writeStdout } from './output.js';
 
 export async function runEval(checkpoint: string, files: string[]): Promise<void> {
   await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
@@ -27,7 +28,7 @@ export async function runEval(checkpoint: string, files: string[]): Promise<void
     );
   }
   const r = trainer.score(corpus);
-  process.stdout.write(
+  await writeStdout(
     `loss ${r.valLoss.toFixed(4)} nats/char, ${r.valBits.toFixed(4)} bits/char over ${r.characters} characters of ` +
       `${describeInputs(files)}${documents > 1 ? ` (${documents} documents)` : ''}\n`,
   );

@@ -6,6 +6,7 @@ import { type Checkpoint, toJson } from '../checkpoint/format.js';
 import { layoutOf, readAnyCheckpoint } from '../checkpoint/interop.js';
 import { readBytes } from '../node/io.js';
 import { OPTIONS, optionName, type TrainConfig } from '../training/config.js';
+import { writeStdout } from './output.js';
 import { formatDuration } from './progress.js';
 
 /** How many symbols of the vocabulary the preview shows. */
@@ -148,12 +149,12 @@ function unset(c: TrainConfig): Record<string, null> {
   return Object.fromEntries(OPTIONS.filter(({ key }) => c[key] === undefined).map(({ key }) => [key, null]));
 }
 
-export function runInfo(path: string, o: { json?: boolean }): void {
+export async function runInfo(path: string, o: { json?: boolean }): Promise<void> {
   const bytes = readBytes(path, 'the checkpoint');
   const what = `'${path}'`;
   const info = checkpointInfo(readAnyCheckpoint(bytes, what), path, layoutOf(bytes, what));
   // JSON: numbers JSON cannot spell (Infinity, as in --clip off) as those words, as in the checkpoint, and
   // an unset setting (--backend: picked at run time) as null
   const json = () => toJson({ ...info, config: { ...info.config, ...unset(info.config) } });
-  process.stdout.write(o.json ? `${json()}\n` : formatInfo(info));
+  await writeStdout(o.json ? `${json()}\n` : formatInfo(info));
 }

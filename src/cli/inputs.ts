@@ -17,6 +17,8 @@ export interface Inputs {
   /** documents of the training texts, and of the validation texts */
   documents: number;
   valDocuments: number;
+  /** the paths of the files read (training and validation texts; not standard input) */
+  files: string[];
 }
 
 export interface InputOptions {
@@ -59,6 +61,7 @@ export async function readInputs(
     ...(val && { valFrom: read.starts[1] }),
     documents: read.documents[0],
     valDocuments: read.documents[1] ?? 0,
+    files: read.files,
   };
 }
 

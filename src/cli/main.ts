@@ -13,6 +13,7 @@ import { type ExportCliOptions, runExport, runImport } from './convert.js';
 import { type DownloadCliOptions, runDownload } from './download.js';
 import { runEval } from './eval.js';
 import { runInfo } from './info.js';
+import { finishStdout } from './output.js';
 import { runSample, type SampleCliOptions } from './sample.js';
 import { runTrain, type TrainCliOptions } from './train.js';
 
@@ -206,8 +207,8 @@ program
     'a checkpoint written by charrnn train (or the web page, or charrnn export --format torch)',
   )
   .option('--json', 'print it as one JSON object')
-  .action((checkpoint: string, options: { json?: boolean }) => {
-    runInfo(checkpoint, options);
+  .action(async (checkpoint: string, options: { json?: boolean }) => {
+    await runInfo(checkpoint, options);
   });
 
 program
@@ -253,6 +254,7 @@ program
 async function main(): Promise<number> {
   try {
     await program.parseAsync(process.argv);
+    finishStdout();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {

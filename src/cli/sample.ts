@@ -9,6 +9,7 @@ import { initKernels } from '../kernels/index.js';
 import { readBytes, readText } from '../node/io.js';
 import { checkSampleOptions, type SampleOptions } from '../sampling/sample.js';
 import { Trainer } from '../training/trainer.js';
+import { stdoutFailed, writeStdout } from './output.js';
 
 export interface SampleCliOptions {
   length: number;
@@ -51,14 +52,9 @@ export async function runSample(path: string, o: SampleCliOptions): Promise<void
   }
   const prime = o.primeFile !== undefined ? readText(o.primeFile, 'the prime file') : (o.prime ?? '');
   if (o.stop !== undefined) trainer.vocab.encode(o.stop, 'the --stop text'); // one that can never appear
-  const out = process.stdout;
-  let closed = false;
-  out.on('error', () => {
-    closed = true; // e.g. `| head`: the reader went away; stop quietly
-  });
   let buffer = '';
   const flush = async () => {
-    if (!closed && !out.write(buffer)) await new Promise((resolve) => out.once('drain', resolve));
+    await writeStdout(buffer);
     buffer = '';
   };
   for (let n = 0; n < o.numSamples; n++) {
@@ -71,11 +67,11 @@ export async function runSample(path: string, o: SampleCliOptions): Promise<void
         if (tail === o.stop) break;
       }
       if (buffer.length >= FLUSH_CHARS) {
-        if (closed) return;
         await flush();
+        if (stdoutFailed()) return; // e.g. `| head`: the reader went away (main.ts says how it ended)
       }
     }
     buffer += '\n';
   }
-  if (!closed) out.write(buffer);
+  await flush();
 }

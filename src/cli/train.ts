@@ -4,6 +4,7 @@
 // log) and writes the checkpoints the loop hands it. It keeps no schedule of its own.
 import { fileURLToPath } from 'node:url';
 import { layoutOf } from '../checkpoint/interop.js';
+import { TextTooShort } from '../data/streams.js';
 import type { Corpus } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 import { initKernels } from '../kernels/index.js';
@@ -13,6 +14,7 @@ import {
   prepareLogPath,
   prepareSavePath,
   readBytes,
+  sameFile,
   saveOrRescue,
   writeError,
 } from '../node/io.js';
@@ -46,16 +48,65 @@ export async function runTrain(files: string[], o: TrainCliOptions): Promise<voi
   const info = (line: string) => {
     if (!o.quiet) process.stderr.write(`charrnn: ${line}\n`);
   };
+  for (const [flag, path] of [
+    ['--save', o.save],
+    ['--resume', o.resume],
+    ['--log-file', o.logFile],
+  ] as const) {
+    if (path === '') throw new CharrnnError(`${flag} needs a path`, `give ${flag} a file name`, 'usage');
+  }
+  const resumed = o.resume ? readResumed(o) : undefined;
   const savePath = o.save ?? o.resume;
   if (savePath) prepareSavePath(savePath); // before any training: a path that cannot be written fails now
   if (o.logFile) prepareLogPath(o.logFile);
-  const { corpus, split, validation } = await loadCorpus(files, o, info);
-  const trainer = o.resume ? resume(o, corpus, split, info) : create(o, corpus, split);
+  checkLogPath(o, savePath);
+  const { corpus, split, validation, files: read } = await loadCorpus(files, o, info);
+  checkOutputs(o, savePath, read);
+  const trainer = resumed ? resume(o, resumed, corpus, split, info) : create(o, corpus, split);
   try {
     info(describe(trainer, validation));
     await drive(trainer, o, corpus, savePath, info);
   } finally {
     trainer.close();
+  }
+}
+
+/**
+ * The log must not be a checkpoint: appended to, the checkpoint would no longer load, and a save would
+ * replace the log. (Called once both files exist: prepareLogPath creates the log.)
+ */
+function checkLogPath(o: TrainCliOptions, savePath: string | undefined): void {
+  if (!o.logFile) return;
+  for (const [flag, path] of [
+    ['--save', savePath],
+    ['--resume', o.resume],
+  ] as const) {
+    if (path && sameFile(o.logFile, path)) {
+      throw new CharrnnError(
+        `--log-file '${o.logFile}' is the checkpoint ${flag} '${path}'`,
+        'give the log a path of its own',
+        'usage',
+      );
+    }
+  }
+}
+
+/** No file the run writes (the checkpoint, its best, the log) may be one of the texts it reads. */
+function checkOutputs(o: TrainCliOptions, savePath: string | undefined, inputs: readonly string[]): void {
+  const outputs: [string, string | undefined, string][] = [
+    ['--save', savePath, `--save '${savePath}'`],
+    ['--save', savePath && bestPathOf(savePath), `the best checkpoint of --save '${savePath}'`],
+    ['--log-file', o.logFile, `--log-file '${o.logFile}'`],
+  ];
+  for (const [flag, path, what] of outputs) {
+    const input = path ? inputs.find((f) => sameFile(f, path)) : undefined;
+    if (input !== undefined) {
+      throw new CharrnnError(
+        `${what} is the text file '${input}' this run reads: writing it would destroy the text`,
+        `choose another ${flag} path`,
+        'usage',
+      );
+    }
   }
 }
 
@@ -75,7 +126,8 @@ function create(o: TrainCliOptions, corpus: Corpus, split: DataSplit): Trainer {
   return Trainer.create(corpus, resolveConfig(settings, preset.settings), nodeHost, split);
 }
 
-function resume(o: TrainCliOptions, corpus: Corpus, split: DataSplit, info: (line: string) => void): Trainer {
+/** The --resume checkpoint's bytes, read before anything else is done: a wrong path creates nothing. */
+function readResumed(o: TrainCliOptions): Uint8Array {
   const path = o.resume as string;
   if (o.preset !== undefined) {
     throw new CharrnnError(
@@ -92,11 +144,35 @@ function resume(o: TrainCliOptions, corpus: Corpus, split: DataSplit, info: (lin
       'usage',
     );
   }
+  return bytes;
+}
+
+function resume(
+  o: TrainCliOptions,
+  bytes: Uint8Array,
+  corpus: Corpus,
+  split: DataSplit,
+  info: (line: string) => void,
+): Trainer {
+  const path = o.resume as string;
   const t = Trainer.fromCheckpoint(bytes, undefined, settingsOf(o), `'${path}'`, nodeHost);
   try {
     t.setData(corpus, split);
   } catch (e) {
     t.close();
+    if (e instanceof TextTooShort) {
+      // --batch and --seq-length cannot change on resume: the hint of a new run does not apply
+      const c = t.config;
+      throw new CharrnnError(
+        e.message,
+        `the checkpoint's --batch ${c.batch} and --seq-length ${c.seqLength} stay on resume: use a longer text` +
+          (e.what.startsWith('the validation split')
+            ? ', or a larger --val-fraction (or a longer --val-file)'
+            : e.what.startsWith('the training split')
+              ? ', or a smaller --val-fraction'
+              : ''),
+      );
+    }
     throw e;
   }
   info(`resuming '${path}' at iteration ${t.iter}`);
@@ -303,7 +379,7 @@ async function loadCorpus(
   files: string[],
   o: TrainCliOptions,
   info: (line: string) => void,
-): Promise<{ corpus: Corpus; split: DataSplit; validation?: string }> {
+): Promise<{ corpus: Corpus; split: DataSplit; validation?: string; files: string[] }> {
   if (files.length === 0) {
     info("no FILE given: training on the built-in corpus (charrnn's own README and sources)");
   }
@@ -313,7 +389,7 @@ async function loadCorpus(
   });
   const { corpus, valFrom, documents, valDocuments } = read;
   if (documents > 1) info(`${documents} documents, joined with the separator U+001E`);
-  if (valFrom === undefined) return { corpus, split: {} };
+  if (valFrom === undefined) return { corpus, split: {}, files: read.files };
   if (o.valFraction !== undefined) info('--val-fraction is ignored: --val-file gives the validation text');
   const n = corpus.ids.length - valFrom;
   const docs = valDocuments > 1 ? `, ${valDocuments} documents` : '';
@@ -321,5 +397,6 @@ async function loadCorpus(
     corpus,
     split: { valFrom },
     validation: `validation: ${describeInputs(o.valFile!)} (${n} characters${docs})`,
+    files: read.files,
   };
 }

@@ -21,17 +21,40 @@ export interface Streams {
   readonly windows: number;
 }
 
+/** What to do when a text is too short: a validation split grows with --val-fraction, a training split shrinks. */
+function shortHint(what: string): string {
+  if (what.startsWith('the validation split')) {
+    return 'use a longer text, or a smaller --batch or --seq-length, or a larger --val-fraction (or a longer --val-file)';
+  }
+  if (what.startsWith('the training split')) {
+    return 'use a longer text, or a smaller --batch, --seq-length or --val-fraction';
+  }
+  return 'use a longer text, or a smaller --batch or --seq-length';
+}
+
+/** A text (or a split of it) too short for the run's windows: `what` names it, as the message does. */
+export class TextTooShort extends CharrnnError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly what: string,
+  ) {
+    super(message, hint);
+  }
+}
+
 /** B streams of windows of T over `ids`; `what` names the text in the error when it is too short. */
 export function makeStreams(ids: IdArray, B: number, T: number, windowing: Windowing, what: string): Streams {
   const L = Math.floor((ids.length - 1) / B);
   if (L < T) {
     const need = B * T + 1;
     const has = `${what} has ${ids.length} character${ids.length === 1 ? '' : 's'}`;
-    throw new CharrnnError(
+    throw new TextTooShort(
       B === 1
         ? `${has}, but a window of seq-length ${T} needs at least ${need}`
         : `${has}, but ${B} streams of seq-length ${T} need at least ${need}`,
-      'use a longer text, or a smaller --batch, --seq-length or --val-fraction',
+      shortHint(what),
+      what,
     );
   }
   // the seed's pointer needs one more character after a window (p + T + 1 < len), but takes the first
@@ -101,9 +124,19 @@ export function digestOf(s: Streams): string {
 export function layText(
   ids: IdArray,
   c: Layout,
-  valFrom = valStart(ids.length, c.valFraction),
+  valFrom?: number,
 ): { train: Streams; val: Streams | undefined } {
-  const { train, val } = splitAt(ids, valFrom);
+  const { train, val } = splitAt(ids, valFrom ?? valStart(ids.length, c.valFraction));
+  if (val.length === 0 && valFrom === undefined && c.valFraction > 0) {
+    // a fraction asked for validation, but of this text it holds out no character: say so, not train without
+    makeStreams(
+      val,
+      c.batch,
+      c.seqLength,
+      'streams',
+      `the validation split (--val-fraction ${c.valFraction})`,
+    );
+  }
   if (val.length === 0)
     return { train: makeStreams(train, c.batch, c.seqLength, c.windowing, 'the text'), val: undefined };
   return {

@@ -15,12 +15,13 @@ import {
   readSync,
   realpathSync,
   renameSync,
+  type Stats,
   statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type Corpus, CorpusEncoder, encodeCorpus, MAX_TEXT_BYTES, textTooLong } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 
@@ -49,11 +50,41 @@ function fileError(e: unknown, path: string, what: string): CharrnnError {
   return new CharrnnError(`${what} '${path}' cannot be read: ${(e as Error).message}`, 'check the path');
 }
 
+/** A pipe (`<(zcat a.gz)`, a FIFO) or a socket: what it holds is known only at its end (stat says 0 bytes). */
+function isStream(st: Stats): boolean {
+  return st.isFIFO() || st.isSocket();
+}
+
+/**
+ * Everything a pipe gives until its end, read in chunks: its size is not known before. At most `limit` bytes.
+ */
+function readToEnd(fd: number, tooLong: () => CharrnnError, limit = MAX_TEXT_BYTES): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = new Uint8Array(Math.min(CHUNK, 1 << 20));
+    const n = readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) break;
+    total += n;
+    if (total > limit) throw tooLong();
+    chunks.push(chunk.subarray(0, n));
+  }
+  return Buffer.concat(chunks, total);
+}
+
 /** Reads a UTF-8 text file into a corpus in one streaming pass. */
 export function readCorpus(path: string): Corpus {
   const fd = openForReading(path, 'the text file');
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (isStream(st)) {
+      const bytes = readToEnd(fd, () => textTooLong('the text'));
+      if (bytes.length === 0) {
+        throw new CharrnnError(`the text file '${path}' is empty`, 'give a file with some text in it');
+      }
+      return encodeCorpus(bytes);
+    }
+    const size = st.size;
     if (size === 0)
       throw new CharrnnError(`the text file '${path}' is empty`, 'give a file with some text in it');
     const encoder = new CorpusEncoder(size);
@@ -98,6 +129,8 @@ export interface TextsRead {
   documents: number[];
   /** files inside folders left out because they are not valid UTF-8 */
   skipped: number;
+  /** the paths of the files read (not standard input's), in order */
+  files: string[];
 }
 
 /** A document: a file or standard input's bytes; `listed`: found in a folder (skipped, not refused, if bad). */
@@ -174,7 +207,13 @@ export function readTexts(
   if (corpus.ids.length !== characters) {
     throw new CharrnnError('the texts changed while they were read', 'try again');
   }
-  return { corpus, starts, documents: docsOf.map((docs) => docs.length), skipped };
+  return {
+    corpus,
+    starts,
+    documents: docsOf.map((docs) => docs.length),
+    skipped,
+    files: docsOf.flat().flatMap((d) => (d.path === undefined ? [] : [d.path])),
+  };
 }
 
 /** The documents an input stands for: itself, or a folder's files in sorted order, recursively. */
@@ -189,6 +228,20 @@ function documentsOf(input: TextInput): Doc[] {
     st = statSync(input.path);
   } catch (e) {
     throw fileError(e, input.path, what);
+  }
+  if (isStream(st)) {
+    // a pipe (`<(zcat a.gz)`) or a FIFO: read whole now, as standard input is
+    const fd = openForReading(input.path, what);
+    let bytes: Uint8Array;
+    try {
+      bytes = readToEnd(fd, () => textTooLong(`'${input.path}'`));
+    } finally {
+      closeSync(fd);
+    }
+    if (bytes.length === 0) {
+      throw new CharrnnError(`${what} '${input.path}' is empty`, 'give a file with some text in it');
+    }
+    return [{ name: input.path, bytes, size: bytes.length, listed: false, characters: 0 }];
   }
   if (!st.isDirectory()) {
     if (st.size === 0) {
@@ -353,7 +406,12 @@ export async function readStdin(): Promise<Uint8Array> {
 export function readBytes(path: string, what: string): Uint8Array {
   const fd = openForReading(path, what);
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (isStream(st)) {
+      // a pipe (`<(cat m.ckpt)`) or a FIFO: its size is known only at its end
+      return readToEnd(fd, () => new CharrnnError(`${what} '${path}' is too large`, 'check the path'));
+    }
+    const size = st.size;
     const out = new Uint8Array(size);
     let at = 0;
     while (at < size) {
@@ -448,6 +506,20 @@ function reason(e: unknown): string {
     EDQUOT: 'the disk quota is exhausted',
   };
   return err?.code ? (words[err.code] ?? err.code) : String(err?.message ?? e);
+}
+
+/**
+ * Whether two paths name the same file: the same device and inode when both exist (links, `./a` and `a`),
+ * else the same absolute path.
+ */
+export function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return resolve(a) === resolve(b);
+  }
 }
 
 /** The path of the best checkpoint beside the checkpoint `path`: `run.ckpt` -> `run.best.ckpt`. */

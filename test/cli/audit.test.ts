@@ -1,0 +1,342 @@
+// The real CLI (node dist/cli/main.js; build first) against what an outside review found: files a run writes
+// that are the files it reads, paths given empty, standard output that fails or goes away, texts that are
+// pipes, validation splits with no characters, and exports written over their own checkpoint. Each case is
+// one line on stderr with the documented exit status, and no file is damaged.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(root, 'dist/cli/main.js');
+const TEXT = readFileSync(join(root, 'test/fixtures/min-char-rnn-corpus.txt'), 'utf8');
+const dir = mkdtempSync(join(tmpdir(), 'charrnn-audit-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function charrnn(args: string[], options: { shell?: string } = {}): Run {
+  const r =
+    options.shell !== undefined
+      ? spawnSync('bash', ['-c', options.shell], {
+          encoding: 'utf8',
+          cwd: dir,
+          timeout: 120_000,
+          env: { ...process.env, CHARRNN: `${process.execPath} ${CLI}` },
+        })
+      : spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function file(name: string, content: string | Uint8Array): string {
+  mkdirSync(join(dir, name, '..'), { recursive: true });
+  writeFileSync(join(dir, name), content);
+  return name;
+}
+
+/** A user error: the given exit code, one line on stderr naming the problem, no stack trace. */
+function assertOneLineError(r: Run, status: number, pattern: RegExp): void {
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(r.status, status, `exit status ${r.status}, stderr: ${r.stderr}`);
+  assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
+  assert.match(lines[0], /^charrnn: /);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(r.stderr, /\bat .*\.(js|ts):\d+/, 'a stack trace leaked');
+}
+
+const SMALL = ['--hidden', '8', '--seq-length', '8', '--iters', '3', '--sample-every', '0', '--seed', '1'];
+const QUIET = [...SMALL, '--quiet'];
+
+describe('train: a file the run writes that is a file it reads', () => {
+  it('--save equal to the training text (by any spelling, or inside a folder) is refused, the text intact', () => {
+    const text = file('save-is-input/a.txt', TEXT);
+    for (const [input, save] of [
+      [text, text],
+      [text, `./${text}`],
+      ['save-is-input', text],
+    ]) {
+      const r = charrnn(['train', input, ...QUIET, '--save', save]);
+      assertOneLineError(
+        r,
+        2,
+        /--save '.*a\.txt' is the text file '.*a\.txt' this run reads.*choose another --save path/,
+      );
+      assert.equal(readFileSync(join(dir, text), 'utf8'), TEXT, 'the text was changed');
+    }
+  });
+
+  it('--save whose best checkpoint is the text is refused too', () => {
+    const text = file('best-is-input.best.txt', TEXT);
+    const r = charrnn(['train', text, ...QUIET, '--save', 'best-is-input.txt']);
+    assertOneLineError(r, 2, /the best checkpoint of --save 'best-is-input\.txt' is the text file/);
+    assert.equal(readFileSync(join(dir, text), 'utf8'), TEXT);
+  });
+
+  it('--log-file equal to a training or a --val-file text is refused, the text intact', () => {
+    const train = file('log-train.txt', TEXT);
+    const held = file('log-held.txt', TEXT);
+    for (const log of [train, held]) {
+      const r = charrnn(['train', train, '--val-file', held, ...QUIET, '--log-file', log]);
+      assertOneLineError(r, 2, /--log-file '.*' is the text file '.*' this run reads/);
+    }
+    assert.equal(readFileSync(join(dir, train), 'utf8'), TEXT);
+    assert.equal(readFileSync(join(dir, held), 'utf8'), TEXT);
+  });
+
+  it('--log-file equal to --save, or to the --resume checkpoint, is refused before training', () => {
+    const text = file('log-ckpt.txt', TEXT);
+    assert.equal(charrnn(['train', text, ...QUIET, '--save', 'log-ckpt.ckpt']).status, 0);
+    const before = readFileSync(join(dir, 'log-ckpt.ckpt'));
+    for (const args of [
+      ['--save', 'log-new.ckpt', '--iters', '3', '--log-file', 'log-new.ckpt'],
+      ['--resume', 'log-ckpt.ckpt', '--iters', '6', '--log-file', 'log-ckpt.ckpt'],
+      ['--resume', 'log-ckpt.ckpt', '--iters', '6', '--save', 'other.ckpt', '--log-file', 'log-ckpt.ckpt'],
+    ]) {
+      const r = charrnn(['train', text, '--hidden', '8', '--seq-length', '8', '--quiet', ...args]);
+      assertOneLineError(
+        r,
+        2,
+        /--log-file '.*\.ckpt' is the checkpoint --(save|resume) '.*\.ckpt'; give the log a path of its own/,
+      );
+    }
+    assert.deepEqual(readFileSync(join(dir, 'log-ckpt.ckpt')), before, 'the checkpoint was changed');
+  });
+});
+
+describe('train: a path given empty', () => {
+  it('--save, --resume and --log-file with an empty path are refused at once (exit 2), not trained without', () => {
+    const text = file('empty-path.txt', TEXT);
+    for (const flag of ['--save', '--resume', '--log-file']) {
+      const r = charrnn(['train', text, ...SMALL, flag, '']);
+      assertOneLineError(r, 2, new RegExp(`^charrnn: ${flag} needs a path; give ${flag} a file name$`));
+      assert.equal(r.stdout, '', 'it trained');
+    }
+  });
+});
+
+describe('export and import: -o that is the file read', () => {
+  it('is refused (exit 2), and the checkpoint or the torch file is left as it was', () => {
+    const text = file('convert.txt', TEXT);
+    assert.equal(charrnn(['train', text, ...QUIET, '--save', 'convert.ckpt']).status, 0);
+    assert.equal(charrnn(['export', 'convert.ckpt', '--format', 'torch', '-o', 'convert.st']).status, 0);
+    const ckpt = readFileSync(join(dir, 'convert.ckpt'));
+    const torch = readFileSync(join(dir, 'convert.st'));
+    for (const format of ['torch', 'onnx']) {
+      for (const out of ['convert.ckpt', './convert.ckpt']) {
+        const r = charrnn(['export', 'convert.ckpt', '--format', format, '-o', out]);
+        assertOneLineError(
+          r,
+          2,
+          /-o '.*convert\.ckpt' is the checkpoint 'convert\.ckpt' itself.*give -o another path/,
+        );
+      }
+    }
+    assert.deepEqual(readFileSync(join(dir, 'convert.ckpt')), ckpt, 'the checkpoint was replaced');
+    const r = charrnn(['import', 'convert.st', '-o', 'convert.st']);
+    assertOneLineError(r, 2, /-o 'convert\.st' is the torch file 'convert\.st' itself/);
+    assert.deepEqual(readFileSync(join(dir, 'convert.st')), torch, 'the torch file was replaced');
+  });
+});
+
+describe('standard output that fails or goes away (sample, eval, info, download)', () => {
+  const model = () => {
+    if (!existsSync(join(dir, 'out.ckpt'))) {
+      assert.equal(charrnn(['train', file('out.txt', TEXT), ...QUIET, '--save', 'out.ckpt']).status, 0);
+    }
+    return 'out.ckpt';
+  };
+
+  it('into a full disk (/dev/full): one line naming standard output, exit 1, no stack trace', () => {
+    const ckpt = model();
+    for (const args of [
+      ['sample', ckpt, '--length', '100', '--seed', '1'],
+      ['sample', ckpt, '--length', '100000', '--seed', '1'],
+      ['eval', ckpt, 'out.txt'],
+      ['info', ckpt],
+      ['info', ckpt, '--json'],
+      ['download'],
+    ]) {
+      const full = openSync('/dev/full', 'w');
+      try {
+        const r = spawnSync(process.execPath, [CLI, ...args], {
+          encoding: 'utf8',
+          cwd: dir,
+          timeout: 120_000,
+          stdio: ['ignore', full, 'pipe'],
+        });
+        const lines = r.stderr.trimEnd().split('\n');
+        assert.equal(r.status, 1, `${args.join(' ')}: exit ${r.status}, stderr: ${r.stderr}`);
+        assert.equal(
+          lines[lines.length - 1],
+          'charrnn: cannot write to standard output: no space left on the device; free some space or fix the path',
+          args.join(' '),
+        );
+        assert.doesNotMatch(r.stderr, /\bat .*\.(js|ts):\d+|ENOSPC/, 'a stack trace leaked');
+      } finally {
+        closeSync(full);
+      }
+    }
+  });
+
+  it('sample piped into a reader that goes away (| head): it stops at once, quietly, with exit 141', async () => {
+    const ckpt = model();
+    const child = spawn(process.execPath, [CLI, 'sample', ckpt, '--length', '1000000000', '--seed', '1'], {
+      cwd: dir,
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    assert.equal(status, 141, stderr);
+    assert.equal(stderr, '');
+  });
+});
+
+describe('texts, primes and checkpoints that are pipes (<(zcat a.gz), a FIFO)', () => {
+  it('train, eval, sample --prime-file and info read a pipe as they read the file', () => {
+    const text = file('pipe.txt', TEXT);
+    const direct = charrnn(['train', text, ...QUIET, '--save', 'pipe.ckpt']);
+    assert.equal(direct.status, 0, direct.stderr);
+    const cli = '$CHARRNN';
+    const piped = charrnn([], { shell: `${cli} train <(cat ${text}) ${QUIET.join(' ')}` });
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.equal(piped.stdout, direct.stdout);
+    const evalDirect = charrnn(['eval', 'pipe.ckpt', text]);
+    const evalPiped = charrnn([], { shell: `${cli} eval pipe.ckpt <(cat ${text})` });
+    assert.equal(evalPiped.status, 0, evalPiped.stderr);
+    assert.equal(evalPiped.stdout.split(' over ')[0], evalDirect.stdout.split(' over ')[0]);
+    const sample = ['--length', '50', '--seed', '3'];
+    const primed = charrnn(['sample', 'pipe.ckpt', '--prime', 'The', ...sample]);
+    const primedPiped = charrnn([], {
+      shell: `${cli} sample <(cat pipe.ckpt) --prime-file <(printf The) ${sample.join(' ')}`,
+    });
+    assert.equal(primedPiped.status, 0, primedPiped.stderr);
+    assert.equal(primedPiped.stdout, primed.stdout);
+    assert.match(primed.stdout, /^The/);
+    const info = charrnn([], { shell: `${cli} info <(cat pipe.ckpt)` });
+    assert.equal(info.status, 0, info.stderr);
+    assert.match(info.stdout, /charrnn checkpoint, version 2/);
+  });
+
+  it('a named FIFO is read whole; an empty pipe is still "empty"', () => {
+    const text = file('fifo-src.txt', TEXT);
+    const direct = charrnn(['train', text, ...QUIET]);
+    const r = charrnn([], {
+      shell: `rm -f t.fifo && mkfifo t.fifo && (cat ${text} > t.fifo &) && $CHARRNN train t.fifo ${QUIET.join(' ')}`,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, direct.stdout);
+    const empty = charrnn([], { shell: `$CHARRNN train <(true) ${QUIET.join(' ')}` });
+    assertOneLineError(empty, 1, /the text file '\/dev\/fd\/\d+' is empty; give a file with some text in it/);
+  });
+});
+
+describe('--val-fraction that holds out too little', () => {
+  it('none of the text: refused in one line, not a run that says it validates and never does', () => {
+    const text = file('tiny-val.txt', TEXT.slice(0, 1000)); // 0.0005 of 1000 characters is none
+    const r = charrnn(['train', text, ...SMALL, '--val-fraction', '0.0005', '--eval-every', '1']);
+    assertOneLineError(
+      r,
+      1,
+      /^charrnn: the validation split \(--val-fraction 0\.0005\) has 0 characters, but a window of seq-length 8 needs at least 9; .*a larger --val-fraction/,
+    );
+  });
+
+  it('too few characters: the hint says a larger --val-fraction, not a smaller one', () => {
+    const text = file('short-val.txt', TEXT.slice(0, 1000)); // 0.005: 5 characters
+    const r = charrnn(['train', text, ...SMALL, '--val-fraction', '0.005']);
+    assertOneLineError(r, 1, /^charrnn: the validation split has 5 characters, .*a larger --val-fraction/);
+    assert.doesNotMatch(r.stderr, /smaller --batch, --seq-length or --val-fraction/);
+    const train = charrnn(['train', text, ...SMALL, '--val-fraction', '0.9', '--batch', '20']);
+    assertOneLineError(train, 1, /^charrnn: the training split has 100 characters, .*or --val-fraction$/);
+  });
+});
+
+describe('resume on a text too short for the checkpoint', () => {
+  it('says --batch and --seq-length stay on resume, not to make them smaller (which resume refuses)', () => {
+    const text = file('resume-long.txt', TEXT);
+    const save = ['--model', 'gru', '--hidden', '8', '--layers', '1', '--batch', '4', '--seq-length', '16'];
+    const made = charrnn([
+      'train',
+      text,
+      ...save,
+      '--iters',
+      '2',
+      '--sample-every',
+      '0',
+      '--quiet',
+      '--save',
+      'rs.ckpt',
+    ]);
+    assert.equal(made.status, 0, made.stderr);
+    const short = file('resume-short.txt', TEXT.slice(0, 100)); // validation: 10 characters, training: 90
+    const r = charrnn(['train', short, '--resume', 'rs.ckpt', '--iters', '4', '--quiet']);
+    assertOneLineError(
+      r,
+      1,
+      /the validation split has 10 characters, but 4 streams of seq-length 16 need at least 65; the checkpoint's --batch 4 and --seq-length 16 stay on resume: use a longer text, or a larger --val-fraction/,
+    );
+    const t = charrnn([
+      'train',
+      short,
+      '--resume',
+      'rs.ckpt',
+      '--iters',
+      '4',
+      '--quiet',
+      '--val-fraction',
+      '0.5',
+    ]);
+    assertOneLineError(
+      t,
+      1,
+      /the training split has 50 characters, .*stay on resume: use a longer text, or a smaller --val-fraction$/,
+    );
+    const none = charrnn([
+      'train',
+      file('resume-tiny.txt', TEXT.slice(0, 30)),
+      '--resume',
+      'rs.ckpt',
+      '--iters',
+      '4',
+      '--val-fraction',
+      '0',
+    ]);
+    assertOneLineError(none, 1, /the text has 30 characters, .*stay on resume: use a longer text$/);
+  });
+});
+
+describe('--resume of a checkpoint that is not there', () => {
+  it('is one line, and creates no folder for it (the save path defaults to it)', () => {
+    const text = file('typo.txt', TEXT);
+    const r = charrnn(['train', text, '--resume', 'typo/runs/x.ckpt', '--iters', '3']);
+    assertOneLineError(
+      r,
+      1,
+      /^charrnn: the checkpoint 'typo\/runs\/x\.ckpt' does not exist; check the path$/,
+    );
+    assert.equal(
+      existsSync(join(dir, 'typo')),
+      false,
+      'a folder was created for a checkpoint that is not there',
+    );
+  });
+});
