@@ -17,7 +17,8 @@
 //
 // with the gates in PyTorch's order already. `exportTorch` writes the checkpoint's dtype (F32 unless it is
 // f64). `importTorch` also reads what PyTorch itself saves (a non-zero bias_hh is folded in; metadata
-// missing but the vocab is inferred from the shapes) into a fresh checkpoint: the cell's default preset
+// missing but the vocab is inferred from the shapes; a vocab in another order than by code point has its
+// symbols' rows and columns sorted into charrnn's) into a fresh checkpoint: the cell's default preset
 // with the file's sizes, zero optimizer slots and carried state, iteration 0.
 import { Vocab } from '../data/text.js';
 import { CharrnnError, shown } from '../errors.js';
@@ -169,7 +170,7 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
   if (meta.format !== undefined && meta.format !== TORCH_FORMAT) {
     throw bad(`its metadata 'format' is '${shown(meta.format)}', expected '${TORCH_FORMAT}'`);
   }
-  const vocab = readVocab(meta.vocab, bad);
+  const { vocab, order } = readVocab(meta.vocab, bad);
   const Whh0 = st.tensors.get('rnn.weight_hh_l0');
   if (!Whh0) throw bad("tensor 'rnn.weight_hh_l0' is missing");
   const dtype = Whh0.dtype;
@@ -210,6 +211,7 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
     throw e instanceof CharrnnError ? bad(`its model: ${e.message}`) : e;
   }
 
+  const zeros = (n: number): FloatArray => (dtype === 'F64' ? new Float64Array(n) : new Float32Array(n));
   // every tensor of the state_dict, and nothing else, in one dtype, every number finite
   const expected = torchTensors(sizes);
   for (const name of st.tensors.keys()) {
@@ -231,11 +233,30 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
     if (i >= 0) throw bad(`tensor '${name}' holds ${x.data[i]} at index ${i}`);
     t.set(name, x.data as FloatArray);
   }
+  // a vocabulary in another order than charrnn's (by code point): the symbols' rows and columns sorted
+  if (order) {
+    const V = vocab.size;
+    const rows = (name: string) => {
+      const x = t.get(name)!;
+      const n = x.length / V;
+      const y = zeros(x.length);
+      for (let j = 0; j < V; j++) y.set(x.subarray(order[j] * n, (order[j] + 1) * n), j * n);
+      t.set(name, y);
+    };
+    if (sizes.embedding > 0) rows('embedding.weight');
+    else {
+      const x = t.get('rnn.weight_ih_l0')!; // (G·H, V): the one-hot symbol's columns
+      const y = zeros(x.length);
+      for (let i = 0; i < x.length / V; i++) for (let j = 0; j < V; j++) y[i * V + j] = x[i * V + order[j]];
+      t.set('rnn.weight_ih_l0', y);
+    }
+    rows('decoder.weight');
+    rows('decoder.bias');
+  }
 
   // charrnn's tensors from the state_dict
   const { vocabSize: V, hidden: H, embedding: E } = sizes;
   const GH = GATES[sizes.model] * H;
-  const zeros = (n: number): FloatArray => (dtype === 'F64' ? new Float64Array(n) : new Float32Array(n));
   const data = new Map<string, FloatArray>();
   if (E > 0) data.set('embed', t.get('embedding.weight')!);
   for (let k = 0; k < sizes.layers; k++) {
@@ -290,7 +311,14 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
   };
 }
 
-function readVocab(text: string | undefined, bad: (problem: string) => CharrnnError): Vocab {
+/**
+ * The vocabulary of the metadata, sorted by code point as charrnn's are; `order` (when the file's is in
+ * another order, as a PyTorch user's may be) gives each sorted id's id in the file.
+ */
+function readVocab(
+  text: string | undefined,
+  bad: (problem: string) => CharrnnError,
+): { vocab: Vocab; order?: number[] } {
   if (text === undefined)
     throw bad("metadata 'vocab' is missing (the characters, as JSON code points in id order)");
   let codePoints: unknown;
@@ -302,11 +330,18 @@ function readVocab(text: string | undefined, bad: (problem: string) => CharrnnEr
   if (!Array.isArray(codePoints) || codePoints.length === 0 || !codePoints.every(isScalarValue)) {
     throw bad("metadata 'vocab' is not a list of code points (U+0000 to U+10FFFF, no surrogates)");
   }
-  try {
-    return new Vocab(codePoints as number[]);
-  } catch {
-    throw bad("metadata 'vocab' is not sorted and unique");
+  const cps = codePoints as number[];
+  const order = cps.map((_, i) => i).sort((a, b) => cps[a] - cps[b]);
+  const sorted = order.map((i) => cps[i]);
+  const dup = sorted.findIndex((cp, j) => j > 0 && cp === sorted[j - 1]);
+  if (dup >= 0) {
+    const cp = sorted[dup];
+    throw bad(
+      `metadata 'vocab' lists U+${cp.toString(16).toUpperCase().padStart(4, '0')} twice (each symbol has one id)`,
+    );
   }
+  const vocab = new Vocab(sorted);
+  return order.every((i, j) => i === j) ? { vocab } : { vocab, order };
 }
 
 /** A whole-number metadata field, else `inferred` (from the shapes) when it is missing. */

@@ -225,6 +225,67 @@ describe('files PyTorch writes', () => {
   });
 });
 
+describe("a vocabulary in another order than charrnn's", () => {
+  // a PyTorch user's ids are often in order of first appearance: the file's rows are in its vocab's order
+  for (const settings of [
+    { ...small, model: 'lstm', layers: 2, embedding: 0 },
+    { ...small, model: 'gru', layers: 1, embedding: 6, dtype: 'f64' },
+  ] as Partial<TrainConfig>[]) {
+    it(`${settings.model}, ${settings.embedding ? 'embedding' : 'one-hot'}: imports sorted, scoring as before`, () => {
+      const ck = trained(settings);
+      const V = ck.vocab.size;
+      // the file's id i is charrnn's id perm[i] (a fixed shuffle: every symbol moves)
+      const perm = Array.from({ length: V }, (_, i) => (i * 7 + 3) % V);
+      assert.equal(new Set(perm).size, V);
+      const shuffled = edited(exportTorch(ck), (st) => {
+        const rows = (name: string) => {
+          const x = st.tensors.get(name)!;
+          const n = x.data.length / V;
+          const y = x.data.slice();
+          for (let i = 0; i < V; i++) y.set(x.data.subarray(perm[i] * n, (perm[i] + 1) * n), i * n);
+          st.tensors.set(name, { ...x, data: y } as Tensor);
+        };
+        if (ck.config.embedding > 0) rows('embedding.weight');
+        else {
+          const x = st.tensors.get('rnn.weight_ih_l0')!;
+          const y = x.data.slice();
+          for (let r = 0; r < x.data.length / V; r++)
+            for (let i = 0; i < V; i++) y[r * V + i] = x.data[r * V + perm[i]];
+          st.tensors.set('rnn.weight_ih_l0', { ...x, data: y } as Tensor);
+        }
+        rows('decoder.weight');
+        rows('decoder.bias');
+        st.metadata.vocab = JSON.stringify(perm.map((j) => ck.vocab.codePoints[j]));
+      });
+      const back = importTorch(shuffled);
+      assert.deepEqual(back.vocab.codePoints, ck.vocab.codePoints, 'the vocabulary sorted');
+      for (const [name, x] of ck.params) {
+        const { at, diff } = largestDifference(back.params.get(name)!.data, x.data);
+        assert.equal(diff, 0, `${name}: the largest difference ${diff} at index ${at}`);
+      }
+      const want = zeroStateLoss(ck);
+      const t = Trainer.restore(back);
+      const got = t.score(corpus).valLoss;
+      t.close();
+      assert.ok(Math.abs(got - want) <= SCORE_TOLERANCE, `loss ${got} vs ${want}`);
+    });
+  }
+
+  it('a symbol listed twice is one line that names it', () => {
+    const bytes = edited(exportTorch(trained({ ...small, model: 'gru', layers: 1, embedding: 6 })), (st) => {
+      const cps = JSON.parse(st.metadata.vocab!) as number[];
+      cps[cps.length - 1] = cps[0];
+      st.metadata.vocab = JSON.stringify(cps);
+    });
+    assert.throws(
+      () => importTorch(bytes, "'m.safetensors'"),
+      (e: unknown) =>
+        e instanceof CharrnnError &&
+        /^'m\.safetensors' is not a charrnn torch file: metadata 'vocab' lists U\+000A twice/.test(e.line),
+    );
+  });
+});
+
 describe('a bad torch file is one line that names the problem', () => {
   const file = () => exportTorch(trained({ ...small, model: 'lstm', layers: 2, embedding: 6 }));
   const cases: [string, (st: SafeTensors) => void, RegExp][] = [
