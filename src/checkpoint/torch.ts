@@ -135,11 +135,21 @@ export function exportTorch(ck: Checkpoint, what = 'the checkpoint'): Uint8Array
 
 // ---- import ----
 
-export function badTorchFile(what: string, problem: string): CharrnnError {
-  return new CharrnnError(
-    `${what} is not a charrnn torch file: ${problem}`,
-    'write it with charrnn export or interop/pytorch/charrnn_torch.py',
-  );
+export function badTorchFile(
+  what: string,
+  problem: string,
+  hint = 'write it with charrnn export or interop/pytorch/charrnn_torch.py',
+): CharrnnError {
+  return new CharrnnError(`${what} is not a charrnn torch file: ${problem}`, hint);
+}
+
+/** What to do about a tensor dtype the container refuses, in PyTorch's words. */
+function dtypeHint(problem: string): string | undefined {
+  if (/^tensor '.*' has dtype (F16|BF16),/.test(problem))
+    return 'charrnn reads F32 or F64: save the state_dict as float32 ({k: v.float() for k, v in sd.items()})';
+  const m = /^tensor '(.*)' has dtype /.exec(problem);
+  if (m) return `charrnn reads the model's F32 or F64 tensors only: save the state_dict without '${m[1]}'`;
+  return undefined;
 }
 
 /** Whether a decoded file is in the PyTorch layout: its metadata says so, or it has none and the tensors do. */
@@ -155,8 +165,10 @@ export function importTorch(bytes: Uint8Array, what = 'the torch file'): Checkpo
     st = decodeSafetensors(bytes, what);
   } catch (e) {
     const prefix = `${what} is not a valid charrnn checkpoint: `;
-    if (e instanceof CharrnnError && e.message.startsWith(prefix))
-      throw badTorchFile(what, e.message.slice(prefix.length));
+    if (e instanceof CharrnnError && e.message.startsWith(prefix)) {
+      const problem = e.message.slice(prefix.length);
+      throw badTorchFile(what, problem, dtypeHint(problem));
+    }
     throw e;
   }
   return torchCheckpoint(st, what);
@@ -164,15 +176,46 @@ export function importTorch(bytes: Uint8Array, what = 'the torch file'): Checkpo
 
 /** The checkpoint of a decoded file in the PyTorch layout. */
 export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
-  const bad = (problem: string) => badTorchFile(what, problem);
+  const bad = (problem: string, hint?: string) => badTorchFile(what, problem, hint);
   const meta = st.metadata;
   if (meta.format === CHECKPOINT_FORMAT) throw bad('it is a charrnn checkpoint already: use it as it is');
   if (meta.format !== undefined && meta.format !== TORCH_FORMAT) {
     throw bad(`its metadata 'format' is '${shown(meta.format)}', expected '${TORCH_FORMAT}'`);
   }
   const { vocab, order } = readVocab(meta.vocab, bad);
+  const names = [...st.tensors.keys()];
+  // recurrent modules charrnn has no cell for, told by the tensors PyTorch gives them
+  const reverse = names.find((n) => /^rnn\.\w+_l\d+_reverse$/.test(n));
+  if (reverse) {
+    throw bad(
+      `it is a bidirectional RNN (tensor '${shown(reverse)}'), and charrnn's cells read the text one way`,
+      'train it with bidirectional=False',
+    );
+  }
+  const projection = names.find((n) => /^rnn\.weight_hr_l\d+$/.test(n));
+  if (projection) {
+    throw bad(
+      `it is an LSTM with proj_size > 0 (tensor '${shown(projection)}'), and charrnn's LSTM has no projection`,
+      'train it with proj_size=0',
+    );
+  }
+  if (meta.nonlinearity !== undefined && meta.nonlinearity !== 'tanh') {
+    throw bad(
+      `its metadata 'nonlinearity' is '${shown(meta.nonlinearity)}', and charrnn's RNN is tanh`,
+      "train it with nonlinearity='tanh'",
+    );
+  }
   const Whh0 = st.tensors.get('rnn.weight_hh_l0');
-  if (!Whh0) throw bad("tensor 'rnn.weight_hh_l0' is missing");
+  if (!Whh0) {
+    const other = names.find((n) => n.endsWith('weight_hh_l0'));
+    if (other) {
+      throw bad(
+        `its recurrent tensors are named '${shown(other)}' and so on, not 'rnn.weight_hh_l0'`,
+        'name them as the layout does (embedding.weight, rnn.*, decoder.*); of a DDP or DataParallel model save model.module.state_dict()',
+      );
+    }
+    throw bad("tensor 'rnn.weight_hh_l0' is missing");
+  }
   const dtype = Whh0.dtype;
   if (dtype === 'I32') throw bad("tensor 'rnn.weight_hh_l0' is I32, expected F32 or F64");
 
@@ -219,11 +262,18 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
       throw bad(
         `tensor '${shown(name)}' is not in a state_dict of a ${sizes.layers}-layer ${model}` +
           `${sizes.embedding > 0 ? ' with an embedding' : ' without an embedding'}`,
+        `save the state_dict without it (the layout is embedding.weight, rnn.*, decoder.*)`,
       );
     }
   }
+  // a cell built with bias=False has no bias_ih or bias_hh in any layer: its biases are zero
+  const biasFree = !names.some((n) => /^rnn\.bias_(ih|hh)_l\d+$/.test(n));
   const t = new Map<string, FloatArray>();
   for (const [name, shape] of expected) {
+    if (biasFree && name.startsWith('rnn.bias_')) {
+      t.set(name, zeros(shape[0]));
+      continue;
+    }
     const x = st.tensors.get(name);
     if (!x) throw bad(`tensor '${name}' is missing`);
     if (x.dtype !== dtype) throw bad(`tensor '${name}' is ${x.dtype}, but 'rnn.weight_hh_l0' is ${dtype}`);

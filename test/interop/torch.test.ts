@@ -163,6 +163,38 @@ describe('export -> import, every model', () => {
   });
 });
 
+/**
+ * The file with tensor `name` (replaced or added) of a dtype charrnn's encoder does not write: its entry
+ * in the header edited by hand, 2 or 8 bytes an element, two elements of zeros.
+ */
+function withRawTensor(bytes: Uint8Array, name: string, dtype: string): Uint8Array {
+  const size = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + size)));
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [n, entry] of Object.entries(header) as [string, { data_offsets: number[] }][]) {
+    if (n === '__metadata__' || n === name) continue;
+    const [b, e] = entry.data_offsets;
+    chunks.push(bytes.subarray(8 + size + b, 8 + size + e));
+    entry.data_offsets = [offset, offset + e - b];
+    offset += e - b;
+  }
+  const width = dtype === 'I64' ? 8 : 2;
+  const tail = new Uint8Array(2 * width);
+  header[name] = { dtype, shape: [2], data_offsets: [offset, offset + tail.length] };
+  chunks.push(tail);
+  const head = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + head.length + offset + tail.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
+  out.set(head, 8);
+  let at = 8 + head.length;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
 /** The file with its tensors and metadata changed by `edit`. */
 function edited(bytes: Uint8Array, edit: (st: SafeTensors) => void): Uint8Array {
   const st = decodeSafetensors(bytes);
@@ -222,6 +254,42 @@ describe('files PyTorch writes', () => {
         u.close();
       }
     }
+  });
+});
+
+describe('a cell built with bias=False', () => {
+  it('has no bias_ih or bias_hh in any layer: imports with zero biases, scoring as PyTorch would', () => {
+    for (const settings of [
+      { ...small, model: 'lstm', layers: 2, embedding: 0 },
+      { ...small, model: 'gru', layers: 2, embedding: 6 },
+    ] as Partial<TrainConfig>[]) {
+      const ck = trained(settings);
+      // the same model with its recurrent biases zeroed is what PyTorch's bias=False module computes
+      const zeroed = new Map(ck.params);
+      for (const [name, x] of ck.params)
+        if (/^l\d+\.(b|bih|bhn)$/.test(name)) zeroed.set(name, { ...x, data: x.data.map(() => 0) } as Tensor);
+      const want = zeroStateLoss({ ...ck, params: zeroed });
+      const biasFree = edited(exportTorch(ck), (st) => {
+        for (const name of [...st.tensors.keys()]) if (name.startsWith('rnn.bias_')) st.tensors.delete(name);
+      });
+      const back = importTorch(biasFree);
+      const t = Trainer.restore(back);
+      const got = t.score(corpus).valLoss;
+      t.close();
+      assert.ok(Math.abs(got - want) <= SCORE_TOLERANCE, `${settings.model}: loss ${got} vs ${want}`);
+      assert.ok(Math.abs(got - zeroStateLoss(ck)) > 1e-4, 'the biases did matter');
+    }
+  });
+
+  it('one layer without its biases is still refused', () => {
+    const bytes = edited(exportTorch(trained({ ...small, model: 'lstm', layers: 2, embedding: 0 })), (st) => {
+      st.tensors.delete('rnn.bias_ih_l1');
+      st.tensors.delete('rnn.bias_hh_l1');
+    });
+    assert.throws(
+      () => importTorch(bytes, "'m.safetensors'"),
+      (e: unknown) => e instanceof CharrnnError && /tensor 'rnn\.bias_ih_l1' is missing/.test(e.line),
+    );
   });
 });
 
@@ -331,9 +399,9 @@ describe('a bad torch file is one line that names the problem', () => {
     [
       'a tensor of another model',
       (st) => {
-        st.tensors.set('rnn.weight_hr_l0', st.tensors.get('decoder.bias')!);
+        st.tensors.set('rnn.weight_ih_l2', st.tensors.get('decoder.bias')!);
       },
-      /tensor 'rnn\.weight_hr_l0' is not in a state_dict of a 2-layer lstm with an embedding/,
+      /tensor 'rnn\.weight_ih_l2' is not in a state_dict of a 2-layer lstm with an embedding/,
     ],
     [
       'mixed dtypes',
@@ -342,6 +410,43 @@ describe('a bad torch file is one line that names the problem', () => {
         st.tensors.set('decoder.bias', { ...x, dtype: 'F64', data: Float64Array.from(x.data) });
       },
       /tensor 'decoder\.bias' is F64, but 'rnn\.weight_hh_l0' is F32/,
+    ],
+    [
+      'a bidirectional RNN',
+      (st) => {
+        for (const name of ['rnn.weight_ih_l0', 'rnn.weight_hh_l0', 'rnn.bias_ih_l0', 'rnn.bias_hh_l0'])
+          st.tensors.set(`${name}_reverse`, st.tensors.get(name)!);
+      },
+      /: it is a bidirectional RNN \(tensor 'rnn\.weight_ih_l0_reverse'\), .*; train it with bidirectional=False$/,
+    ],
+    [
+      'an LSTM with proj_size',
+      (st) => {
+        const x = st.tensors.get('rnn.weight_hh_l0')!;
+        st.tensors.set('rnn.weight_hr_l0', { ...x, shape: [6, 12], data: x.data.slice(0, 72) } as Tensor);
+      },
+      /: it is an LSTM with proj_size > 0 \(tensor 'rnn\.weight_hr_l0'\), .*; train it with proj_size=0$/,
+    ],
+    [
+      "an RNN whose metadata says nonlinearity='relu'",
+      (st) => {
+        st.metadata.nonlinearity = 'relu';
+      },
+      /: its metadata 'nonlinearity' is 'relu', and charrnn's RNN is tanh; train it with nonlinearity='tanh'$/,
+    ],
+    [
+      "a DDP model's state_dict (every name prefixed 'module.')",
+      (st) => {
+        st.tensors = new Map([...st.tensors].map(([n, x]) => [`module.${n}`, x]));
+      },
+      /: its recurrent tensors are named 'module\.rnn\.weight_hh_l0' and so on, not 'rnn\.weight_hh_l0'; .*model\.module\.state_dict\(\)$/,
+    ],
+    [
+      'an extra tensor',
+      (st) => {
+        st.tensors.set('rnn.weight_extra', st.tensors.get('decoder.bias')!);
+      },
+      /tensor 'rnn\.weight_extra' is not in a state_dict of a 2-layer lstm with an embedding; save the state_dict without it/,
     ],
     [
       'a charrnn checkpoint',
@@ -357,6 +462,40 @@ describe('a bad torch file is one line that names the problem', () => {
       assert.throws(
         () => importTorch(bytes, "'m.safetensors'"),
         (e: unknown) => e instanceof CharrnnError && !e.line.includes('\n') && message.test(e.line),
+      );
+    });
+  }
+
+  // PyTorch writes dtypes charrnn's container does not read: half floats, and int64 buffers
+  for (const [what, name, dtype, message] of [
+    [
+      'F16 weights',
+      'decoder.bias',
+      'F16',
+      /has dtype F16, .*; charrnn reads F32 or F64: save the state_dict as float32/,
+    ],
+    [
+      'BF16 weights',
+      'decoder.bias',
+      'BF16',
+      /has dtype BF16, .*; charrnn reads F32 or F64: save the state_dict as float32/,
+    ],
+    [
+      "a BatchNorm's num_batches_tracked",
+      'num_batches_tracked',
+      'I64',
+      /tensor 'num_batches_tracked' has dtype I64, .*; .*save the state_dict without 'num_batches_tracked'$/,
+    ],
+  ] as const) {
+    it(what, () => {
+      const bytes = withRawTensor(file(), name, dtype);
+      assert.throws(
+        () => importTorch(bytes, "'m.safetensors'"),
+        (e: unknown) =>
+          e instanceof CharrnnError &&
+          !e.line.includes('\n') &&
+          /^'m\.safetensors' is not a charrnn torch file: /.test(e.line) &&
+          message.test(e.line),
       );
     });
   }
