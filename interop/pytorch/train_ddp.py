@@ -32,6 +32,37 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import charrnn_torch as ct  # noqa: E402
 
 
+def positive(text):
+    """An argparse type: a whole number of at least 1."""
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f'{text} is not a whole number of at least 1')
+    return n
+
+
+def fail(problem):
+    """Ends the process with one line on stderr (status 1), before any rank has started training."""
+    raise SystemExit(f'train_ddp.py: {problem}')
+
+
+def read_input(path, what):
+    """A text argument, read as charrnn reads it; a missing file or invalid UTF-8 is one line."""
+    try:
+        return ct.read_text(path)
+    except OSError as e:
+        fail(f"cannot read {what} '{path}': {e.strerror or e}")
+    except UnicodeDecodeError as e:
+        fail(f"{what} '{path}' is not valid UTF-8 (byte {e.start}); save it as UTF-8")
+
+
+def encode_input(text, vocab, what, path):
+    """The ids of a text argument; a character outside the vocabulary is one line naming it."""
+    try:
+        return ct.encode(text, vocab)
+    except ValueError as e:
+        fail(f"{what} '{path}': {e}")
+
+
 def parse(argv):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('text', help='UTF-8 text to learn from')
@@ -39,12 +70,12 @@ def parse(argv):
     p.add_argument('--init-from', metavar='FILE',
                    help="start from this model (charrnn's export): its cell, sizes, vocabulary and dtype")
     p.add_argument('--model', choices=sorted(ct.CELLS), default='lstm')
-    p.add_argument('--layers', type=int, default=2)
-    p.add_argument('--hidden', type=int, default=256)
+    p.add_argument('--layers', type=positive, default=2)
+    p.add_argument('--hidden', type=positive, default=256)
     p.add_argument('--embedding', type=int, default=64, help='0: the one-hot symbol')
     p.add_argument('--dropout', type=float, default=0.0)
-    p.add_argument('--batch', type=int, default=32, help='streams per process')
-    p.add_argument('--seq-length', type=int, default=64)
+    p.add_argument('--batch', type=positive, default=32, help='streams per process')
+    p.add_argument('--seq-length', type=positive, default=64)
     p.add_argument('--iters', type=int, default=1000)
     p.add_argument('--lr', type=float, default=2e-3)
     p.add_argument('--clip-norm', type=float, default=5.0)
@@ -62,6 +93,10 @@ def streams(ids, count, length):
 
 def main(argv):
     args = parse(argv)
+    missing = [v for v in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT') if v not in os.environ]
+    if missing:
+        fail(f"{', '.join(missing)} not set: start it with torchrun, or set RANK, WORLD_SIZE, MASTER_ADDR "
+             'and MASTER_PORT for each process (see README.md)')
     rank, world = int(os.environ['RANK']), int(os.environ['WORLD_SIZE'])
     local_rank = int(os.environ.get('LOCAL_RANK', rank))
     if torch.cuda.is_available():
@@ -70,18 +105,33 @@ def main(argv):
         backend = 'nccl'
     else:
         device, backend = torch.device('cpu'), 'gloo'
-    dist.init_process_group(backend, init_method='env://')  # MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE
 
-    text = ct.read_text(args.text)
-    start = ct.load(args.init_from) if args.init_from else None
+    # every input checked on every rank before training (and before the ranks wait on each other), so a
+    # mistake is one line at once rather than a traceback on rank 0 after the whole run
+    text = read_input(args.text, 'the text')
+    if args.init_from:
+        try:
+            start = ct.load(args.init_from)
+        except KeyError as e:
+            fail(f"cannot load --init-from '{args.init_from}': tensor {e} is missing; write it with charrnn export")
+        except (OSError, ValueError, RuntimeError) as e:
+            problem = ' '.join(str(e).split())  # load_state_dict's report is several lines
+            fail(f"cannot load --init-from '{args.init_from}': {problem[:400]}")
+    else:
+        start = None
     vocab = start.vocab if start else sorted(set(text))  # charrnn's: the text's code points, sorted
-    ids = ct.encode(text, vocab)
+    ids = encode_input(text, vocab, 'the text', args.text)
+    eval_text = read_input(args.eval_text, '--eval-text') if args.eval_text else text
+    encode_input(eval_text, vocab, '--eval-text', args.eval_text or args.text)
+    if len(eval_text) < 2:
+        fail(f"--eval-text '{args.eval_text}' has {len(eval_text)} character, and scoring needs at least 2")
     T, B = args.seq_length, args.batch
     length = len(ids) // (world * B)
     windows = (length - 1) // T  # a window's targets are its inputs shifted by one
     if windows < 1:
         raise SystemExit(f'train_ddp.py: the text has {len(ids)} characters, but {world * B} streams of '
                          f'--seq-length {T} need at least {world * B * (T + 1)}; use a smaller --batch')
+    dist.init_process_group(backend, init_method='env://')  # MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE
     data = streams(ids, world * B, length)[rank * B:(rank + 1) * B].to(device)  # this rank's B streams
 
     torch.manual_seed(args.seed)  # the same initial model on every rank (DDP also broadcasts rank 0's)
@@ -123,7 +173,6 @@ def main(argv):
     if rank == 0:
         model.cpu()
         ct.save(model, vocab, args.output)
-        eval_text = ct.read_text(args.eval_text) if args.eval_text else text
         loss = ct.eval(model, eval_text, vocab)
         print(f"train_ddp.py: wrote '{args.output}'; loss {loss:.10f} nats/char on "
               f"'{args.eval_text or args.text}'", flush=True)

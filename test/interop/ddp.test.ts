@@ -4,7 +4,7 @@
 // would), `charrnn import` makes a checkpoint of the result, whose `charrnn eval` is the loss train_ddp.py
 // printed (within RELATIVE), and `charrnn train --resume` goes on training it. Needs Debian's PyTorch and the build (`npm run build`).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,4 +140,56 @@ it('train_ddp.py on two processes, imported, evaluates to its loss and trains on
   assert.ok(val.valLoss! < torchLoss + 0.3, 'and goes on from there');
   const after = readCheckpoint(new Uint8Array(readFileSync(resumed)));
   assert.deepEqual([after.progress.iter, after.config.model, after.config.layers], [15, 'gru', 2]);
+});
+
+it('train_ddp.py: a bad input is one line at once, on every rank, before any training', async () => {
+  const python = torchPython();
+  const text = join(dir, 'plain.txt');
+  writeFileSync(text, 'to be, or not to be: that is the question\n'.repeat(40));
+  const snowman = join(dir, 'snowman.txt');
+  writeFileSync(snowman, 'to be \u2603 not to be\n');
+  const notUtf8 = join(dir, 'latin1.txt');
+  writeFileSync(notUtf8, Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+  const small = ['--model', 'rnn', '--layers', '1', '--hidden', '8', '--batch', '2', '--seq-length', '8'];
+  const cases: [string, string[], RegExp][] = [
+    [
+      'an --eval-text with a character outside the vocabulary',
+      [text, ...small, '--eval-text', snowman],
+      /^train_ddp\.py: --eval-text '.*snowman\.txt': .*'\u2603' \(U\+2603\), which is not in the model's vocabulary$/,
+    ],
+    [
+      'a missing --eval-text',
+      [text, ...small, '--eval-text', join(dir, 'nowhere.txt')],
+      /^train_ddp\.py: cannot read --eval-text '.*nowhere\.txt': No such file or directory$/,
+    ],
+    [
+      'a text that is not UTF-8',
+      [notUtf8, ...small],
+      /^train_ddp\.py: the text '.*latin1\.txt' is not valid UTF-8 \(byte 3\); save it as UTF-8$/,
+    ],
+    [
+      '--batch 0',
+      [text, ...small, '--batch', '0'],
+      /argument --batch: 0 is not a whole number of at least 1$/,
+    ],
+  ];
+  const port = String(await freePort());
+  for (const [what, args, message] of cases) {
+    const output = join(dir, 'never.torch.safetensors');
+    // --iters large enough that a run that trains first (then fails at the end) would show
+    const r = await run(python, [join(INTEROP, 'train_ddp.py'), ...args, '--iters', '300', '-o', output], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        ...{ RANK: '0', LOCAL_RANK: '0', WORLD_SIZE: '1', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port },
+        OMP_NUM_THREADS: '1',
+      },
+    });
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(r.status, what === '--batch 0' ? 2 : 1, `${what}: exit status (${r.stderr})`);
+    assert.equal(r.stdout, '', `${what}: no training before the error: ${r.stdout}`);
+    assert.match(lines.at(-1)!, message, what);
+    if (what !== '--batch 0') assert.equal(lines.length, 1, `${what}: one line: ${r.stderr}`);
+    assert.ok(!existsSync(output), `${what}: no model written`);
+  }
 });
