@@ -152,6 +152,39 @@ describe('export -> import, every model', () => {
     );
   });
 
+  it('an import has not started: train --resume may change its --batch and --seq-length', () => {
+    const back = importTorch(exportTorch(trained({ ...small, model: 'lstm', layers: 2, embedding: 6 })));
+    // the same weights in a checkpoint made with batch 2 and seq-length 8 from the start
+    const native = {
+      ...back,
+      config: { ...back.config, batch: 2, seqLength: 8 },
+      state: new Float64Array(2 * 2 * 2 * 12),
+    };
+    const a = Trainer.restore(back, corpus, { batch: 2, seqLength: 8 });
+    const b = Trainer.restore(native, corpus);
+    try {
+      assert.deepEqual([a.config.batch, a.config.seqLength], [2, 8]);
+      assert.deepEqual(a.changedOnResume, ['batch', 'seqLength']);
+      for (let i = 0; i < 4; i++) assert.equal(a.step().loss, b.step().loss, `iteration ${i}: the same loss`);
+      // once trained, the layout is fixed again
+      const later = a.snapshot();
+      assert.throws(
+        () => Trainer.restore(later, corpus, { batch: 4 }),
+        (e: unknown) =>
+          e instanceof CharrnnError &&
+          /trained with --batch 2; it cannot be changed to 4 on resume/.test(e.line),
+      );
+    } finally {
+      a.close();
+      b.close();
+    }
+    // the seed's window loss: the smooth loss a new run of the new window starts from
+    const seed = importTorch(exportTorch(trained({ seed: 1 })));
+    const t = Trainer.restore(seed, corpus, { seqLength: 10 });
+    assert.equal(t.snapshot().progress.smoothLoss, -Math.log(1 / seed.vocab.size) * 10);
+    t.close();
+  });
+
   it('reads either layout through one reader', () => {
     const ck = trained({ ...small, model: 'gru', layers: 1, embedding: 0 });
     const own = writeCheckpoint(ck);
