@@ -40,6 +40,26 @@ def positive(text):
     return n
 
 
+def whole(text):
+    """An argparse type: a whole number of at least 0."""
+    n = int(text)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f'{text} is not a whole number of at least 0')
+    return n
+
+
+def probability(text):
+    """An argparse type: a dropout probability, at least 0 and below 1."""
+    p = float(text)
+    if not 0 <= p < 1:
+        raise argparse.ArgumentTypeError(f'{text} is not at least 0 and below 1')
+    return p
+
+
+# a new model's settings, when neither the options nor --init-from give them
+MODEL_DEFAULTS = {'model': 'lstm', 'layers': 2, 'hidden': 256, 'embedding': 64, 'dropout': 0.0, 'dtype': 'f32'}
+
+
 def fail(problem):
     """Ends the process with one line on stderr (status 1), before any rank has started training."""
     raise SystemExit(f'train_ddp.py: {problem}')
@@ -68,18 +88,20 @@ def parse(argv):
     p.add_argument('text', help='UTF-8 text to learn from')
     p.add_argument('-o', '--output', required=True, help='the model file to write (for charrnn import)')
     p.add_argument('--init-from', metavar='FILE',
-                   help="start from this model (charrnn's export): its cell, sizes, vocabulary and dtype")
-    p.add_argument('--model', choices=sorted(ct.CELLS), default='lstm')
-    p.add_argument('--layers', type=positive, default=2)
-    p.add_argument('--hidden', type=positive, default=256)
-    p.add_argument('--embedding', type=int, default=64, help='0: the one-hot symbol')
-    p.add_argument('--dropout', type=float, default=0.0)
+                   help="start from this model (charrnn's export): its cell, sizes, vocabulary and dtype "
+                        '(--dropout may change; the other model options must match it)')
+    # the model's settings default to None, so that those given with --init-from can be told apart
+    p.add_argument('--model', choices=sorted(ct.CELLS), help=f"default: {MODEL_DEFAULTS['model']}")
+    p.add_argument('--layers', type=positive, help=f"default: {MODEL_DEFAULTS['layers']}")
+    p.add_argument('--hidden', type=positive, help=f"default: {MODEL_DEFAULTS['hidden']}")
+    p.add_argument('--embedding', type=whole, help=f"0: the one-hot symbol; default: {MODEL_DEFAULTS['embedding']}")
+    p.add_argument('--dropout', type=probability, help="default: 0, or --init-from's")
     p.add_argument('--batch', type=positive, default=32, help='streams per process')
     p.add_argument('--seq-length', type=positive, default=64)
     p.add_argument('--iters', type=int, default=1000)
     p.add_argument('--lr', type=float, default=2e-3)
     p.add_argument('--clip-norm', type=float, default=5.0)
-    p.add_argument('--dtype', choices=['f32', 'f64'], default='f32')
+    p.add_argument('--dtype', choices=['f32', 'f64'], help=f"default: {MODEL_DEFAULTS['dtype']}")
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--log-every', type=int, default=100)
     p.add_argument('--eval-text', help='the text whose loss rank 0 prints at the end (default: TEXT)')
@@ -117,8 +139,24 @@ def main(argv):
         except (OSError, ValueError, RuntimeError) as e:
             problem = ' '.join(str(e).split())  # load_state_dict's report is several lines
             fail(f"cannot load --init-from '{args.init_from}': {problem[:400]}")
+        # what defines the model comes from the file: an option that says otherwise is a mistake
+        dtype = 'f64' if start.decoder.weight.dtype == torch.float64 else 'f32'
+        own = {'model': start.kind, 'layers': start.layers, 'hidden': start.hidden,
+               'embedding': start.embedding_size, 'dtype': dtype}
+        for key, value in own.items():
+            given = getattr(args, key)
+            if given is not None and given != value:
+                fail(f"--{key} {given} does not match --init-from '{args.init_from}', whose model has {key} "
+                     f"{value}; drop --{key}, or start a new model without --init-from")
+        if args.dropout is not None:  # dropout is how it trains, not what it is: the option applies
+            start.dropout = args.dropout
+            start.drop.p = args.dropout
+            start.rnn.dropout = args.dropout if start.layers > 1 else 0.0
     else:
         start = None
+        for key, value in MODEL_DEFAULTS.items():
+            if getattr(args, key) is None:
+                setattr(args, key, value)
     vocab = start.vocab if start else sorted(set(text))  # charrnn's: the text's code points, sorted
     ids = encode_input(text, vocab, 'the text', args.text)
     eval_text = read_input(args.eval_text, '--eval-text') if args.eval_text else text

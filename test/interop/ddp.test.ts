@@ -193,3 +193,63 @@ it('train_ddp.py: a bad input is one line at once, on every rank, before any tra
     assert.ok(!existsSync(output), `${what}: no model written`);
   }
 });
+
+it("train_ddp.py --init-from: the model's options must match the file's, and --dropout applies", async () => {
+  const python = torchPython();
+  const text = join(dir, 'plain2.txt');
+  writeFileSync(text, 'to be, or not to be: that is the question\n'.repeat(40));
+  const env = {
+    ...process.env,
+    ...{ RANK: '0', LOCAL_RANK: '0', WORLD_SIZE: '1', MASTER_ADDR: '127.0.0.1' },
+    ...{ MASTER_PORT: String(await freePort()), OMP_NUM_THREADS: '1' },
+  };
+  const ddp = (...args: string[]) =>
+    run(python, [join(INTEROP, 'train_ddp.py'), text, '--batch', '2', '--seq-length', '8', ...args], { env });
+  const first = join(dir, 'gru8.torch.safetensors');
+  const made = await ddp(
+    ...['--model', 'gru', '--layers', '2', '--hidden', '8', '--embedding', '0'],
+    '--iters',
+    '1',
+    '-o',
+    first,
+  );
+  assert.equal(made.status, 0, made.stderr);
+  assert.equal(decodeSafetensors(new Uint8Array(readFileSync(first))).metadata.dropout, '0.0');
+  // an option that contradicts the file is one line, before any training
+  for (const [option, value, has] of [
+    ['--hidden', '16', 'hidden 8'],
+    ['--model', 'lstm', 'model gru'],
+    ['--embedding', '8', 'embedding 0'],
+    ['--dtype', 'f64', 'dtype f32'],
+  ]) {
+    const out = join(dir, 'never2.torch.safetensors');
+    const r = await ddp('--init-from', first, option!, value!, '--iters', '300', '-o', out);
+    assert.equal(r.status, 1, `${option}: ${r.stderr}`);
+    assert.equal(r.stdout, '', `${option}: no training`);
+    assert.match(
+      r.stderr.trimEnd(),
+      new RegExp(
+        `^train_ddp\\.py: ${option} ${value} does not match --init-from '.*', whose model has ${has}; drop ${option}`,
+      ),
+    );
+    assert.ok(!existsSync(out));
+  }
+  // options that agree with it are fine, and --dropout is how it trains on: the file says so
+  const second = join(dir, 'gru8-dropout.torch.safetensors');
+  const r = await ddp(
+    '--init-from',
+    first,
+    '--model',
+    'gru',
+    '--hidden',
+    '8',
+    '--dropout',
+    '0.25',
+    '--iters',
+    '1',
+    '-o',
+    second,
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(decodeSafetensors(new Uint8Array(readFileSync(second))).metadata.dropout, '0.25');
+});
