@@ -74,6 +74,19 @@ describe('charrnn export and import', () => {
     const ck = readCheckpoint(new Uint8Array(readFileSync(at('imported.ckpt'))));
     assert.deepEqual([ck.config.model, ck.config.hidden, ck.progress.iter], ['lstm', 8, 0]);
     assert.equal(evalLoss(charrnn(dir, 'eval', 'imported.ckpt', 'text.txt')), want);
+    // trained on by charrnn: a text too short for the preset's 32 streams of 64 takes another layout; the
+    // import has no seed (its RNG is a fresh one), which the training line shows as '-'
+    const resumed = charrnn(
+      dir,
+      ...['train', 'text.txt', '--resume', 'imported.ckpt', '--batch', '2', '--seq-length', '8'],
+      ...['--iters', '3', '--save', 'resumed.ckpt', '--sample-every', '0'],
+    );
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stderr, /changed on resume: --batch 2, --seq-length 8/);
+    const line = resumed.stderr.split('\n').find((l) => l.startsWith('charrnn: training '));
+    assert.ok(line, resumed.stderr);
+    assert.match(line, /; seed -; /);
+    assert.doesNotMatch(resumed.stderr, /undefined/);
   });
 
   it('every mistake is one line: exit 2 for usage, 1 for a bad file', () => {
