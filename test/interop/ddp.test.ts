@@ -172,12 +172,22 @@ it('train_ddp.py: a bad input is one line at once, on every rank, before any tra
       [text, ...small, '--batch', '0'],
       /argument --batch: 0 is not a whole number of at least 1$/,
     ],
+    [
+      '--log-every 0',
+      [text, ...small, '--log-every', '0'],
+      /argument --log-every: 0 is not a whole number of at least 1$/,
+    ],
+    [
+      '--iters -1',
+      [text, ...small, '--iters', '-1'],
+      /argument --iters: -1 is not a whole number of at least 0$/,
+    ],
   ];
   const port = String(await freePort());
   for (const [what, args, message] of cases) {
     const output = join(dir, 'never.torch.safetensors');
     // --iters large enough that a run that trains first (then fails at the end) would show
-    const r = await run(python, [join(INTEROP, 'train_ddp.py'), ...args, '--iters', '300', '-o', output], {
+    const r = await run(python, [join(INTEROP, 'train_ddp.py'), '--iters', '300', ...args, '-o', output], {
       cwd: dir,
       env: {
         ...process.env,
@@ -186,10 +196,11 @@ it('train_ddp.py: a bad input is one line at once, on every rank, before any tra
       },
     });
     const lines = r.stderr.trimEnd().split('\n');
-    assert.equal(r.status, what === '--batch 0' ? 2 : 1, `${what}: exit status (${r.stderr})`);
+    const usage = what.startsWith('--');
+    assert.equal(r.status, usage ? 2 : 1, `${what}: exit status (${r.stderr})`);
     assert.equal(r.stdout, '', `${what}: no training before the error: ${r.stdout}`);
     assert.match(lines.at(-1)!, message, what);
-    if (what !== '--batch 0') assert.equal(lines.length, 1, `${what}: one line: ${r.stderr}`);
+    if (!usage) assert.equal(lines.length, 1, `${what}: one line: ${r.stderr}`);
     assert.ok(!existsSync(output), `${what}: no model written`);
   }
 });
