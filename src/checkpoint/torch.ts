@@ -367,7 +367,7 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
  */
 function readVocab(
   text: string | undefined,
-  bad: (problem: string) => CharrnnError,
+  bad: (problem: string, hint?: string) => CharrnnError,
 ): { vocab: Vocab; order?: number[] } {
   if (text === undefined)
     throw bad("metadata 'vocab' is missing (the characters, as JSON code points in id order)");
@@ -376,6 +376,12 @@ function readVocab(
     codePoints = JSON.parse(text);
   } catch {
     throw bad("metadata 'vocab' is not valid JSON");
+  }
+  if (Array.isArray(codePoints) && codePoints.length > 0 && codePoints.every((c) => typeof c === 'string')) {
+    throw bad(
+      "metadata 'vocab' is a list of characters, where charrnn reads their code points",
+      'write it as json.dumps([ord(c) for c in vocab])',
+    );
   }
   if (!Array.isArray(codePoints) || codePoints.length === 0 || !codePoints.every(isScalarValue)) {
     throw bad("metadata 'vocab' is not a list of code points (U+0000 to U+10FFFF, no surrogates)");

@@ -423,6 +423,13 @@ describe('a bad torch file is one line that names the problem', () => {
       /metadata 'vocab' is missing/,
     ],
     [
+      'a vocabulary of characters, not code points',
+      (st) => {
+        st.metadata.vocab = JSON.stringify([...'abcdef']);
+      },
+      /metadata 'vocab' is a list of characters, where charrnn reads their code points; write it as json\.dumps\(\[ord\(c\) for c in vocab\]\)$/,
+    ],
+    [
       'a vocabulary that does not fit the decoder',
       (st) => {
         st.metadata.vocab = '[97,98,99]';
