@@ -262,7 +262,7 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
       throw bad(
         `tensor '${shown(name)}' is not in a state_dict of a ${sizes.layers}-layer ${model}` +
           `${sizes.embedding > 0 ? ' with an embedding' : ' without an embedding'}`,
-        `save the state_dict without it (the layout is embedding.weight, rnn.*, decoder.*)`,
+        "if it is the model's, name it as the layout does (embedding.weight, rnn.*, decoder.*); else save the state_dict without it",
       );
     }
   }

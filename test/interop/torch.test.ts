@@ -486,7 +486,15 @@ describe('a bad torch file is one line that names the problem', () => {
       (st) => {
         st.tensors.set('rnn.weight_extra', st.tensors.get('decoder.bias')!);
       },
-      /tensor 'rnn\.weight_extra' is not in a state_dict of a 2-layer lstm with an embedding; save the state_dict without it/,
+      /tensor 'rnn\.weight_extra' is not in a state_dict of a 2-layer lstm with an embedding; if it is the model's, name it as the layout does .*; else save the state_dict without it$/,
+    ],
+    [
+      'a decoder named otherwise',
+      (st) => {
+        st.tensors.set('fc.weight', st.tensors.get('decoder.weight')!);
+        st.tensors.delete('decoder.weight');
+      },
+      /tensor 'fc\.weight' is not in a state_dict of a 2-layer lstm with an embedding; if it is the model's, name it as the layout does \(embedding\.weight, rnn\.\*, decoder\.\*\)/,
     ],
     [
       'a charrnn checkpoint',
