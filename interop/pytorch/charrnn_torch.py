@@ -121,7 +121,9 @@ def load(path):
     """The CharRNN of a file in the layout (charrnn's export, or `save`), in the file's dtype, with .vocab."""
     tensors, meta = read_safetensors(path)
     if meta.get('format', FORMAT) != FORMAT:
-        raise ValueError(f"{path}: metadata 'format' is '{meta['format']}', expected '{FORMAT}'")
+        also = ('; export it with `charrnn export CKPT --format torch`'
+                if meta['format'] == 'charrnn-checkpoint' else '')
+        raise ValueError(f"{path}: metadata 'format' is '{meta['format']}', expected '{FORMAT}'{also}")
     if 'vocab' not in meta:
         raise ValueError(f"{path}: metadata 'vocab' is missing")
     vocab = [chr(c) for c in json.loads(meta['vocab'])]
@@ -192,12 +194,27 @@ def main(argv):
     if len(argv) < 3 or argv[0] != 'eval':
         print('usage: charrnn_torch.py eval TEXT MODEL [MODEL ...]', file=sys.stderr)
         return 2
-    text = read_text(argv[1])
+    try:
+        text = read_text(argv[1])
+    except (OSError, UnicodeDecodeError) as e:
+        return failed(f"cannot read the text '{argv[1]}': {e.strerror if isinstance(e, OSError) else e}")
     for path in argv[2:]:
-        loss = eval(load(path), text)
+        try:
+            loss = eval(load(path), text)
+        except KeyError as e:
+            return failed(f"{path}: tensor {e} is missing")
+        except (OSError, ValueError, RuntimeError) as e:
+            problem = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            return failed(problem if problem.startswith(f'{path}:') else f'{path}: {problem}')
         print(f'{path}: loss {loss:.10f} nats/char, {loss / math.log(2):.10f} bits/char over '
-              f'{len(text) - 1} characters')
+              f'{len(text) - 1} characters', flush=True)
     return 0
+
+
+def failed(problem):
+    """One line on stderr (a report of several lines, as load_state_dict's, joined), status 1."""
+    print(f"charrnn_torch.py: {' '.join(str(problem).split())[:500]}", file=sys.stderr)
+    return 1
 
 
 if __name__ == '__main__':

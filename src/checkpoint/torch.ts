@@ -17,7 +17,8 @@
 //
 // with the gates in PyTorch's order already. `exportTorch` writes the checkpoint's dtype (F32 unless it is
 // f64). `importTorch` also reads what PyTorch itself saves (a non-zero bias_hh is folded in; metadata
-// missing but the vocab is inferred from the shapes) into a fresh checkpoint: the cell's default preset
+// missing but the vocab is inferred from the shapes; a vocab in another order than by code point has its
+// symbols' rows and columns sorted into charrnn's) into a fresh checkpoint: the cell's default preset
 // with the file's sizes, zero optimizer slots and carried state, iteration 0.
 import { Vocab } from '../data/text.js';
 import { CharrnnError, shown } from '../errors.js';
@@ -134,11 +135,21 @@ export function exportTorch(ck: Checkpoint, what = 'the checkpoint'): Uint8Array
 
 // ---- import ----
 
-export function badTorchFile(what: string, problem: string): CharrnnError {
-  return new CharrnnError(
-    `${what} is not a charrnn torch file: ${problem}`,
-    'write it with charrnn export or interop/pytorch/charrnn_torch.py',
-  );
+export function badTorchFile(
+  what: string,
+  problem: string,
+  hint = 'write it with charrnn export or interop/pytorch/charrnn_torch.py',
+): CharrnnError {
+  return new CharrnnError(`${what} is not a charrnn torch file: ${problem}`, hint);
+}
+
+/** What to do about a tensor dtype the container refuses, in PyTorch's words. */
+function dtypeHint(problem: string): string | undefined {
+  if (/^tensor '.*' has dtype (F16|BF16),/.test(problem))
+    return 'charrnn reads F32 or F64: save the state_dict as float32 ({k: v.float() for k, v in sd.items()})';
+  const m = /^tensor '(.*)' has dtype /.exec(problem);
+  if (m) return `charrnn reads the model's F32 or F64 tensors only: save the state_dict without '${m[1]}'`;
+  return undefined;
 }
 
 /** Whether a decoded file is in the PyTorch layout: its metadata says so, or it has none and the tensors do. */
@@ -154,8 +165,10 @@ export function importTorch(bytes: Uint8Array, what = 'the torch file'): Checkpo
     st = decodeSafetensors(bytes, what);
   } catch (e) {
     const prefix = `${what} is not a valid charrnn checkpoint: `;
-    if (e instanceof CharrnnError && e.message.startsWith(prefix))
-      throw badTorchFile(what, e.message.slice(prefix.length));
+    if (e instanceof CharrnnError && e.message.startsWith(prefix)) {
+      const problem = e.message.slice(prefix.length);
+      throw badTorchFile(what, problem, dtypeHint(problem));
+    }
     throw e;
   }
   return torchCheckpoint(st, what);
@@ -163,15 +176,46 @@ export function importTorch(bytes: Uint8Array, what = 'the torch file'): Checkpo
 
 /** The checkpoint of a decoded file in the PyTorch layout. */
 export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
-  const bad = (problem: string) => badTorchFile(what, problem);
+  const bad = (problem: string, hint?: string) => badTorchFile(what, problem, hint);
   const meta = st.metadata;
   if (meta.format === CHECKPOINT_FORMAT) throw bad('it is a charrnn checkpoint already: use it as it is');
   if (meta.format !== undefined && meta.format !== TORCH_FORMAT) {
     throw bad(`its metadata 'format' is '${shown(meta.format)}', expected '${TORCH_FORMAT}'`);
   }
-  const vocab = readVocab(meta.vocab, bad);
+  const { vocab, order } = readVocab(meta.vocab, bad);
+  const names = [...st.tensors.keys()];
+  // recurrent modules charrnn has no cell for, told by the tensors PyTorch gives them
+  const reverse = names.find((n) => /^rnn\.\w+_l\d+_reverse$/.test(n));
+  if (reverse) {
+    throw bad(
+      `it is a bidirectional RNN (tensor '${shown(reverse)}'), and charrnn's cells read the text one way`,
+      'train it with bidirectional=False',
+    );
+  }
+  const projection = names.find((n) => /^rnn\.weight_hr_l\d+$/.test(n));
+  if (projection) {
+    throw bad(
+      `it is an LSTM with proj_size > 0 (tensor '${shown(projection)}'), and charrnn's LSTM has no projection`,
+      'train it with proj_size=0',
+    );
+  }
+  if (meta.nonlinearity !== undefined && meta.nonlinearity !== 'tanh') {
+    throw bad(
+      `its metadata 'nonlinearity' is '${shown(meta.nonlinearity)}', and charrnn's RNN is tanh`,
+      "train it with nonlinearity='tanh'",
+    );
+  }
   const Whh0 = st.tensors.get('rnn.weight_hh_l0');
-  if (!Whh0) throw bad("tensor 'rnn.weight_hh_l0' is missing");
+  if (!Whh0) {
+    const other = names.find((n) => n.endsWith('weight_hh_l0'));
+    if (other) {
+      throw bad(
+        `its recurrent tensors are named '${shown(other)}' and so on, not 'rnn.weight_hh_l0'`,
+        'name them as the layout does (embedding.weight, rnn.*, decoder.*); of a DDP or DataParallel model save model.module.state_dict()',
+      );
+    }
+    throw bad("tensor 'rnn.weight_hh_l0' is missing");
+  }
   const dtype = Whh0.dtype;
   if (dtype === 'I32') throw bad("tensor 'rnn.weight_hh_l0' is I32, expected F32 or F64");
 
@@ -210,6 +254,7 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
     throw e instanceof CharrnnError ? bad(`its model: ${e.message}`) : e;
   }
 
+  const zeros = (n: number): FloatArray => (dtype === 'F64' ? new Float64Array(n) : new Float32Array(n));
   // every tensor of the state_dict, and nothing else, in one dtype, every number finite
   const expected = torchTensors(sizes);
   for (const name of st.tensors.keys()) {
@@ -217,11 +262,18 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
       throw bad(
         `tensor '${shown(name)}' is not in a state_dict of a ${sizes.layers}-layer ${model}` +
           `${sizes.embedding > 0 ? ' with an embedding' : ' without an embedding'}`,
+        "if it is the model's, name it as the layout does (embedding.weight, rnn.*, decoder.*); else save the state_dict without it",
       );
     }
   }
+  // a cell built with bias=False has no bias_ih or bias_hh in any layer: its biases are zero
+  const biasFree = !names.some((n) => /^rnn\.bias_(ih|hh)_l\d+$/.test(n));
   const t = new Map<string, FloatArray>();
   for (const [name, shape] of expected) {
+    if (biasFree && name.startsWith('rnn.bias_')) {
+      t.set(name, zeros(shape[0]));
+      continue;
+    }
     const x = st.tensors.get(name);
     if (!x) throw bad(`tensor '${name}' is missing`);
     if (x.dtype !== dtype) throw bad(`tensor '${name}' is ${x.dtype}, but 'rnn.weight_hh_l0' is ${dtype}`);
@@ -231,11 +283,30 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
     if (i >= 0) throw bad(`tensor '${name}' holds ${x.data[i]} at index ${i}`);
     t.set(name, x.data as FloatArray);
   }
+  // a vocabulary in another order than charrnn's (by code point): the symbols' rows and columns sorted
+  if (order) {
+    const V = vocab.size;
+    const rows = (name: string) => {
+      const x = t.get(name)!;
+      const n = x.length / V;
+      const y = zeros(x.length);
+      for (let j = 0; j < V; j++) y.set(x.subarray(order[j] * n, (order[j] + 1) * n), j * n);
+      t.set(name, y);
+    };
+    if (sizes.embedding > 0) rows('embedding.weight');
+    else {
+      const x = t.get('rnn.weight_ih_l0')!; // (G·H, V): the one-hot symbol's columns
+      const y = zeros(x.length);
+      for (let i = 0; i < x.length / V; i++) for (let j = 0; j < V; j++) y[i * V + j] = x[i * V + order[j]];
+      t.set('rnn.weight_ih_l0', y);
+    }
+    rows('decoder.weight');
+    rows('decoder.bias');
+  }
 
   // charrnn's tensors from the state_dict
   const { vocabSize: V, hidden: H, embedding: E } = sizes;
   const GH = GATES[sizes.model] * H;
-  const zeros = (n: number): FloatArray => (dtype === 'F64' ? new Float64Array(n) : new Float32Array(n));
   const data = new Map<string, FloatArray>();
   if (E > 0) data.set('embed', t.get('embedding.weight')!);
   for (let k = 0; k < sizes.layers; k++) {
@@ -290,7 +361,14 @@ export function torchCheckpoint(st: SafeTensors, what: string): Checkpoint {
   };
 }
 
-function readVocab(text: string | undefined, bad: (problem: string) => CharrnnError): Vocab {
+/**
+ * The vocabulary of the metadata, sorted by code point as charrnn's are; `order` (when the file's is in
+ * another order, as a PyTorch user's may be) gives each sorted id's id in the file.
+ */
+function readVocab(
+  text: string | undefined,
+  bad: (problem: string, hint?: string) => CharrnnError,
+): { vocab: Vocab; order?: number[] } {
   if (text === undefined)
     throw bad("metadata 'vocab' is missing (the characters, as JSON code points in id order)");
   let codePoints: unknown;
@@ -299,14 +377,27 @@ function readVocab(text: string | undefined, bad: (problem: string) => CharrnnEr
   } catch {
     throw bad("metadata 'vocab' is not valid JSON");
   }
+  if (Array.isArray(codePoints) && codePoints.length > 0 && codePoints.every((c) => typeof c === 'string')) {
+    throw bad(
+      "metadata 'vocab' is a list of characters, where charrnn reads their code points",
+      'write it as json.dumps([ord(c) for c in vocab])',
+    );
+  }
   if (!Array.isArray(codePoints) || codePoints.length === 0 || !codePoints.every(isScalarValue)) {
     throw bad("metadata 'vocab' is not a list of code points (U+0000 to U+10FFFF, no surrogates)");
   }
-  try {
-    return new Vocab(codePoints as number[]);
-  } catch {
-    throw bad("metadata 'vocab' is not sorted and unique");
+  const cps = codePoints as number[];
+  const order = cps.map((_, i) => i).sort((a, b) => cps[a] - cps[b]);
+  const sorted = order.map((i) => cps[i]);
+  const dup = sorted.findIndex((cp, j) => j > 0 && cp === sorted[j - 1]);
+  if (dup >= 0) {
+    const cp = sorted[dup];
+    throw bad(
+      `metadata 'vocab' lists U+${cp.toString(16).toUpperCase().padStart(4, '0')} twice (each symbol has one id)`,
+    );
   }
+  const vocab = new Vocab(sorted);
+  return order.every((i, j) => i === j) ? { vocab } : { vocab, order };
 }
 
 /** A whole-number metadata field, else `inferred` (from the shapes) when it is missing. */

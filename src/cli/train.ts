@@ -370,7 +370,7 @@ function describe(t: Trainer, validation: string | undefined): string {
     `${t.model.numParams} parameters; batch ${c.batch} x seq ${c.seqLength}; ${c.optimizer} lr ${c.lr} ${c.schedule}` +
     `${clip.length ? `, ${clip.join(', ')}` : ''}; ${c.threads} thread${c.threads > 1 ? 's' : ''}; ` +
     `${validation ?? (c.valFraction > 0 ? `validation: last ${c.valFraction * 100}% of the text` : 'no validation')}${scored(t)}; ` +
-    `seed ${c.seed}; ${t.model.kernels.backend} ${c.dtype} kernels`
+    `seed ${c.seed ?? '-'}; ${t.model.kernels.backend} ${c.dtype} kernels`
   );
 }
 

@@ -534,12 +534,20 @@ function plain(value: unknown): string {
   return typeof value === 'string' ? shown(value) : shownValue(value);
 }
 
+/** What lays the text out in streams and windows: free on resume before the first step, fixed after. */
+const LAYOUT_KEYS: readonly ConfigKey[] = ['batch', 'seqLength'];
+
 /**
  * The changes `overrides` asks of a resumed run's `saved` configuration: refused (a usage error that names
  * the setting and why) where the setting cannot change; otherwise the settings that change, for the
- * caller to say so.
+ * caller to say so. A checkpoint that has not `started` (iteration 0 and no carried state, as an import
+ * is) has no streams or windows to keep: its batch and sequence length may change too.
  */
-export function resumeChanges(saved: TrainConfig, overrides: Partial<TrainConfig>): ConfigKey[] {
+export function resumeChanges(
+  saved: TrainConfig,
+  overrides: Partial<TrainConfig>,
+  started = true,
+): ConfigKey[] {
   const changed: ConfigKey[] = [];
   for (const [k, v] of Object.entries(overrides)) {
     const key = k as ConfigKey;
@@ -552,7 +560,7 @@ export function resumeChanges(saved: TrainConfig, overrides: Partial<TrainConfig
         key === 'seed' ? 'the checkpoint carries its RNG state; drop --seed' : `drop ${optionName(key)}`,
       );
     }
-    if (spec.onResume === 'fixed') {
+    if (spec.onResume === 'fixed' && (started || !LAYOUT_KEYS.includes(key))) {
       throw usage(
         `the checkpoint was trained with ${optionName(key)} ${plain(saved[key])}; it cannot be changed to ${plain(v)} on resume, because ${spec.why}`,
         'drop that option, or start a new model',

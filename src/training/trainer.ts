@@ -172,12 +172,23 @@ export class Trainer {
     host?: Host,
   ): Trainer {
     checkCheckpoint(ck, what); // before the model is built: a file cannot claim more than it holds
-    const changed = resumeChanges(ck.config, overrides);
+    // a checkpoint that has not trained (an import: iteration 0, no carried state) may change its layout
+    const started = ck.progress.iter > 0 || ck.state.some((x) => x !== 0);
+    const changed = resumeChanges(ck.config, overrides, started);
     // the thread count is how a run executes, not what it is: without a host that can start workers, a
     // checkpoint trained on several threads goes on in one
     const threads = overrides.threads ?? (host ? ck.config.threads : 1);
     const config = resolveConfig({ ...ck.config, ...overrides, threads });
     config.threads = resolveThreads(config, host);
+    if (!started && (config.batch !== ck.config.batch || config.seqLength !== ck.config.seqLength)) {
+      // zero states for the new streams, the first window, and the smooth loss a new run starts from
+      const fresh = -Math.log(1 / ck.vocab.size) * (config.lossUnit === 'window' ? config.seqLength : 1);
+      ck = {
+        ...ck,
+        state: new Float64Array((ck.state.length / ck.config.batch) * config.batch),
+        progress: { ...ck.progress, position: 0, smoothLoss: fresh },
+      };
+    }
     const t = new Trainer(config, ck.vocab, host);
     try {
       t.load(ck, what);

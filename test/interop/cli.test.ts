@@ -2,7 +2,7 @@
 // write, the torch layout read directly by sample and eval, and one line for every mistake (exit 2 for
 // usage, 1 otherwise).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -74,6 +74,19 @@ describe('charrnn export and import', () => {
     const ck = readCheckpoint(new Uint8Array(readFileSync(at('imported.ckpt'))));
     assert.deepEqual([ck.config.model, ck.config.hidden, ck.progress.iter], ['lstm', 8, 0]);
     assert.equal(evalLoss(charrnn(dir, 'eval', 'imported.ckpt', 'text.txt')), want);
+    // trained on by charrnn: a text too short for the preset's 32 streams of 64 takes another layout; the
+    // import has no seed (its RNG is a fresh one), which the training line shows as '-'
+    const resumed = charrnn(
+      dir,
+      ...['train', 'text.txt', '--resume', 'imported.ckpt', '--batch', '2', '--seq-length', '8'],
+      ...['--iters', '3', '--save', 'resumed.ckpt', '--sample-every', '0'],
+    );
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stderr, /changed on resume: --batch 2, --seq-length 8/);
+    const line = resumed.stderr.split('\n').find((l) => l.startsWith('charrnn: training '));
+    assert.ok(line, resumed.stderr);
+    assert.match(line, /; seed -; /);
+    assert.doesNotMatch(resumed.stderr, /undefined/);
   });
 
   it('every mistake is one line: exit 2 for usage, 1 for a bad file', () => {
@@ -107,6 +120,29 @@ describe('charrnn export and import', () => {
       1,
       /'novocab\.safetensors' is not a charrnn torch file: metadata 'vocab' is missing/,
     );
+    // -o the input itself (by another path too): refused, the input left as it was
+    const ckpt = readFileSync(at('lstm.ckpt'));
+    const torchFile = readFileSync(at('lstm.torch.safetensors'));
+    for (const format of ['onnx', 'torch']) {
+      assertOneLineError(
+        charrnn(dir, 'export', 'lstm.ckpt', '--format', format, '-o', `./lstm.ckpt`),
+        2,
+        /-o '\.\/lstm\.ckpt' is the checkpoint 'lstm\.ckpt' itself: writing it would replace it; give -o another path/,
+      );
+    }
+    symlinkSync('lstm.ckpt', at('link.ckpt'));
+    assertOneLineError(
+      charrnn(dir, 'export', 'link.ckpt', '--format', 'torch', '-o', 'lstm.ckpt'),
+      2,
+      /-o 'lstm\.ckpt' is the checkpoint 'link\.ckpt' itself/,
+    );
+    assertOneLineError(
+      charrnn(dir, 'import', 'lstm.torch.safetensors', '-o', 'lstm.torch.safetensors'),
+      2,
+      /-o 'lstm\.torch\.safetensors' is the torch file 'lstm\.torch\.safetensors' itself/,
+    );
+    assert.ok(readFileSync(at('lstm.ckpt')).equals(ckpt), 'the checkpoint is as it was');
+    assert.ok(readFileSync(at('lstm.torch.safetensors')).equals(torchFile), 'the torch file is as it was');
     assertOneLineError(
       charrnn(dir, 'train', 'text.txt', '--resume', 'lstm.torch.safetensors'),
       2,

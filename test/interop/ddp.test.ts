@@ -4,7 +4,7 @@
 // would), `charrnn import` makes a checkpoint of the result, whose `charrnn eval` is the loss train_ddp.py
 // printed (within RELATIVE), and `charrnn train --resume` goes on training it. Needs Debian's PyTorch and the build (`npm run build`).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,4 +140,127 @@ it('train_ddp.py on two processes, imported, evaluates to its loss and trains on
   assert.ok(val.valLoss! < torchLoss + 0.3, 'and goes on from there');
   const after = readCheckpoint(new Uint8Array(readFileSync(resumed)));
   assert.deepEqual([after.progress.iter, after.config.model, after.config.layers], [15, 'gru', 2]);
+});
+
+it('train_ddp.py: a bad input is one line at once, on every rank, before any training', async () => {
+  const python = torchPython();
+  const text = join(dir, 'plain.txt');
+  writeFileSync(text, 'to be, or not to be: that is the question\n'.repeat(40));
+  const snowman = join(dir, 'snowman.txt');
+  writeFileSync(snowman, 'to be \u2603 not to be\n');
+  const notUtf8 = join(dir, 'latin1.txt');
+  writeFileSync(notUtf8, Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+  const small = ['--model', 'rnn', '--layers', '1', '--hidden', '8', '--batch', '2', '--seq-length', '8'];
+  const cases: [string, string[], RegExp][] = [
+    [
+      'an --eval-text with a character outside the vocabulary',
+      [text, ...small, '--eval-text', snowman],
+      /^train_ddp\.py: --eval-text '.*snowman\.txt': .*'\u2603' \(U\+2603\), which is not in the model's vocabulary$/,
+    ],
+    [
+      'a missing --eval-text',
+      [text, ...small, '--eval-text', join(dir, 'nowhere.txt')],
+      /^train_ddp\.py: cannot read --eval-text '.*nowhere\.txt': No such file or directory$/,
+    ],
+    [
+      'a text that is not UTF-8',
+      [notUtf8, ...small],
+      /^train_ddp\.py: the text '.*latin1\.txt' is not valid UTF-8 \(byte 3\); save it as UTF-8$/,
+    ],
+    [
+      '--batch 0',
+      [text, ...small, '--batch', '0'],
+      /argument --batch: 0 is not a whole number of at least 1$/,
+    ],
+    [
+      '--log-every 0',
+      [text, ...small, '--log-every', '0'],
+      /argument --log-every: 0 is not a whole number of at least 1$/,
+    ],
+    [
+      '--iters -1',
+      [text, ...small, '--iters', '-1'],
+      /argument --iters: -1 is not a whole number of at least 0$/,
+    ],
+  ];
+  const port = String(await freePort());
+  for (const [what, args, message] of cases) {
+    const output = join(dir, 'never.torch.safetensors');
+    // --iters large enough that a run that trains first (then fails at the end) would show
+    const r = await run(python, [join(INTEROP, 'train_ddp.py'), '--iters', '300', ...args, '-o', output], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        ...{ RANK: '0', LOCAL_RANK: '0', WORLD_SIZE: '1', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port },
+        OMP_NUM_THREADS: '1',
+      },
+    });
+    const lines = r.stderr.trimEnd().split('\n');
+    const usage = what.startsWith('--');
+    assert.equal(r.status, usage ? 2 : 1, `${what}: exit status (${r.stderr})`);
+    assert.equal(r.stdout, '', `${what}: no training before the error: ${r.stdout}`);
+    assert.match(lines.at(-1)!, message, what);
+    if (!usage) assert.equal(lines.length, 1, `${what}: one line: ${r.stderr}`);
+    assert.ok(!existsSync(output), `${what}: no model written`);
+  }
+});
+
+it("train_ddp.py --init-from: the model's options must match the file's, and --dropout applies", async () => {
+  const python = torchPython();
+  const text = join(dir, 'plain2.txt');
+  writeFileSync(text, 'to be, or not to be: that is the question\n'.repeat(40));
+  const env = {
+    ...process.env,
+    ...{ RANK: '0', LOCAL_RANK: '0', WORLD_SIZE: '1', MASTER_ADDR: '127.0.0.1' },
+    ...{ MASTER_PORT: String(await freePort()), OMP_NUM_THREADS: '1' },
+  };
+  const ddp = (...args: string[]) =>
+    run(python, [join(INTEROP, 'train_ddp.py'), text, '--batch', '2', '--seq-length', '8', ...args], { env });
+  const first = join(dir, 'gru8.torch.safetensors');
+  const made = await ddp(
+    ...['--model', 'gru', '--layers', '2', '--hidden', '8', '--embedding', '0'],
+    '--iters',
+    '1',
+    '-o',
+    first,
+  );
+  assert.equal(made.status, 0, made.stderr);
+  assert.equal(decodeSafetensors(new Uint8Array(readFileSync(first))).metadata.dropout, '0.0');
+  // an option that contradicts the file is one line, before any training
+  for (const [option, value, has] of [
+    ['--hidden', '16', 'hidden 8'],
+    ['--model', 'lstm', 'model gru'],
+    ['--embedding', '8', 'embedding 0'],
+    ['--dtype', 'f64', 'dtype f32'],
+  ]) {
+    const out = join(dir, 'never2.torch.safetensors');
+    const r = await ddp('--init-from', first, option!, value!, '--iters', '300', '-o', out);
+    assert.equal(r.status, 1, `${option}: ${r.stderr}`);
+    assert.equal(r.stdout, '', `${option}: no training`);
+    assert.match(
+      r.stderr.trimEnd(),
+      new RegExp(
+        `^train_ddp\\.py: ${option} ${value} does not match --init-from '.*', whose model has ${has}; drop ${option}`,
+      ),
+    );
+    assert.ok(!existsSync(out));
+  }
+  // options that agree with it are fine, and --dropout is how it trains on: the file says so
+  const second = join(dir, 'gru8-dropout.torch.safetensors');
+  const r = await ddp(
+    '--init-from',
+    first,
+    '--model',
+    'gru',
+    '--hidden',
+    '8',
+    '--dropout',
+    '0.25',
+    '--iters',
+    '1',
+    '-o',
+    second,
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(decodeSafetensors(new Uint8Array(readFileSync(second))).metadata.dropout, '0.25');
 });

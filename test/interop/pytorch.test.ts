@@ -134,3 +134,34 @@ it('PyTorch loads every exported model and scores a text as charrnn eval does', 
   }
   assert.equal(evals.length, 2 * CASES.length);
 });
+
+it('charrnn_torch.py eval: a bad text or model file is one line and status 1, no traceback', async () => {
+  const python = torchPython();
+  const script = join(INTEROP, 'charrnn_torch.py');
+  const model = join(dir, 'lstm-1-onehot.torch.safetensors'); // written by the test above
+  const snowman = join(dir, 'snowman.txt');
+  writeFileSync(snowman, 'First \u2603 Citizen\n');
+  const cases: [string, string[], RegExp][] = [
+    [
+      'a character outside the vocabulary',
+      [snowman, model],
+      /^charrnn_torch\.py: .*lstm-1-onehot\.torch\.safetensors: the text contains '\u2603' \(U\+2603\), which is not in the model's vocabulary$/,
+    ],
+    [
+      'a missing text',
+      [join(dir, 'nowhere.txt'), model],
+      /^charrnn_torch\.py: cannot read the text '.*nowhere\.txt': No such file or directory$/,
+    ],
+    [
+      'a charrnn checkpoint, not its export',
+      [textPath, join(dir, 'lstm-1-onehot.ckpt')],
+      /^charrnn_torch\.py: .*lstm-1-onehot\.ckpt: metadata 'format' is 'charrnn-checkpoint', expected 'charrnn-torch'; export it with `charrnn export CKPT --format torch`$/,
+    ],
+  ];
+  for (const [what, args, message] of cases) {
+    const r = await run(python, [script, 'eval', ...args], { env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    assert.equal(r.status, 1, `${what}: ${r.stderr}`);
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1, `${what}: one line: ${r.stderr}`);
+    assert.match(r.stderr.trimEnd(), message, what);
+  }
+});

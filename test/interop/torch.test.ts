@@ -152,6 +152,39 @@ describe('export -> import, every model', () => {
     );
   });
 
+  it('an import has not started: train --resume may change its --batch and --seq-length', () => {
+    const back = importTorch(exportTorch(trained({ ...small, model: 'lstm', layers: 2, embedding: 6 })));
+    // the same weights in a checkpoint made with batch 2 and seq-length 8 from the start
+    const native = {
+      ...back,
+      config: { ...back.config, batch: 2, seqLength: 8 },
+      state: new Float64Array(2 * 2 * 2 * 12),
+    };
+    const a = Trainer.restore(back, corpus, { batch: 2, seqLength: 8 });
+    const b = Trainer.restore(native, corpus);
+    try {
+      assert.deepEqual([a.config.batch, a.config.seqLength], [2, 8]);
+      assert.deepEqual(a.changedOnResume, ['batch', 'seqLength']);
+      for (let i = 0; i < 4; i++) assert.equal(a.step().loss, b.step().loss, `iteration ${i}: the same loss`);
+      // once trained, the layout is fixed again
+      const later = a.snapshot();
+      assert.throws(
+        () => Trainer.restore(later, corpus, { batch: 4 }),
+        (e: unknown) =>
+          e instanceof CharrnnError &&
+          /trained with --batch 2; it cannot be changed to 4 on resume/.test(e.line),
+      );
+    } finally {
+      a.close();
+      b.close();
+    }
+    // the seed's window loss: the smooth loss a new run of the new window starts from
+    const seed = importTorch(exportTorch(trained({ seed: 1 })));
+    const t = Trainer.restore(seed, corpus, { seqLength: 10 });
+    assert.equal(t.snapshot().progress.smoothLoss, -Math.log(1 / seed.vocab.size) * 10);
+    t.close();
+  });
+
   it('reads either layout through one reader', () => {
     const ck = trained({ ...small, model: 'gru', layers: 1, embedding: 0 });
     const own = writeCheckpoint(ck);
@@ -162,6 +195,38 @@ describe('export -> import, every model', () => {
     assert.deepEqual([...readCheckpoint(checkpointBytes(torch)).params.keys()], [...ck.params.keys()]);
   });
 });
+
+/**
+ * The file with tensor `name` (replaced or added) of a dtype charrnn's encoder does not write: its entry
+ * in the header edited by hand, 2 or 8 bytes an element, two elements of zeros.
+ */
+function withRawTensor(bytes: Uint8Array, name: string, dtype: string): Uint8Array {
+  const size = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + size)));
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [n, entry] of Object.entries(header) as [string, { data_offsets: number[] }][]) {
+    if (n === '__metadata__' || n === name) continue;
+    const [b, e] = entry.data_offsets;
+    chunks.push(bytes.subarray(8 + size + b, 8 + size + e));
+    entry.data_offsets = [offset, offset + e - b];
+    offset += e - b;
+  }
+  const width = dtype === 'I64' ? 8 : 2;
+  const tail = new Uint8Array(2 * width);
+  header[name] = { dtype, shape: [2], data_offsets: [offset, offset + tail.length] };
+  chunks.push(tail);
+  const head = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + head.length + offset + tail.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
+  out.set(head, 8);
+  let at = 8 + head.length;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
 
 /** The file with its tensors and metadata changed by `edit`. */
 function edited(bytes: Uint8Array, edit: (st: SafeTensors) => void): Uint8Array {
@@ -225,6 +290,103 @@ describe('files PyTorch writes', () => {
   });
 });
 
+describe('a cell built with bias=False', () => {
+  it('has no bias_ih or bias_hh in any layer: imports with zero biases, scoring as PyTorch would', () => {
+    for (const settings of [
+      { ...small, model: 'lstm', layers: 2, embedding: 0 },
+      { ...small, model: 'gru', layers: 2, embedding: 6 },
+    ] as Partial<TrainConfig>[]) {
+      const ck = trained(settings);
+      // the same model with its recurrent biases zeroed is what PyTorch's bias=False module computes
+      const zeroed = new Map(ck.params);
+      for (const [name, x] of ck.params)
+        if (/^l\d+\.(b|bih|bhn)$/.test(name)) zeroed.set(name, { ...x, data: x.data.map(() => 0) } as Tensor);
+      const want = zeroStateLoss({ ...ck, params: zeroed });
+      const biasFree = edited(exportTorch(ck), (st) => {
+        for (const name of [...st.tensors.keys()]) if (name.startsWith('rnn.bias_')) st.tensors.delete(name);
+      });
+      const back = importTorch(biasFree);
+      const t = Trainer.restore(back);
+      const got = t.score(corpus).valLoss;
+      t.close();
+      assert.ok(Math.abs(got - want) <= SCORE_TOLERANCE, `${settings.model}: loss ${got} vs ${want}`);
+      assert.ok(Math.abs(got - zeroStateLoss(ck)) > 1e-4, 'the biases did matter');
+    }
+  });
+
+  it('one layer without its biases is still refused', () => {
+    const bytes = edited(exportTorch(trained({ ...small, model: 'lstm', layers: 2, embedding: 0 })), (st) => {
+      st.tensors.delete('rnn.bias_ih_l1');
+      st.tensors.delete('rnn.bias_hh_l1');
+    });
+    assert.throws(
+      () => importTorch(bytes, "'m.safetensors'"),
+      (e: unknown) => e instanceof CharrnnError && /tensor 'rnn\.bias_ih_l1' is missing/.test(e.line),
+    );
+  });
+});
+
+describe("a vocabulary in another order than charrnn's", () => {
+  // a PyTorch user's ids are often in order of first appearance: the file's rows are in its vocab's order
+  for (const settings of [
+    { ...small, model: 'lstm', layers: 2, embedding: 0 },
+    { ...small, model: 'gru', layers: 1, embedding: 6, dtype: 'f64' },
+  ] as Partial<TrainConfig>[]) {
+    it(`${settings.model}, ${settings.embedding ? 'embedding' : 'one-hot'}: imports sorted, scoring as before`, () => {
+      const ck = trained(settings);
+      const V = ck.vocab.size;
+      // the file's id i is charrnn's id perm[i] (a fixed shuffle: every symbol moves)
+      const perm = Array.from({ length: V }, (_, i) => (i * 7 + 3) % V);
+      assert.equal(new Set(perm).size, V);
+      const shuffled = edited(exportTorch(ck), (st) => {
+        const rows = (name: string) => {
+          const x = st.tensors.get(name)!;
+          const n = x.data.length / V;
+          const y = x.data.slice();
+          for (let i = 0; i < V; i++) y.set(x.data.subarray(perm[i] * n, (perm[i] + 1) * n), i * n);
+          st.tensors.set(name, { ...x, data: y } as Tensor);
+        };
+        if (ck.config.embedding > 0) rows('embedding.weight');
+        else {
+          const x = st.tensors.get('rnn.weight_ih_l0')!;
+          const y = x.data.slice();
+          for (let r = 0; r < x.data.length / V; r++)
+            for (let i = 0; i < V; i++) y[r * V + i] = x.data[r * V + perm[i]];
+          st.tensors.set('rnn.weight_ih_l0', { ...x, data: y } as Tensor);
+        }
+        rows('decoder.weight');
+        rows('decoder.bias');
+        st.metadata.vocab = JSON.stringify(perm.map((j) => ck.vocab.codePoints[j]));
+      });
+      const back = importTorch(shuffled);
+      assert.deepEqual(back.vocab.codePoints, ck.vocab.codePoints, 'the vocabulary sorted');
+      for (const [name, x] of ck.params) {
+        const { at, diff } = largestDifference(back.params.get(name)!.data, x.data);
+        assert.equal(diff, 0, `${name}: the largest difference ${diff} at index ${at}`);
+      }
+      const want = zeroStateLoss(ck);
+      const t = Trainer.restore(back);
+      const got = t.score(corpus).valLoss;
+      t.close();
+      assert.ok(Math.abs(got - want) <= SCORE_TOLERANCE, `loss ${got} vs ${want}`);
+    });
+  }
+
+  it('a symbol listed twice is one line that names it', () => {
+    const bytes = edited(exportTorch(trained({ ...small, model: 'gru', layers: 1, embedding: 6 })), (st) => {
+      const cps = JSON.parse(st.metadata.vocab!) as number[];
+      cps[cps.length - 1] = cps[0];
+      st.metadata.vocab = JSON.stringify(cps);
+    });
+    assert.throws(
+      () => importTorch(bytes, "'m.safetensors'"),
+      (e: unknown) =>
+        e instanceof CharrnnError &&
+        /^'m\.safetensors' is not a charrnn torch file: metadata 'vocab' lists U\+000A twice/.test(e.line),
+    );
+  });
+});
+
 describe('a bad torch file is one line that names the problem', () => {
   const file = () => exportTorch(trained({ ...small, model: 'lstm', layers: 2, embedding: 6 }));
   const cases: [string, (st: SafeTensors) => void, RegExp][] = [
@@ -261,6 +423,13 @@ describe('a bad torch file is one line that names the problem', () => {
       /metadata 'vocab' is missing/,
     ],
     [
+      'a vocabulary of characters, not code points',
+      (st) => {
+        st.metadata.vocab = JSON.stringify([...'abcdef']);
+      },
+      /metadata 'vocab' is a list of characters, where charrnn reads their code points; write it as json\.dumps\(\[ord\(c\) for c in vocab\]\)$/,
+    ],
+    [
       'a vocabulary that does not fit the decoder',
       (st) => {
         st.metadata.vocab = '[97,98,99]';
@@ -270,9 +439,9 @@ describe('a bad torch file is one line that names the problem', () => {
     [
       'a tensor of another model',
       (st) => {
-        st.tensors.set('rnn.weight_hr_l0', st.tensors.get('decoder.bias')!);
+        st.tensors.set('rnn.weight_ih_l2', st.tensors.get('decoder.bias')!);
       },
-      /tensor 'rnn\.weight_hr_l0' is not in a state_dict of a 2-layer lstm with an embedding/,
+      /tensor 'rnn\.weight_ih_l2' is not in a state_dict of a 2-layer lstm with an embedding/,
     ],
     [
       'mixed dtypes',
@@ -281,6 +450,51 @@ describe('a bad torch file is one line that names the problem', () => {
         st.tensors.set('decoder.bias', { ...x, dtype: 'F64', data: Float64Array.from(x.data) });
       },
       /tensor 'decoder\.bias' is F64, but 'rnn\.weight_hh_l0' is F32/,
+    ],
+    [
+      'a bidirectional RNN',
+      (st) => {
+        for (const name of ['rnn.weight_ih_l0', 'rnn.weight_hh_l0', 'rnn.bias_ih_l0', 'rnn.bias_hh_l0'])
+          st.tensors.set(`${name}_reverse`, st.tensors.get(name)!);
+      },
+      /: it is a bidirectional RNN \(tensor 'rnn\.weight_ih_l0_reverse'\), .*; train it with bidirectional=False$/,
+    ],
+    [
+      'an LSTM with proj_size',
+      (st) => {
+        const x = st.tensors.get('rnn.weight_hh_l0')!;
+        st.tensors.set('rnn.weight_hr_l0', { ...x, shape: [6, 12], data: x.data.slice(0, 72) } as Tensor);
+      },
+      /: it is an LSTM with proj_size > 0 \(tensor 'rnn\.weight_hr_l0'\), .*; train it with proj_size=0$/,
+    ],
+    [
+      "an RNN whose metadata says nonlinearity='relu'",
+      (st) => {
+        st.metadata.nonlinearity = 'relu';
+      },
+      /: its metadata 'nonlinearity' is 'relu', and charrnn's RNN is tanh; train it with nonlinearity='tanh'$/,
+    ],
+    [
+      "a DDP model's state_dict (every name prefixed 'module.')",
+      (st) => {
+        st.tensors = new Map([...st.tensors].map(([n, x]) => [`module.${n}`, x]));
+      },
+      /: its recurrent tensors are named 'module\.rnn\.weight_hh_l0' and so on, not 'rnn\.weight_hh_l0'; .*model\.module\.state_dict\(\)$/,
+    ],
+    [
+      'an extra tensor',
+      (st) => {
+        st.tensors.set('rnn.weight_extra', st.tensors.get('decoder.bias')!);
+      },
+      /tensor 'rnn\.weight_extra' is not in a state_dict of a 2-layer lstm with an embedding; if it is the model's, name it as the layout does .*; else save the state_dict without it$/,
+    ],
+    [
+      'a decoder named otherwise',
+      (st) => {
+        st.tensors.set('fc.weight', st.tensors.get('decoder.weight')!);
+        st.tensors.delete('decoder.weight');
+      },
+      /tensor 'fc\.weight' is not in a state_dict of a 2-layer lstm with an embedding; if it is the model's, name it as the layout does \(embedding\.weight, rnn\.\*, decoder\.\*\)/,
     ],
     [
       'a charrnn checkpoint',
@@ -296,6 +510,40 @@ describe('a bad torch file is one line that names the problem', () => {
       assert.throws(
         () => importTorch(bytes, "'m.safetensors'"),
         (e: unknown) => e instanceof CharrnnError && !e.line.includes('\n') && message.test(e.line),
+      );
+    });
+  }
+
+  // PyTorch writes dtypes charrnn's container does not read: half floats, and int64 buffers
+  for (const [what, name, dtype, message] of [
+    [
+      'F16 weights',
+      'decoder.bias',
+      'F16',
+      /has dtype F16, .*; charrnn reads F32 or F64: save the state_dict as float32/,
+    ],
+    [
+      'BF16 weights',
+      'decoder.bias',
+      'BF16',
+      /has dtype BF16, .*; charrnn reads F32 or F64: save the state_dict as float32/,
+    ],
+    [
+      "a BatchNorm's num_batches_tracked",
+      'num_batches_tracked',
+      'I64',
+      /tensor 'num_batches_tracked' has dtype I64, .*; .*save the state_dict without 'num_batches_tracked'$/,
+    ],
+  ] as const) {
+    it(what, () => {
+      const bytes = withRawTensor(file(), name, dtype);
+      assert.throws(
+        () => importTorch(bytes, "'m.safetensors'"),
+        (e: unknown) =>
+          e instanceof CharrnnError &&
+          !e.line.includes('\n') &&
+          /^'m\.safetensors' is not a charrnn torch file: /.test(e.line) &&
+          message.test(e.line),
       );
     });
   }
