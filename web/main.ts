@@ -363,7 +363,22 @@ ui.checkpointFile.addEventListener('change', () => {
   ui.checkpointFile.value = '';
 });
 
-// drop a text file (training text) or a .safetensors file (checkpoint) anywhere on the page
+/** How the names of model files end: the CLI's checkpoints (.ckpt in its examples), exports, torch.save's. */
+const MODEL_FILE = /\.(safetensors|ckpt|onnx|pt|pth)$/i;
+
+/**
+ * Whether a dropped file is a model rather than a text: by its name, or, whatever its name, by its start,
+ * as a safetensors file starts (its header's size, 8 bytes little-endian, that fits in the file, then '{').
+ */
+async function isModelFile(file: File): Promise<boolean> {
+  if (MODEL_FILE.test(file.name)) return true;
+  const head = new Uint8Array(await file.slice(0, 9).arrayBuffer());
+  if (head.length < 9 || head[8] !== 0x7b) return false;
+  const size = new DataView(head.buffer).getBigUint64(0, true);
+  return size + 8n <= BigInt(file.size);
+}
+
+// drop a text file (training text) or a model file (a checkpoint to load) anywhere on the page
 document.addEventListener('dragover', (e) => {
   e.preventDefault();
   document.body.classList.add('dragging');
@@ -375,12 +390,15 @@ document.addEventListener('drop', (e) => {
   e.preventDefault();
   document.body.classList.remove('dragging');
   const file = e.dataTransfer?.files[0];
-  if (!file) return;
-  if (file.name.endsWith('.safetensors')) void loadCheckpoint(file).catch(showError);
+  if (file) void dropped(file).catch(showError);
+});
+
+async function dropped(file: File): Promise<void> {
+  if (await isModelFile(file)) await loadCheckpoint(file);
   else if (state === 'running' || state === 'paused' || state === 'finished')
     showError('a model is training on its text; press Reset before choosing another');
-  else void useTextFile(file);
-});
+  else await useTextFile(file);
+}
 
 // ---- start up: the seed's settings (the min-char-rnn preset) ----
 

@@ -1,0 +1,94 @@
+// End to end, the page at its edges (test/e2e/page.ts builds, serves and drives it), each test in a fresh
+// browser context with no error in the console: a checkpoint dropped on the page loads whatever its name
+// (the CLI's .ckpt files, a version-1 fixture, a safetensors file named otherwise), an .onnx file dropped
+// is refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { alertShows, CLI, probe, root, shared, until, WAIT } from './page.js';
+
+/** the CLI's training text of the version-1 fixtures: a small text that trains in a moment */
+const CORPUS = join(root, 'test/fixtures/min-char-rnn-corpus.txt');
+const V1 = join(root, 'test/fixtures/v1');
+
+/** A fresh context's page, ready; `done` closes it and fails on any uncaught error or console error. */
+async function openPage(t: TestContext): Promise<Page> {
+  const { url, browser } = await shared();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  t.after(async () => {
+    await context.close();
+    assert.deepEqual(errors, [], 'no uncaught error and no console error in the page');
+  });
+  await page.goto(url);
+  await until(page, 'the worker to be ready', (p) => p.ready);
+  return page;
+}
+
+/** Drops a file on the page, as a user dragging it from the desktop. */
+async function drop(page: Page, name: string, bytes: Uint8Array): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(
+    ({ name, data }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(data)], name));
+      return dt;
+    },
+    { name, data: [...bytes] },
+  );
+  await page.dispatchEvent('body', 'drop', { dataTransfer });
+}
+
+/** A checkpoint the CLI writes, as its README names them: `<name>.ckpt` in `dir`. */
+function cliCheckpoint(dir: string, name: string, args: string[]): string {
+  const path = join(dir, `${name}.ckpt`);
+  execFileSync(process.execPath, [CLI, 'train', CORPUS, ...args, '--save', path, '--quiet'], {
+    cwd: dir,
+    timeout: 60_000,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return path;
+}
+
+test('a checkpoint dropped on the page loads, whatever its name; an ONNX file is refused as a model', async (t) => {
+  const { work } = await shared();
+  const page = await openPage(t);
+  const status = page.locator('#status');
+  const gru = cliCheckpoint(work, 'drop-gru', [
+    ...['--model', 'gru', '--layers', '1', '--hidden', '16', '--batch', '2', '--seq-length', '8'],
+    ...['--iters', '30', '--seed', '2', '--sample-every', '0'],
+  ]);
+  // the CLI's file, named as its README names them
+  await drop(page, 'drop-gru.ckpt', readFileSync(gru));
+  let loaded = await until(page, 'the dropped .ckpt to load', (p) => p.state === 'loaded');
+  assert.deepEqual([loaded.model, loaded.iter], ['gru', 30]);
+  await status.filter({ hasText: /^Loaded drop-gru\.ckpt: gru 1×16/ }).waitFor();
+  // a version-1 fixture, and the same bytes under a name that says nothing: the file's start tells
+  await drop(page, 'seed.ckpt', readFileSync(join(V1, 'seed.ckpt')));
+  loaded = await until(page, 'the version-1 seed to load', (p) => p.model === 'rnn' && p.iter === 300);
+  await drop(page, 'my-model', readFileSync(gru));
+  loaded = await until(page, 'the unnamed checkpoint to load', (p) => p.model === 'gru' && p.iter === 30);
+  await status.filter({ hasText: /^Loaded my-model: gru 1×16/ }).waitFor();
+  assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
+  assert.equal(await page.locator('#file-name').textContent(), 'none', 'no text file was chosen');
+  // an ONNX export is a model charrnn does not read back: the loader says so, not the text's UTF-8 check
+  const onnx = join(work, 'drop-gru.onnx');
+  execFileSync(process.execPath, [CLI, 'export', gru, '--format', 'onnx', '-o', onnx], { stdio: 'ignore' });
+  await drop(page, 'drop-gru.onnx', readFileSync(onnx));
+  await alertShows(page, /^drop-gru\.onnx is not a valid charrnn checkpoint: it is an ONNX model/);
+  assert.equal((await probe(page)).state, 'loaded', 'the loaded model stays');
+  // a text still drops as a text
+  await drop(page, 'corpus.txt', readFileSync(CORPUS));
+  await page.locator('#text-info', { hasText: /^corpus\.txt: 1,025 characters/ }).waitFor();
+  // the picker offers the CLI's files too
+  const accept = (await page.locator('#checkpoint-file').getAttribute('accept')) ?? '';
+  assert.deepEqual(accept.split(',').sort(), ['.ckpt', '.safetensors']);
+});
