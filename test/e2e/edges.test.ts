@@ -1,7 +1,8 @@
 // End to end, the page at its edges (test/e2e/page.ts builds, serves and drives it), each test in a fresh
 // browser context with no error in the console: a checkpoint dropped on the page loads whatever its name
 // (the CLI's .ckpt files, a version-1 fixture, a safetensors file named otherwise), an .onnx file dropped
-// is refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files.
+// is refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files; an empty
+// text file is one line that names it once.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -91,4 +92,17 @@ test('a checkpoint dropped on the page loads, whatever its name; an ONNX file is
   // the picker offers the CLI's files too
   const accept = (await page.locator('#checkpoint-file').getAttribute('accept')) ?? '';
   assert.deepEqual(accept.split(',').sort(), ['.ckpt', '.safetensors']);
+});
+
+test('an empty text file is one line that names it once', async (t) => {
+  const page = await openPage(t);
+  await page.getByLabel('Choose a text file').setInputFiles({
+    name: 'empty.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.alloc(0),
+  });
+  await alertShows(page, /^empty\.txt: the file is empty; choose a file with some text in it$/);
+  await drop(page, 'nothing.txt', new Uint8Array(0));
+  await alertShows(page, /^nothing\.txt: the file is empty; choose a file with some text in it$/);
+  assert.equal(await page.locator('#file-name').textContent(), 'nothing.txt (not usable)');
 });

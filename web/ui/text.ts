@@ -157,8 +157,7 @@ export async function useTextFile(file: File): Promise<void> {
   selectSource('file');
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
-    if (bytes.length === 0)
-      throw new CharrnnError(`${file.name} is empty`, 'choose a file with some text in it');
+    if (bytes.length === 0) throw new CharrnnError('the file is empty', 'choose a file with some text in it'); // named below
     const corpus = encodeCorpus(bytes); // strict UTF-8: a bad byte is named by its offset
     fileSource = { bytes, name: file.name };
     fileInfo = `${file.name}: ${describeCorpus(corpus)}.`;
