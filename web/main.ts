@@ -270,7 +270,7 @@ function receive(msg: FromWorker): void {
       probe.model = msg.info.config.model;
       probe.threads = 0; // not training: --threads says how the next Start runs
       // the checkpoint's own settings; setState('loaded') locks the ones a resumed run cannot change
-      fillFromCheckpoint(msg.info.config, msg.info.iter);
+      fillFromCheckpoint(msg.info);
       clearChart();
       probe.iter = msg.info.iter;
       addPoint(msg.info.iter, msg.info.smoothLoss);

@@ -2,13 +2,15 @@
 // browser context with no error in the console: a checkpoint dropped on the page loads whatever its name
 // (the CLI's .ckpt files, a version-1 fixture, a safetensors file named otherwise), an .onnx file dropped
 // is refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files; an empty
-// text file is one line that names it once.
+// text file is one line that names it once; a checkpoint whose run ended by itself (--iters, --time-limit,
+// --patience reached) loads with that limit cleared, so Start (continue) trains on instead of refusing.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { readCheckpoint } from '../../src/checkpoint/format.js';
 import { alertShows, CLI, probe, root, shared, until, WAIT } from './page.js';
 
 /** the CLI's training text of the version-1 fixtures: a small text that trains in a moment */
@@ -105,4 +107,40 @@ test('an empty text file is one line that names it once', async (t) => {
   await drop(page, 'nothing.txt', new Uint8Array(0));
   await alertShows(page, /^nothing\.txt: the file is empty; choose a file with some text in it$/);
   assert.equal(await page.locator('#file-name').textContent(), 'nothing.txt (not usable)');
+});
+
+test('a checkpoint that reached --time-limit or --patience continues: the page clears the limit', async (t) => {
+  const { work } = await shared();
+  const page = await openPage(t);
+  await page.getByLabel('Choose a text file').setInputFiles(CORPUS);
+  const field = (flag: string) => page.getByLabel(flag, { exact: true });
+  const ended = [
+    {
+      name: 'timed',
+      flag: '--time-limit',
+      args: ['--hidden', '8', '--time-limit', '0.2', '--seed', '1', '--sample-every', '0'],
+    },
+    {
+      name: 'patient',
+      flag: '--patience',
+      // a learning rate this high makes the validation loss worse at once: the run stops at its 2nd evaluation
+      args: [
+        ...['--model', 'gru', '--layers', '1', '--hidden', '16', '--batch', '2', '--seq-length', '8'],
+        ...['--eval-every', '5', '--patience', '1', '--lr', '0.5', '--seed', '1', '--sample-every', '0'],
+      ],
+    },
+  ];
+  for (const { name, flag, args } of ended) {
+    const path = cliCheckpoint(work, name, args);
+    const { iter } = readCheckpoint(readFileSync(path), path).progress;
+    await page.locator('#checkpoint-file').setInputFiles(path);
+    await until(page, `${name}.ckpt to load`, (p) => p.state === 'loaded' && p.iter === iter);
+    assert.equal(await field(flag).inputValue(), '0', `${flag} reached: cleared`);
+    await page.getByRole('button', { name: 'Start (continue)' }).click();
+    await until(page, `${name}.ckpt to train on`, (p) => p.state === 'running' && p.iter > iter);
+    assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
+    await page.locator('#status', { hasText: `Changed on resume: ${flag} 0` }).waitFor();
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await until(page, 'the idle state', (p) => p.state === 'idle');
+  }
 });
