@@ -142,9 +142,11 @@ function showStatus(): void {
     const noVal = m.info.hasValidation ? '' : ' No validation split (--val-fraction 0).';
     const changed = m.changed.length > 0 ? ` Changed on resume: ${m.changed.join(', ')}.` : '';
     const finished = state === 'finished' && finishedWhy ? ` ${finishedWhy}` : '';
+    // (a model imported from the PyTorch layout has no seed)
+    const seed = m.info.config.seed === undefined ? '' : `, seed ${m.info.config.seed}`;
     ui.status.textContent =
       `${doing}: ${describeModel(m.info)} on ${m.what} (${fmt.format(m.chars)} characters, ` +
-      `${m.info.vocabSize} symbols), seed ${m.info.config.seed}.${noVal}${changed}${finished}`;
+      `${m.info.vocabSize} symbols)${seed}.${noVal}${changed}${finished}`;
   }
 }
 

@@ -3,10 +3,11 @@
 // (the CLI's .ckpt files, a version-1 fixture, a safetensors file named otherwise), an .onnx file dropped
 // is refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files; an empty
 // text file is one line that names it once; a checkpoint whose run ended by itself (--iters, --time-limit,
-// --patience reached) loads with that limit cleared, so Start (continue) trains on instead of refusing.
+// --patience reached) loads with that limit cleared, so Start (continue) trains on instead of refusing; a
+// model in the PyTorch layout (no seed) trains on with a status line that does not say 'seed undefined'.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -143,4 +144,27 @@ test('a checkpoint that reached --time-limit or --patience continues: the page c
     await page.getByRole('button', { name: 'Reset' }).click();
     await until(page, 'the idle state', (p) => p.state === 'idle');
   }
+});
+
+test('a model imported from the PyTorch layout trains on, and the status line names no seed', async (t) => {
+  const { work } = await shared();
+  const page = await openPage(t);
+  // the import has the char-gru preset's recipe (batch 32 x seq-length 64, fixed on resume): a text of
+  // 25 copies of the corpus fits it
+  const text = join(work, 'corpus-25.txt');
+  writeFileSync(text, readFileSync(CORPUS, 'utf8').repeat(25));
+  await page.getByLabel('Choose a text file').setInputFiles(text);
+  const gru = cliCheckpoint(work, 'torch-gru', [
+    ...['--model', 'gru', '--layers', '1', '--hidden', '16', '--batch', '2', '--seq-length', '8'],
+    ...['--iters', '10', '--seed', '2', '--sample-every', '0'],
+  ]);
+  const torch = join(work, 'torch-gru.torch.safetensors');
+  execFileSync(process.execPath, [CLI, 'export', gru, '--format', 'torch', '-o', torch], { stdio: 'ignore' });
+  await page.locator('#checkpoint-file').setInputFiles(torch);
+  await until(page, 'the PyTorch-layout model to load', (p) => p.state === 'loaded' && p.model === 'gru');
+  await page.getByRole('button', { name: 'Start (continue)' }).click();
+  await until(page, 'it to train', (p) => p.state === 'running' && p.iter > 0);
+  const status = (await page.locator('#status').textContent()) ?? '';
+  assert.match(status, /^Training: gru 1×16, .* on corpus-25\.txt \(25,625 characters, \d+ symbols\)\./);
+  assert.doesNotMatch(status, /undefined/);
 });
