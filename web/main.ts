@@ -43,7 +43,7 @@ import {
   showSeed,
   wireSettings,
 } from './ui/settings.js';
-import { readSource, setTextEnabled, useTextFile, wireText } from './ui/text.js';
+import { readSource, type SourceKind, setTextEnabled, sourceKind, useTextFile, wireText } from './ui/text.js';
 import { whenReleased } from './watch.js';
 
 const CHECKPOINT_NAME = 'charrnn-model.safetensors';
@@ -77,8 +77,10 @@ let ready = false;
 let model: { what: string; chars: number; info: ModelInfo; changed: string[] } | undefined;
 /** why a run finished by itself, for the status line */
 let finishedWhy = '';
-/** Start is waiting for its text (a download, the built-in text) */
-let starting = false;
+/** Start is waiting for its text (a download, the built-in text): the text chosen then (undefined: not) */
+let starting: SourceKind | undefined;
+/** counts the Starts: one waiting for its text is dropped when another text is chosen meanwhile */
+let startTicket = 0;
 /** a kept model's Continue: Start as soon as it has loaded */
 let continueAfterLoad = false;
 
@@ -97,7 +99,7 @@ function setState(next: WorkerState): void {
   state = next;
   probe.state = next;
   const active = state === 'running' || state === 'paused' || state === 'finished';
-  ui.start.disabled = !ready || active || starting;
+  ui.start.disabled = !ready || active || starting !== undefined;
   ui.start.textContent = state === 'loaded' ? 'Start (continue)' : 'Start';
   ui.pause.disabled = state !== 'running';
   ui.resume.disabled = state !== 'paused';
@@ -319,19 +321,34 @@ async function loadCheckpoint(file: File): Promise<void> {
 /** Start: the settings as they are now, and the chosen text once it is here (a download may take a while). */
 async function startRun(): Promise<void> {
   clearError();
-  starting = true;
+  const ticket = ++startTicket;
+  starting = sourceKind();
   setState(state);
   try {
     const config = readSettings();
     const source = await readSource();
+    if (ticket !== startTicket) return; // another text was chosen meanwhile (textChosen)
     if (state !== 'loaded') clearChart(); // from a checkpoint, the chart goes on from its point
     send({ type: 'start', config, source });
   } catch (e) {
-    showError(e);
+    if (ticket === startTicket) showError(e);
   } finally {
-    starting = false;
-    setState(state);
+    if (ticket === startTicket) {
+      starting = undefined;
+      setState(state);
+    }
   }
+}
+
+/**
+ * Another text was chosen: a Start still waiting for the one chosen before (a download that is slow, or
+ * stalled) is dropped, and Start can be pressed again for this one.
+ */
+function textChosen(): void {
+  if (starting === undefined || sourceKind() === starting) return;
+  startTicket++;
+  starting = undefined;
+  setState(state);
 }
 
 // ---- controls ----
@@ -405,7 +422,7 @@ async function dropped(file: File): Promise<void> {
 // ---- start up: the seed's settings (the min-char-rnn preset) ----
 
 startWorker();
-wireText();
+wireText(textChosen);
 wireGenerate(send);
 wireSettings(updateChartSpec);
 wireKept({

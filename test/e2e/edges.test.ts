@@ -4,10 +4,15 @@
 // is refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files; an empty
 // text file is one line that names it once; a checkpoint whose run ended by itself (--iters, --time-limit,
 // --patience reached) loads with that limit cleared, so Start (continue) trains on instead of refusing; a
-// model in the PyTorch layout (no seed) trains on with a status line that does not say 'seed undefined'.
+// model in the PyTorch layout (no seed) trains on with a status line that does not say 'seed undefined'; a
+// Start waiting for a download that stalls is dropped when another text is chosen (Start answers again, and
+// the download, when it ends, starts nothing).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -167,4 +172,60 @@ test('a model imported from the PyTorch layout trains on, and the status line na
   const status = (await page.locator('#status').textContent()) ?? '';
   assert.match(status, /^Training: gru 1×16, .* on corpus-25\.txt \(25,625 characters, \d+ symbols\)\./);
   assert.doesNotMatch(status, /undefined/);
+});
+
+/**
+ * A ?mirror= on 127.0.0.1 whose tiny-shakespeare.txt (a stand-in: `text`, with its checksum beside it)
+ * sends its first half, then stalls until `release()` sends the rest.
+ */
+async function stallingMirror(text: Buffer) {
+  let held: ServerResponse | undefined;
+  const server = createServer((req, res) => {
+    const cors = { 'Access-Control-Allow-Origin': '*' };
+    if (req.url === '/tiny-shakespeare.txt.sha256') {
+      res.writeHead(200, cors).end(`${createHash('sha256').update(text).digest('hex')}\n`);
+    } else if (req.url === '/tiny-shakespeare.txt') {
+      res.writeHead(200, { ...cors, 'Content-Length': text.length });
+      res.write(text.subarray(0, text.length / 2));
+      held = res;
+    } else res.writeHead(404, cors).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    stalled: () => held !== undefined,
+    release: () => held?.end(text.subarray(text.length / 2)),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+test('a Start waiting for a download that stalls gives way when another text is chosen', async (t) => {
+  const { url } = await shared();
+  const mirror = await stallingMirror(Buffer.from('First Citizen:\nSpeak, speak.\n'.repeat(2000)));
+  t.after(() => mirror.close());
+  const page = await openPage(t);
+  await page.goto(`${url}?mirror=${mirror.url}`);
+  await until(page, 'the worker to be ready', (p) => p.ready);
+  const start = page.getByRole('button', { name: 'Start', exact: true });
+  await page.getByRole('radio', { name: 'tiny-shakespeare' }).check();
+  await start.click();
+  await page.locator('#text-info', { hasText: /^Downloading tiny-shakespeare: / }).waitFor();
+  assert.ok(mirror.stalled() && (await start.isDisabled()), 'Start waits for the download');
+  // the built-in text instead: Start answers, and trains on it
+  await page.getByRole('radio', { name: 'Built-in text' }).check();
+  await until(page, 'the built-in text', (p) => p.textChars > 0);
+  assert.equal(await start.isDisabled(), false, 'Start answers again');
+  await start.click();
+  const running = await until(page, 'a run on the built-in text', (p) => p.state === 'running' && p.iter > 0);
+  await page.locator('#status', { hasText: / on the built-in text \(/ }).waitFor();
+  // the download ends after all: it starts nothing, and the run goes on
+  mirror.release();
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = await probe(page);
+  assert.ok(after.state === 'running' && after.iter > running.iter, 'the run goes on');
+  assert.match((await page.locator('#status').textContent()) ?? '', / on the built-in text \(/);
+  assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
 });

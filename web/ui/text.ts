@@ -80,10 +80,14 @@ export function sourceKind(): SourceKind {
   return v ?? 'builtin';
 }
 
+/** told when another text is chosen (a radio, a file picked or dropped, a paste) */
+let chosen: () => void = () => {};
+
 function selectSource(kind: SourceKind): void {
   const radio = document.querySelector(`input[name=source][value="${kind}"]`) as HTMLInputElement | null;
   if (radio) radio.checked = true;
   showTextInfo();
+  chosen();
 }
 
 /** A fetched text's bytes (fetching it the first time, or again after a failure). */
@@ -196,7 +200,9 @@ function addCatalogChoices(): void {
   }
 }
 
-export function wireText(): void {
+/** Wires the panel; `changed` hears every choice of a text. */
+export function wireText(changed: () => void): void {
+  chosen = changed;
   addCatalogChoices();
   ui.file.addEventListener('change', () => {
     const file = ui.file.files?.[0];
@@ -210,6 +216,7 @@ export function wireText(): void {
         want(radio.value).catch(showError);
       }
       showTextInfo();
+      chosen();
     });
   }
   let pasteTimer: ReturnType<typeof setTimeout> | undefined;
