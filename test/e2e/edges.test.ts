@@ -6,7 +6,8 @@
 // --patience reached) loads with that limit cleared, so Start (continue) trains on instead of refusing; a
 // model in the PyTorch layout (no seed) trains on with a status line that does not say 'seed undefined'; a
 // Start waiting for a download that stalls is dropped when another text is chosen (Start answers again, and
-// the download, when it ends, starts nothing).
+// the download, when it ends, starts nothing), and a download that stalls is given up after 30 s (one line;
+// Start tries again).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -176,7 +177,7 @@ test('a model imported from the PyTorch layout trains on, and the status line na
 
 /**
  * A ?mirror= on 127.0.0.1 whose tiny-shakespeare.txt (a stand-in: `text`, with its checksum beside it)
- * sends its first half, then stalls until `release()` sends the rest.
+ * sends its first half, then stalls until `release()` sends the rest; asked again, it sends it all.
  */
 async function stallingMirror(text: Buffer) {
   let held: ServerResponse | undefined;
@@ -186,8 +187,12 @@ async function stallingMirror(text: Buffer) {
       res.writeHead(200, cors).end(`${createHash('sha256').update(text).digest('hex')}\n`);
     } else if (req.url === '/tiny-shakespeare.txt') {
       res.writeHead(200, { ...cors, 'Content-Length': text.length });
-      res.write(text.subarray(0, text.length / 2));
-      held = res;
+      if (held)
+        res.end(text); // the first request only stalls
+      else {
+        res.write(text.subarray(0, text.length / 2));
+        held = res;
+      }
     } else res.writeHead(404, cors).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -228,4 +233,37 @@ test('a Start waiting for a download that stalls gives way when another text is 
   assert.ok(after.state === 'running' && after.iter > running.iter, 'the run goes on');
   assert.match((await page.locator('#status').textContent()) ?? '', / on the built-in text \(/);
   assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
+});
+
+test('a download that stalls is given up after 30 s: one line, and Start tries again', async (t) => {
+  const { url } = await shared();
+  const text = Buffer.from('First Citizen:\nSpeak, speak.\n'.repeat(2000));
+  const mirror = await stallingMirror(text);
+  t.after(() => mirror.close());
+  const page = await openPage(t);
+  await page.clock.install(); // the page's timers: 30 s pass at once
+  await page.goto(`${url}?mirror=${mirror.url}`);
+  await until(page, 'the worker to be ready', (p) => p.ready);
+  const start = page.getByRole('button', { name: 'Start', exact: true });
+  await page.getByRole('radio', { name: 'tiny-shakespeare' }).check();
+  await start.click();
+  await page.locator('#text-info', { hasText: /^Downloading tiny-shakespeare: / }).waitFor();
+  assert.ok(mirror.stalled() && (await start.isDisabled()), 'Start waits for the download');
+  await page.clock.fastForward(29_000);
+  assert.ok(await start.isDisabled(), 'still waiting after 29 s');
+  await page.clock.fastForward(2_000);
+  await alertShows(
+    page,
+    /^could not download tiny-shakespeare from http:\/\/127\.0\.0\.1:\d+\/tiny-shakespeare\.txt: nothing came for 30 s; check the network connection and press Start to try again, or choose a file$/,
+  );
+  assert.equal(await start.isDisabled(), false, 'Start answers again');
+  assert.equal((await probe(page)).state, 'idle');
+  // Start again: the mirror sends it all this time, and it trains on it
+  await start.click();
+  await until(page, 'a run on the stand-in', (p) => p.state === 'running' && p.textChars === text.length);
+  await page
+    .locator('#status', {
+      hasText: ` on tiny-shakespeare (${text.length.toLocaleString('en-US')} characters`,
+    })
+    .waitFor();
 });
