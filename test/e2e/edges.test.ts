@@ -7,7 +7,7 @@
 // model in the PyTorch layout (no seed) trains on with a status line that does not say 'seed undefined'; a
 // Start waiting for a download that stalls is dropped when another text is chosen (Start answers again, and
 // the download, when it ends, starts nothing), and a download that stalls is given up after 30 s (one line;
-// Start tries again).
+// Start tries again); --patience without a validation split names what the page has to fix it.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -266,4 +266,29 @@ test('a download that stalls is given up after 30 s: one line, and Start tries a
       hasText: ` on tiny-shakespeare (${text.length.toLocaleString('en-US')} characters`,
     })
     .waitFor();
+});
+
+test('--patience without a validation split: one line naming what the page has to fix it', async (t) => {
+  const page = await openPage(t);
+  const field = (flag: string) => page.getByLabel(flag, { exact: true });
+  await field('--patience').fill('3'); // the seed's settings: --val-fraction 0
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await alertShows(
+    page,
+    /^--patience 3 watches the validation loss, but there is no validation split; set --val-fraction above 0, or --patience 0$/,
+  );
+  assert.equal((await probe(page)).state, 'idle');
+  // a checkpoint without a validation split (its --val-fraction is fixed): the same line
+  await page.locator('#checkpoint-file').setInputFiles(join(V1, 'seed.ckpt'));
+  await until(page, 'the seed to load', (p) => p.state === 'loaded');
+  await field('--patience').fill('2');
+  await page.getByRole('button', { name: 'Start (continue)' }).click();
+  await alertShows(
+    page,
+    /^--patience 2 watches the validation loss, but there is no validation split; set --val-fraction above 0, or --patience 0$/,
+  );
+  await field('--patience').fill('0');
+  await page.getByLabel('Choose a text file').setInputFiles(CORPUS);
+  await page.getByRole('button', { name: 'Start (continue)' }).click();
+  await until(page, 'the seed to train on', (p) => p.state === 'running' && p.iter > 300);
 });

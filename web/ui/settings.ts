@@ -143,7 +143,17 @@ export function readSettings(check = true): Partial<TrainConfig> {
     }
     put[spec.key] = value;
   }
-  if (check) resolveConfig(out); // the settings that depend on each other, before anything is sent
+  if (check) {
+    resolveConfig(out); // the settings that depend on each other, before anything is sent
+    // the core's line for this names --val-file too, which the page does not have
+    if ((out.patience ?? 0) > 0 && out.valFraction === 0) {
+      throw new CharrnnError(
+        `--patience ${out.patience} watches the validation loss, but there is no validation split`,
+        'set --val-fraction above 0, or --patience 0',
+        'usage',
+      );
+    }
+  }
   return out;
 }
 
