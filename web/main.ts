@@ -81,6 +81,8 @@ let finishedWhy = '';
 let starting: SourceKind | undefined;
 /** counts the Starts: one waiting for its text is dropped when another text is chosen meanwhile */
 let startTicket = 0;
+/** a Start sent to the worker and not answered yet ('started', or an error): Start stays disabled */
+let startSent = false;
 /** a kept model's Continue: Start as soon as it has loaded */
 let continueAfterLoad = false;
 
@@ -99,7 +101,7 @@ function setState(next: WorkerState): void {
   state = next;
   probe.state = next;
   const active = state === 'running' || state === 'paused' || state === 'finished';
-  ui.start.disabled = !ready || active || starting !== undefined;
+  ui.start.disabled = !ready || active || starting !== undefined || startSent;
   ui.start.textContent = state === 'loaded' ? 'Start (continue)' : 'Start';
   ui.pause.disabled = state !== 'running';
   ui.resume.disabled = state !== 'paused';
@@ -178,6 +180,7 @@ function trainingWorkerEnded(w: Worker): void {
   w.terminate();
   const held = takeHeld();
   const training = state === 'running' || state === 'paused' || state === 'finished';
+  startSent = false;
   startWorker();
   clearSession();
   setState('idle');
@@ -231,6 +234,7 @@ function receive(msg: FromWorker): void {
       }
       break;
     case 'started':
+      startSent = false; // (the 'running' state follows)
       model = { what: msg.what, chars: msg.chars, info: msg.info, changed: msg.changed };
       setDefaultName(msg.what);
       probe.model = msg.info.config.model;
@@ -280,6 +284,10 @@ function receive(msg: FromWorker): void {
       addPoint(msg.info.iter, msg.info.smoothLoss);
       break;
     case 'error':
+      if (msg.during === 'start') {
+        startSent = false;
+        setState(state);
+      }
       if (msg.during === 'generate') generationFailed();
       if (msg.during === 'load') continueAfterLoad = false;
       showError(msg.line);
@@ -330,6 +338,7 @@ async function startRun(): Promise<void> {
     if (ticket !== startTicket) return; // another text was chosen meanwhile (textChosen)
     if (state !== 'loaded') clearChart(); // from a checkpoint, the chart goes on from its point
     send({ type: 'start', config, source });
+    startSent = true;
   } catch (e) {
     if (ticket === startTicket) showError(e);
   } finally {

@@ -7,7 +7,8 @@
 // model in the PyTorch layout (no seed) trains on with a status line that does not say 'seed undefined'; a
 // Start waiting for a download that stalls is dropped when another text is chosen (Start answers again, and
 // the download, when it ends, starts nothing), and a download that stalls is given up after 30 s (one line;
-// Start tries again); --patience without a validation split names what the page has to fix it.
+// Start tries again); --patience without a validation split names what the page has to fix it; a double
+// click on Start starts one run and no alert.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -291,4 +292,17 @@ test('--patience without a validation split: one line naming what the page has t
   await page.getByLabel('Choose a text file').setInputFiles(CORPUS);
   await page.getByRole('button', { name: 'Start (continue)' }).click();
   await until(page, 'the seed to train on', (p) => p.state === 'running' && p.iter > 300);
+});
+
+test('a double click on Start starts one run, with no alert', async (t) => {
+  const page = await openPage(t);
+  await until(page, 'the built-in text', (p) => p.textChars > 0);
+  // an LSTM on two threads: the worker starts its shard worker before it answers
+  await page.getByLabel('--model', { exact: true }).selectOption('lstm');
+  await page.getByRole('button', { name: 'Start', exact: true }).dblclick();
+  const running = await until(page, 'the run', (p) => p.state === 'running' && p.iter > 0);
+  assert.equal(running.threads, 2);
+  await new Promise((r) => setTimeout(r, 500)); // the second click's answer, if any, has come
+  assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
+  assert.equal((await probe(page)).errors, 0, 'no error shown');
 });
