@@ -81,6 +81,8 @@ let finishedWhy = '';
 let starting: SourceKind | undefined;
 /** counts the Starts: one waiting for its text is dropped when another text is chosen meanwhile */
 let startTicket = 0;
+/** Save model was pressed, and its model is not kept yet: Save model stays disabled (one click, one model) */
+let keeping = false;
 /** a Start sent to the worker and not answered yet ('started', or an error): Start stays disabled */
 let startSent = false;
 /** a kept model's Continue: Start as soon as it has loaded */
@@ -106,7 +108,7 @@ function setState(next: WorkerState): void {
   ui.pause.disabled = state !== 'running';
   ui.resume.disabled = state !== 'paused';
   ui.reset.disabled = state === 'idle';
-  ui.save.disabled = state === 'idle';
+  ui.save.disabled = state === 'idle' || keeping;
   ui.download.disabled = state === 'idle';
   for (const b of ui.exports) b.disabled = state === 'idle';
   setGenerateEnabled(state !== 'idle');
@@ -181,6 +183,7 @@ function trainingWorkerEnded(w: Worker): void {
   const held = takeHeld();
   const training = state === 'running' || state === 'paused' || state === 'finished';
   startSent = false;
+  keeping = false;
   startWorker();
   clearSession();
   setState('idle');
@@ -268,7 +271,12 @@ function receive(msg: FromWorker): void {
       break;
     case 'checkpoint':
       if (msg.to === 'download') download(msg.bytes, CHECKPOINT_NAME);
-      else void keepCheckpoint(msg.bytes, msg.info, model?.what ?? 'a model');
+      else {
+        void keepCheckpoint(msg.bytes, msg.info, model?.what ?? 'a model').finally(() => {
+          keeping = false;
+          setState(state);
+        });
+      }
       break;
     case 'exported':
       download(msg.bytes, msg.name);
@@ -286,6 +294,10 @@ function receive(msg: FromWorker): void {
     case 'error':
       if (msg.during === 'start') {
         startSent = false;
+        setState(state);
+      }
+      if (msg.during === 'save' && keeping) {
+        keeping = false;
         setState(state);
       }
       if (msg.during === 'generate') generationFailed();
@@ -376,6 +388,8 @@ ui.keepForm.addEventListener('submit', (e) => {
   e.preventDefault();
   if (ui.save.disabled) return;
   clearError();
+  keeping = true;
+  setState(state);
   send({ type: 'save', to: 'keep' });
 });
 ui.download.addEventListener('click', () => send({ type: 'save', to: 'download' }));

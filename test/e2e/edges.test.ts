@@ -8,7 +8,7 @@
 // Start waiting for a download that stalls is dropped when another text is chosen (Start answers again, and
 // the download, when it ends, starts nothing), and a download that stalls is given up after 30 s (one line;
 // Start tries again); --patience without a validation split names what the page has to fix it; a double
-// click on Start starts one run and no alert.
+// click on Start starts one run and no alert, and one on Save model keeps one model.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -294,7 +294,7 @@ test('--patience without a validation split: one line naming what the page has t
   await until(page, 'the seed to train on', (p) => p.state === 'running' && p.iter > 300);
 });
 
-test('a double click on Start starts one run, with no alert', async (t) => {
+test('a double click on Start starts one run, with no alert; on Save model, keeps one model', async (t) => {
   const page = await openPage(t);
   await until(page, 'the built-in text', (p) => p.textChars > 0);
   // an LSTM on two threads: the worker starts its shard worker before it answers
@@ -305,4 +305,15 @@ test('a double click on Start starts one run, with no alert', async (t) => {
   await new Promise((r) => setTimeout(r, 500)); // the second click's answer, if any, has come
   assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
   assert.equal((await probe(page)).errors, 0, 'no error shown');
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await until(page, 'the paused state', (p) => p.state === 'paused');
+  await page.getByRole('button', { name: 'Save model' }).dblclick();
+  await page.locator('#kept-note', { hasText: /^Kept 'the built-in text' at iteration / }).waitFor();
+  await new Promise((r) => setTimeout(r, 500)); // a second model, if any, has been kept
+  assert.equal((await probe(page)).kept, 1, 'one model kept');
+  assert.equal(
+    await page.getByRole('button', { name: 'Save model' }).isDisabled(),
+    false,
+    'Save answers again',
+  );
 });
