@@ -238,6 +238,7 @@ function receive(msg: FromWorker): void {
       break;
     case 'started':
       startSent = false; // (the 'running' state follows)
+      finishedWhy = ''; // (a run before this one, then a checkpoint loaded: no Reset between)
       model = { what: msg.what, chars: msg.chars, info: msg.info, changed: msg.changed };
       setDefaultName(msg.what);
       probe.model = msg.info.config.model;
@@ -282,6 +283,8 @@ function receive(msg: FromWorker): void {
       download(msg.bytes, msg.name);
       break;
     case 'loaded':
+      // nothing of the model before stays: its samples, its generated text, why its run finished
+      clearOutputs();
       model = { what: msg.name, chars: 0, info: msg.info, changed: [] };
       probe.model = msg.info.config.model;
       probe.threads = 0; // not training: --threads says how the next Start runs
@@ -310,13 +313,19 @@ function receive(msg: FromWorker): void {
 /** After Reset: no model, an empty chart, no samples, the seed field as the user left it. */
 function clearSession(): void {
   model = undefined;
-  finishedWhy = '';
-  Object.assign(probe, { model: '', threads: 0, iter: 0, samples: 0, lastSampleIter: null });
-  clearGenerated();
+  Object.assign(probe, { model: '', threads: 0, iter: 0 });
+  clearOutputs();
   clearChart();
+  restoreSeed();
+}
+
+/** What a model has shown: its samples, its generated text, why its run finished. */
+function clearOutputs(): void {
+  finishedWhy = '';
+  Object.assign(probe, { samples: 0, lastSampleIter: null });
+  clearGenerated();
   ui.sampleText.textContent = '';
   ui.sampleIter.textContent = '';
-  restoreSeed();
 }
 
 function download(bytes: Uint8Array, name: string): void {
