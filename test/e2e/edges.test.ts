@@ -2,7 +2,7 @@
 // browser context with no error in the console: a checkpoint dropped on the page loads whatever its name
 // (the CLI's .ckpt files, a version-1 fixture, a safetensors file named otherwise), an .onnx file dropped
 // is refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files; an empty
-// text file is one line that names it once; a checkpoint whose run ended by itself (--iters, --time-limit,
+// text file is one line that names it once, and a text of one symbol is described in the singular; a checkpoint whose run ended by itself (--iters, --time-limit,
 // --patience reached) loads with that limit cleared, so Start (continue) trains on instead of refusing; a
 // model in the PyTorch layout (no seed) trains on with a status line that does not say 'seed undefined'; a
 // Start waiting for a download that stalls is dropped when another text is chosen (Start answers again, and
@@ -105,7 +105,7 @@ test('a checkpoint dropped on the page loads, whatever its name; an ONNX file is
   assert.deepEqual(accept.split(',').sort(), ['.ckpt', '.safetensors']);
 });
 
-test('an empty text file is one line that names it once', async (t) => {
+test('an empty text file is one line that names it once; one symbol is in the singular', async (t) => {
   const page = await openPage(t);
   await page.getByLabel('Choose a text file').setInputFiles({
     name: 'empty.txt',
@@ -116,6 +116,12 @@ test('an empty text file is one line that names it once', async (t) => {
   await drop(page, 'nothing.txt', new Uint8Array(0));
   await alertShows(page, /^nothing\.txt: the file is empty; choose a file with some text in it$/);
   assert.equal(await page.locator('#file-name').textContent(), 'nothing.txt (not usable)');
+  // one character, one symbol: in the singular
+  await drop(page, 'a.txt', new TextEncoder().encode('a'));
+  await page.locator('#text-info', { hasText: /^a\.txt: 1 character, 1 distinct symbol\.$/ }).waitFor();
+  await page.getByLabel('Pasted text').check();
+  await page.getByLabel('Paste your text').fill('aaaa');
+  await page.locator('#text-info', { hasText: /^Pasted text: 4 characters, 1 distinct symbol\.$/ }).waitFor();
 });
 
 test('a checkpoint that reached --time-limit or --patience continues: the page clears the limit', async (t) => {

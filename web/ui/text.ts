@@ -134,7 +134,8 @@ export async function readSource(): Promise<TextSource> {
 /** '1,234 characters, 56 distinct symbols', and a word on NUL characters (UTF-16 without its mark, or binary) */
 function describeCorpus(c: Corpus): string {
   const nul = hasNulCharacters(c) ? ', NUL characters among them (is it UTF-16, or not a text?)' : '';
-  return `${fmt.format(c.ids.length)} characters, ${c.vocab.size} distinct symbols${nul}`;
+  const n = (count: number, word: string) => `${fmt.format(count)} ${word}${count === 1 ? '' : 's'}`;
+  return `${n(c.ids.length, 'character')}, ${n(c.vocab.size, 'distinct symbol')}${nul}`;
 }
 
 function showTextInfo(): void {
