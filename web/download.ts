@@ -18,6 +18,8 @@ export const TEXT_CACHE = 'charrnn-texts';
 /** the header a cached text carries: the SHA-256 it was checked against */
 const SUM_HEADER = 'X-Charrnn-Sha256';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** a download that receives nothing for this long is given up (milliseconds) */
+const STALL_MS = 30_000;
 
 /** Bytes received of a download, and its size (from Content-Length, else the catalog's). */
 export interface Progress {
@@ -86,10 +88,10 @@ function networkError(entry: CatalogEntry, url: string, e: unknown): CharrnnErro
  * Fetches a file without the browser's HTTP cache: a copy the checksum refused must not come back from
  * there. A network failure or an HTTP error status is a one-line error.
  */
-async function get(entry: CatalogEntry, url: string): Promise<Response> {
+async function get(entry: CatalogEntry, url: string, signal: AbortSignal): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(url, { cache: 'no-store' });
+    res = await fetch(url, { cache: 'no-store', signal });
   } catch (e) {
     throw networkError(entry, url, e);
   }
@@ -153,6 +155,44 @@ async function readAll(
 }
 
 /**
+ * The text's bytes from `url`, with progress; given up with a one-line error when nothing arrives for
+ * STALL_MS (a connection that stalls would otherwise keep Start waiting for ever).
+ */
+async function download(
+  entry: CatalogEntry,
+  url: string,
+  progress: (p: Progress) => void,
+): Promise<Uint8Array> {
+  const controller = new AbortController();
+  let stalled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const alive = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      controller.abort();
+    }, STALL_MS);
+  };
+  alive();
+  try {
+    const res = await get(entry, url, controller.signal);
+    alive();
+    return await readAll(entry, url, res, (p) => {
+      alive();
+      progress(p);
+    });
+  } catch (e) {
+    if (!stalled) throw e;
+    throw new CharrnnError(
+      `could not download ${entry.name} from ${url}: nothing came for ${STALL_MS / 1000} s`,
+      'check the network connection and press Start to try again, or choose a file',
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * A catalog text: from Cache Storage when it holds a copy that still has its checksum, else downloaded
  * (from the mirror, if given), checked, and kept. A checksum that does not match is a one-line error, and
  * nothing is kept.
@@ -170,7 +210,7 @@ export async function fetchCatalogText(
     if ((await sha256(bytes)) === hit.headers.get(SUM_HEADER)) return { bytes, fromCache: true, kept: true };
     await cache!.delete(url); // damaged in the cache: download it again
   }
-  const bytes = await readAll(entry, url, await get(entry, url), progress);
+  const bytes = await download(entry, url, progress);
   const [actual, expected] = await Promise.all([sha256(bytes), expectedSum(entry, url, mirror)]);
   if (actual !== expected) {
     throw new CharrnnError(

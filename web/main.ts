@@ -43,7 +43,7 @@ import {
   showSeed,
   wireSettings,
 } from './ui/settings.js';
-import { readSource, setTextEnabled, useTextFile, wireText } from './ui/text.js';
+import { readSource, type SourceKind, setTextEnabled, sourceKind, useTextFile, wireText } from './ui/text.js';
 import { whenReleased } from './watch.js';
 
 const CHECKPOINT_NAME = 'charrnn-model.safetensors';
@@ -77,8 +77,14 @@ let ready = false;
 let model: { what: string; chars: number; info: ModelInfo; changed: string[] } | undefined;
 /** why a run finished by itself, for the status line */
 let finishedWhy = '';
-/** Start is waiting for its text (a download, the built-in text) */
-let starting = false;
+/** Start is waiting for its text (a download, the built-in text): the text chosen then (undefined: not) */
+let starting: SourceKind | undefined;
+/** counts the Starts: one waiting for its text is dropped when another text is chosen meanwhile */
+let startTicket = 0;
+/** Save model was pressed, and its model is not kept yet: Save model stays disabled (one click, one model) */
+let keeping = false;
+/** a Start sent to the worker and not answered yet ('started', or an error): Start stays disabled */
+let startSent = false;
 /** a kept model's Continue: Start as soon as it has loaded */
 let continueAfterLoad = false;
 
@@ -97,12 +103,12 @@ function setState(next: WorkerState): void {
   state = next;
   probe.state = next;
   const active = state === 'running' || state === 'paused' || state === 'finished';
-  ui.start.disabled = !ready || active || starting;
+  ui.start.disabled = !ready || active || starting !== undefined || startSent;
   ui.start.textContent = state === 'loaded' ? 'Start (continue)' : 'Start';
   ui.pause.disabled = state !== 'running';
   ui.resume.disabled = state !== 'paused';
   ui.reset.disabled = state === 'idle';
-  ui.save.disabled = state === 'idle';
+  ui.save.disabled = state === 'idle' || keeping;
   ui.download.disabled = state === 'idle';
   for (const b of ui.exports) b.disabled = state === 'idle';
   setGenerateEnabled(state !== 'idle');
@@ -142,9 +148,11 @@ function showStatus(): void {
     const noVal = m.info.hasValidation ? '' : ' No validation split (--val-fraction 0).';
     const changed = m.changed.length > 0 ? ` Changed on resume: ${m.changed.join(', ')}.` : '';
     const finished = state === 'finished' && finishedWhy ? ` ${finishedWhy}` : '';
+    // (a model imported from the PyTorch layout has no seed)
+    const seed = m.info.config.seed === undefined ? '' : `, seed ${m.info.config.seed}`;
     ui.status.textContent =
       `${doing}: ${describeModel(m.info)} on ${m.what} (${fmt.format(m.chars)} characters, ` +
-      `${m.info.vocabSize} symbols), seed ${m.info.config.seed}.${noVal}${changed}${finished}`;
+      `${m.info.vocabSize} symbols)${seed}.${noVal}${changed}${finished}`;
   }
 }
 
@@ -174,6 +182,8 @@ function trainingWorkerEnded(w: Worker): void {
   w.terminate();
   const held = takeHeld();
   const training = state === 'running' || state === 'paused' || state === 'finished';
+  startSent = false;
+  keeping = false;
   startWorker();
   clearSession();
   setState('idle');
@@ -227,6 +237,8 @@ function receive(msg: FromWorker): void {
       }
       break;
     case 'started':
+      startSent = false; // (the 'running' state follows)
+      finishedWhy = ''; // (a run before this one, then a checkpoint loaded: no Reset between)
       model = { what: msg.what, chars: msg.chars, info: msg.info, changed: msg.changed };
       setDefaultName(msg.what);
       probe.model = msg.info.config.model;
@@ -260,22 +272,37 @@ function receive(msg: FromWorker): void {
       break;
     case 'checkpoint':
       if (msg.to === 'download') download(msg.bytes, CHECKPOINT_NAME);
-      else void keepCheckpoint(msg.bytes, msg.info, model?.what ?? 'a model');
+      else {
+        void keepCheckpoint(msg.bytes, msg.info, model?.what ?? 'a model').finally(() => {
+          keeping = false;
+          setState(state);
+        });
+      }
       break;
     case 'exported':
       download(msg.bytes, msg.name);
       break;
     case 'loaded':
+      // nothing of the model before stays: its samples, its generated text, why its run finished
+      clearOutputs();
       model = { what: msg.name, chars: 0, info: msg.info, changed: [] };
       probe.model = msg.info.config.model;
       probe.threads = 0; // not training: --threads says how the next Start runs
       // the checkpoint's own settings; setState('loaded') locks the ones a resumed run cannot change
-      fillFromCheckpoint(msg.info.config, msg.info.iter);
+      fillFromCheckpoint(msg.info);
       clearChart();
       probe.iter = msg.info.iter;
       addPoint(msg.info.iter, msg.info.smoothLoss);
       break;
     case 'error':
+      if (msg.during === 'start') {
+        startSent = false;
+        setState(state);
+      }
+      if (msg.during === 'save' && keeping) {
+        keeping = false;
+        setState(state);
+      }
       if (msg.during === 'generate') generationFailed();
       if (msg.during === 'load') continueAfterLoad = false;
       showError(msg.line);
@@ -286,13 +313,19 @@ function receive(msg: FromWorker): void {
 /** After Reset: no model, an empty chart, no samples, the seed field as the user left it. */
 function clearSession(): void {
   model = undefined;
-  finishedWhy = '';
-  Object.assign(probe, { model: '', threads: 0, iter: 0, samples: 0, lastSampleIter: null });
-  clearGenerated();
+  Object.assign(probe, { model: '', threads: 0, iter: 0 });
+  clearOutputs();
   clearChart();
+  restoreSeed();
+}
+
+/** What a model has shown: its samples, its generated text, why its run finished. */
+function clearOutputs(): void {
+  finishedWhy = '';
+  Object.assign(probe, { samples: 0, lastSampleIter: null });
+  clearGenerated();
   ui.sampleText.textContent = '';
   ui.sampleIter.textContent = '';
-  restoreSeed();
 }
 
 function download(bytes: Uint8Array, name: string): void {
@@ -317,19 +350,35 @@ async function loadCheckpoint(file: File): Promise<void> {
 /** Start: the settings as they are now, and the chosen text once it is here (a download may take a while). */
 async function startRun(): Promise<void> {
   clearError();
-  starting = true;
+  const ticket = ++startTicket;
+  starting = sourceKind();
   setState(state);
   try {
     const config = readSettings();
     const source = await readSource();
+    if (ticket !== startTicket) return; // another text was chosen meanwhile (textChosen)
     if (state !== 'loaded') clearChart(); // from a checkpoint, the chart goes on from its point
     send({ type: 'start', config, source });
+    startSent = true;
   } catch (e) {
-    showError(e);
+    if (ticket === startTicket) showError(e);
   } finally {
-    starting = false;
-    setState(state);
+    if (ticket === startTicket) {
+      starting = undefined;
+      setState(state);
+    }
   }
+}
+
+/**
+ * Another text was chosen: a Start still waiting for the one chosen before (a download that is slow, or
+ * stalled) is dropped, and Start can be pressed again for this one.
+ */
+function textChosen(): void {
+  if (starting === undefined || sourceKind() === starting) return;
+  startTicket++;
+  starting = undefined;
+  setState(state);
 }
 
 // ---- controls ----
@@ -348,6 +397,8 @@ ui.keepForm.addEventListener('submit', (e) => {
   e.preventDefault();
   if (ui.save.disabled) return;
   clearError();
+  keeping = true;
+  setState(state);
   send({ type: 'save', to: 'keep' });
 });
 ui.download.addEventListener('click', () => send({ type: 'save', to: 'download' }));
@@ -363,7 +414,22 @@ ui.checkpointFile.addEventListener('change', () => {
   ui.checkpointFile.value = '';
 });
 
-// drop a text file (training text) or a .safetensors file (checkpoint) anywhere on the page
+/** How the names of model files end: the CLI's checkpoints (.ckpt in its examples), exports, torch.save's. */
+const MODEL_FILE = /\.(safetensors|ckpt|onnx|pt|pth)$/i;
+
+/**
+ * Whether a dropped file is a model rather than a text: by its name, or, whatever its name, by its start,
+ * as a safetensors file starts (its header's size, 8 bytes little-endian, that fits in the file, then '{').
+ */
+async function isModelFile(file: File): Promise<boolean> {
+  if (MODEL_FILE.test(file.name)) return true;
+  const head = new Uint8Array(await file.slice(0, 9).arrayBuffer());
+  if (head.length < 9 || head[8] !== 0x7b) return false;
+  const size = new DataView(head.buffer).getBigUint64(0, true);
+  return size + 8n <= BigInt(file.size);
+}
+
+// drop a text file (training text) or a model file (a checkpoint to load) anywhere on the page
 document.addEventListener('dragover', (e) => {
   e.preventDefault();
   document.body.classList.add('dragging');
@@ -375,17 +441,20 @@ document.addEventListener('drop', (e) => {
   e.preventDefault();
   document.body.classList.remove('dragging');
   const file = e.dataTransfer?.files[0];
-  if (!file) return;
-  if (file.name.endsWith('.safetensors')) void loadCheckpoint(file).catch(showError);
+  if (file) void dropped(file).catch(showError);
+});
+
+async function dropped(file: File): Promise<void> {
+  if (await isModelFile(file)) await loadCheckpoint(file);
   else if (state === 'running' || state === 'paused' || state === 'finished')
     showError('a model is training on its text; press Reset before choosing another');
-  else void useTextFile(file);
-});
+  else await useTextFile(file);
+}
 
 // ---- start up: the seed's settings (the min-char-rnn preset) ----
 
 startWorker();
-wireText();
+wireText(textChosen);
 wireGenerate(send);
 wireSettings(updateChartSpec);
 wireKept({

@@ -44,6 +44,10 @@ export interface ModelInfo {
   hasValidation: boolean;
   /** the lowest validation loss seen so far (nats/char; Infinity: none yet) */
   bestValLoss: number;
+  /** seconds of training so far (what --time-limit counts) */
+  trainSeconds: number;
+  /** evaluations in a row that have not beaten the best (what --patience counts) */
+  evalsSinceBest: number;
 }
 
 export type FromWorker =

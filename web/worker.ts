@@ -71,6 +71,8 @@ function info(t: Trainer): ModelInfo {
     config,
     hasValidation: t.hasValidation,
     bestValLoss: t.bestValLoss,
+    trainSeconds: t.trainSeconds,
+    evalsSinceBest: t.evalsSinceBest,
   };
 }
 

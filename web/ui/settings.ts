@@ -14,6 +14,7 @@ import {
   type TrainConfig,
 } from '../../src/training/config.js';
 import { defaultPreset, findPreset, PRESET_NAMES, PRESETS, type Preset } from '../../src/training/presets.js';
+import type { ModelInfo } from '../protocol.js';
 import { el } from './dom.js';
 import { probe } from './probe.js';
 
@@ -142,7 +143,17 @@ export function readSettings(check = true): Partial<TrainConfig> {
     }
     put[spec.key] = value;
   }
-  if (check) resolveConfig(out); // the settings that depend on each other, before anything is sent
+  if (check) {
+    resolveConfig(out); // the settings that depend on each other, before anything is sent
+    // the core's line for this names --val-file too, which the page does not have
+    if ((out.patience ?? 0) > 0 && out.valFraction === 0) {
+      throw new CharrnnError(
+        `--patience ${out.patience} watches the validation loss, but there is no validation split`,
+        'set --val-fraction above 0, or --patience 0',
+        'usage',
+      );
+    }
+  }
   return out;
 }
 
@@ -264,12 +275,22 @@ export function restoreSeed(): void {
 }
 
 /**
- * Fills the form from a loaded checkpoint's settings. An iteration limit the checkpoint has reached would
- * end a continued run at once: the page clears it (0: until you pause).
+ * Fills the form from a loaded checkpoint's settings. A limit the checkpoint has reached (--iters,
+ * --time-limit, --patience: a run that ended by itself) would end a continued run at once: the page clears
+ * it (0: until you pause), so Start and a kept model's Continue go on.
  */
-export function fillFromCheckpoint(config: Omit<TrainConfig, 'backend'>, iter: number): void {
+export function fillFromCheckpoint(m: ModelInfo): void {
   userSeed ??= field('seed').value;
-  fill({ ...config, iters: config.iters > 0 && iter >= config.iters ? 0 : config.iters }, []);
+  const c = m.config;
+  fill(
+    {
+      ...c,
+      iters: c.iters > 0 && m.iter >= c.iters ? 0 : c.iters,
+      timeLimit: c.timeLimit > 0 && m.trainSeconds >= c.timeLimit ? 0 : c.timeLimit,
+      patience: c.patience > 0 && m.evalsSinceBest >= c.patience ? 0 : c.patience,
+    },
+    [],
+  );
 }
 
 /** Wires the form; `changed` hears every change (the chart's axis follows the settings). */

@@ -80,10 +80,14 @@ export function sourceKind(): SourceKind {
   return v ?? 'builtin';
 }
 
+/** told when another text is chosen (a radio, a file picked or dropped, a paste) */
+let chosen: () => void = () => {};
+
 function selectSource(kind: SourceKind): void {
   const radio = document.querySelector(`input[name=source][value="${kind}"]`) as HTMLInputElement | null;
   if (radio) radio.checked = true;
   showTextInfo();
+  chosen();
 }
 
 /** A fetched text's bytes (fetching it the first time, or again after a failure). */
@@ -130,7 +134,8 @@ export async function readSource(): Promise<TextSource> {
 /** '1,234 characters, 56 distinct symbols', and a word on NUL characters (UTF-16 without its mark, or binary) */
 function describeCorpus(c: Corpus): string {
   const nul = hasNulCharacters(c) ? ', NUL characters among them (is it UTF-16, or not a text?)' : '';
-  return `${fmt.format(c.ids.length)} characters, ${c.vocab.size} distinct symbols${nul}`;
+  const n = (count: number, word: string) => `${fmt.format(count)} ${word}${count === 1 ? '' : 's'}`;
+  return `${n(c.ids.length, 'character')}, ${n(c.vocab.size, 'distinct symbol')}${nul}`;
 }
 
 function showTextInfo(): void {
@@ -157,8 +162,7 @@ export async function useTextFile(file: File): Promise<void> {
   selectSource('file');
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
-    if (bytes.length === 0)
-      throw new CharrnnError(`${file.name} is empty`, 'choose a file with some text in it');
+    if (bytes.length === 0) throw new CharrnnError('the file is empty', 'choose a file with some text in it'); // named below
     const corpus = encodeCorpus(bytes); // strict UTF-8: a bad byte is named by its offset
     fileSource = { bytes, name: file.name };
     fileInfo = `${file.name}: ${describeCorpus(corpus)}.`;
@@ -197,7 +201,9 @@ function addCatalogChoices(): void {
   }
 }
 
-export function wireText(): void {
+/** Wires the panel; `changed` hears every choice of a text. */
+export function wireText(changed: () => void): void {
+  chosen = changed;
   addCatalogChoices();
   ui.file.addEventListener('change', () => {
     const file = ui.file.files?.[0];
@@ -211,6 +217,7 @@ export function wireText(): void {
         want(radio.value).catch(showError);
       }
       showTextInfo();
+      chosen();
     });
   }
   let pasteTimer: ReturnType<typeof setTimeout> | undefined;
