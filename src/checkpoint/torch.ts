@@ -152,10 +152,16 @@ function dtypeHint(problem: string): string | undefined {
   return undefined;
 }
 
-/** Whether a decoded file is in the PyTorch layout: its metadata says so, or it has none and the tensors do. */
+/**
+ * Whether a decoded file is in the PyTorch layout: its metadata says so, or it has none and the tensors are
+ * a PyTorch recurrent module's (`rnn.weight_hh_l0`, or under another name, which the import then names).
+ */
 export function isTorchLayout(st: SafeTensors): boolean {
   const format = st.metadata.format;
-  return format === TORCH_FORMAT || (format === undefined && st.tensors.has('rnn.weight_hh_l0'));
+  if (format === TORCH_FORMAT) return true;
+  if (format !== undefined) return false;
+  for (const name of st.tensors.keys()) if (/(^|\.)weight_hh_l0$/.test(name)) return true;
+  return false;
 }
 
 /** Reads a file in the PyTorch layout into a fresh charrnn checkpoint; `what` names it in errors. */

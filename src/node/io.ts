@@ -451,6 +451,20 @@ export function writeFileAtomic(
   what = 'the checkpoint',
 ): void {
   const parts = data instanceof Uint8Array ? [data] : data;
+  // the rename replaces whatever is at the path: a device (/dev/null, as root), a pipe or a socket would be
+  // replaced by a regular file, so those are refused (a folder fails the rename by itself)
+  let existing: ReturnType<typeof statSync> | undefined;
+  try {
+    existing = statSync(path);
+  } catch {
+    // nothing there yet, or nothing readable: the write says why if it fails
+  }
+  if (existing && !existing.isFile() && !existing.isDirectory()) {
+    throw new CharrnnError(
+      `cannot write ${what} '${path}': it is not a regular file (a device, a pipe or a socket), which the write would replace`,
+      'give the path of a file',
+    );
+  }
   const tmp = `${path}.${process.pid}.tmp`;
   let fd: number | undefined;
   try {
@@ -544,8 +558,16 @@ export function prepareSavePath(path: string): void {
     );
   }
   try {
-    if (statSync(path).isDirectory()) {
+    const st = statSync(path);
+    if (st.isDirectory()) {
       throw new CharrnnError(`cannot save to '${path}': it is a folder`, 'give the path of a file', 'usage');
+    }
+    if (!st.isFile()) {
+      throw new CharrnnError(
+        `cannot save to '${path}': it is not a regular file (a device, a pipe or a socket)`,
+        'give the path of a file',
+        'usage',
+      );
     }
   } catch (e) {
     if (e instanceof CharrnnError) throw e;

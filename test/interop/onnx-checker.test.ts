@@ -1,6 +1,6 @@
 // The ONNX export (src/checkpoint/onnx.ts) against the specification's own validator: Debian's python3-onnx
 // runs `onnx.checker.check_model(model, full_check=True)` on every kind of model charrnn exports (each
-// cell, 1 and 2 layers, one-hot and embedding input, dropout, f32 and f64, the first release's files).
+// cell, 1, 2 and 3 layers, one-hot and embedding input, dropout, f32 and f64, the first release's files).
 // full_check adds strict shape inference, so a node whose inputs, attributes or declared outputs disagree
 // in type or shape fails here even where onnxruntime would still run it (test/checkpoint/onnx.test.ts runs
 // the same exports in onnxruntime-node and compares their numbers). Needs `apt-get install python3-onnx`.
@@ -71,7 +71,7 @@ const CASES: { name: string; settings?: Partial<TrainConfig>; file?: string }[] 
   { name: 'seed', settings: { seed: 1, sampleEvery: 0 } },
   { name: 'seed-f64', settings: { seed: 1, sampleEvery: 0, dtype: 'f64' } },
   ...(['rnn', 'lstm', 'gru'] as const).flatMap((m) =>
-    [1, 2].flatMap((n) => [0, 8].map((e) => ({ name: `${m}-${n}x16-e${e}`, settings: small(m, n, e) }))),
+    [1, 2, 3].flatMap((n) => [0, 8].map((e) => ({ name: `${m}-${n}x16-e${e}`, settings: small(m, n, e) }))),
   ),
   { name: 'gru-dropout', settings: small('gru', 2, 8, { dropout: 0.3 }) },
   { name: 'lstm-f64', settings: small('lstm', 2, 8, { dtype: 'f64' }) },

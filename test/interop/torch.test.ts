@@ -193,6 +193,20 @@ describe('export -> import, every model', () => {
     assert.equal(readAnyCheckpoint(torch).progress.iter, 0);
     assert.equal(checkpointBytes(own), own, 'a checkpoint as it is');
     assert.deepEqual([...readCheckpoint(checkpointBytes(torch)).params.keys()], [...ck.params.keys()]);
+    // a PyTorch file without the format, its module named otherwise: read as that layout (eval, sample and
+    // info say what to rename), not as a charrnn checkpoint whose metadata lacks the format
+    const wrapped = edited(torch, (st) => {
+      st.metadata = { vocab: st.metadata.vocab! };
+      st.tensors = new Map([...st.tensors].map(([n, x]) => [`module.${n}`, x]));
+    });
+    assert.throws(
+      () => readAnyCheckpoint(wrapped, "'m.safetensors'"),
+      (e: unknown) =>
+        e instanceof CharrnnError &&
+        /^'m\.safetensors' is not a charrnn torch file: its recurrent tensors are named 'module\.rnn\.weight_hh_l0'/.test(
+          e.line,
+        ),
+    );
   });
 });
 

@@ -2,7 +2,8 @@
 // behind, the previous file survives a failed write), the save path checked before a run, and a failed save
 // rescued to a file the message names.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -39,6 +40,28 @@ describe('writeFileAtomic', () => {
     );
     assert.deepEqual(readdirSync(folder), ['x.ckpt']);
     assert.deepEqual(readdirSync(path), ['inside'], 'what was there is untouched');
+  });
+
+  it('refuses a path that is a pipe (or a device, a socket) rather than replace it with a file', () => {
+    const fifo = join(dir, 'pipe');
+    const made = spawnSync('mkfifo', [fifo]);
+    assert.equal(made.status, 0, `mkfifo: ${made.stderr}`);
+    assert.throws(
+      () => writeFileAtomic(fifo, bytes(10, 3), 'the onnx export'),
+      oneLine(
+        /^cannot write the onnx export '.*pipe': it is not a regular file \(a device, a pipe or a socket\)/,
+      ),
+    );
+    assert.ok(lstatSync(fifo).isFIFO(), 'the pipe is still a pipe');
+    assert.ok(!readdirSync(dir).some((n) => n.endsWith('.tmp')), 'no temporary file');
+    // and train --save says so before the run
+    assert.throws(
+      () => prepareSavePath(fifo),
+      (e: unknown) =>
+        e instanceof CharrnnError &&
+        e.kind === 'usage' &&
+        /^cannot save to '.*pipe': it is not a regular file/.test(e.line),
+    );
   });
 
   it('when the folder is missing, says so', () => {
