@@ -9,7 +9,8 @@
 // the download, when it ends, starts nothing), and a download that stalls is given up after 30 s (one line;
 // Start tries again); --patience without a validation split names what the page has to fix it; a double
 // click on Start starts one run and no alert, and one on Save model keeps one model; a checkpoint loaded
-// over a run shows nothing of that run (its sample, its generated text, why it finished).
+// over a run shows nothing of that run (its sample, its generated text, why it finished); a checkpoint whose
+// cosine schedule decayed over the limit it reached loads (no uncaught error) and continues at its end.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -356,4 +357,32 @@ test('a checkpoint loaded over a run shows nothing of that run', async (t) => {
   await until(page, 'the stopped run', (p) => p.state === 'finished');
   await status.filter({ hasText: /^Stopped: rnn 1×24, / }).waitFor();
   assert.doesNotMatch((await status.textContent()) ?? '', /It reached --iters/);
+});
+
+test('a checkpoint whose cosine schedule decayed over its reached limit loads and continues', async (t) => {
+  const { work } = await shared();
+  const page = await openPage(t); // (fails on the uncaught error the page threw when the form was filled)
+  await page.getByLabel('Choose a text file').setInputFiles(CORPUS);
+  const recipe = ['--model', 'gru', '--layers', '1', '--hidden', '16', '--batch', '2', '--seq-length', '8'];
+  const runs = [
+    { name: 'cosine-iters', limit: ['--iters', '30'], cleared: '--iters 0' },
+    { name: 'cosine-time', limit: ['--time-limit', '0.3'], cleared: '--time-limit 0' },
+  ];
+  for (const { name, limit, cleared } of runs) {
+    const args = [...recipe, '--schedule', 'cosine', ...limit, '--seed', '1', '--sample-every', '0'];
+    const path = cliCheckpoint(work, name, args);
+    const { iter } = readCheckpoint(readFileSync(path), path).progress;
+    await page.locator('#checkpoint-file').setInputFiles(path);
+    await until(page, `${name}.ckpt to load`, (p) => p.state === 'loaded' && p.iter === iter);
+    assert.equal(await page.getByLabel('--hidden', { exact: true }).inputValue(), '16', 'the form is filled');
+    await page.getByRole('button', { name: 'Start (continue)' }).click();
+    await until(page, `${name}.ckpt to train on`, (p) => p.state === 'running' && p.iter > iter);
+    const status = (await page.locator('#status').textContent()) ?? '';
+    assert.ok(
+      status.includes(cleared) && status.includes(`--decay-iters ${limit[0] === '--iters' ? 30 : iter}`),
+      `the limit cleared, the schedule's length kept: ${status}`,
+    );
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await until(page, 'the idle state', (p) => p.state === 'idle');
+  }
 });
