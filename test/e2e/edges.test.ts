@@ -2,7 +2,8 @@
 // browser context with no error in the console: a checkpoint dropped on the page loads whatever its name
 // (the CLI's .ckpt files, a version-1 fixture, a safetensors file named otherwise), an .onnx file dropped
 // is refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files; an empty
-// text file is one line that names it once, and a text of one symbol is described in the singular; a checkpoint whose run ended by itself (--iters, --time-limit,
+// text file is one line that names it once, a text of one symbol is described in the singular, and a paste
+// of whitespace is a text, as a file of it is; a checkpoint whose run ended by itself (--iters, --time-limit,
 // --patience reached) loads with that limit cleared, so Start (continue) trains on instead of refusing; a
 // model in the PyTorch layout (no seed) trains on with a status line that does not say 'seed undefined'; a
 // Start waiting for a download that stalls is dropped when another text is chosen (Start answers again, and
@@ -106,7 +107,7 @@ test('a checkpoint dropped on the page loads, whatever its name; an ONNX file is
   assert.deepEqual(accept.split(',').sort(), ['.ckpt', '.safetensors']);
 });
 
-test('an empty text file is one line that names it once; one symbol is in the singular', async (t) => {
+test('an empty text file is one line that names it once; one symbol is in the singular; a blank paste is a text', async (t) => {
   const page = await openPage(t);
   await page.getByLabel('Choose a text file').setInputFiles({
     name: 'empty.txt',
@@ -123,6 +124,18 @@ test('an empty text file is one line that names it once; one symbol is in the si
   await page.getByLabel('Pasted text').check();
   await page.getByLabel('Paste your text').fill('aaaa');
   await page.locator('#text-info', { hasText: /^Pasted text: 4 characters, 1 distinct symbol\.$/ }).waitFor();
+  // an empty paste is refused; one of whitespace is a text (as a file of it is), not 'empty'
+  await page.getByLabel('Paste your text').fill('');
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await alertShows(page, /^the pasted text is empty; paste some text, or pick another source$/);
+  await page.getByLabel('Paste your text').fill(' \n'.repeat(20));
+  await page
+    .locator('#text-info', { hasText: /^Pasted text: 40 characters, 2 distinct symbols\.$/ })
+    .waitFor();
+  await page.getByLabel('--seq-length', { exact: true }).fill('8');
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await until(page, 'a run on the whitespace', (p) => p.state === 'running' && p.iter > 0);
+  assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
 });
 
 test('a checkpoint that reached --time-limit or --patience continues: the page clears the limit', async (t) => {
