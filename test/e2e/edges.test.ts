@@ -11,7 +11,8 @@
 // Start tries again); --patience without a validation split names what the page has to fix it; a double
 // click on Start starts one run and no alert, and one on Save model keeps one model; a checkpoint loaded
 // over a run shows nothing of that run (its sample, its generated text, why it finished); a checkpoint whose
-// cosine schedule decayed over the limit it reached loads (no uncaught error) and continues at its end.
+// cosine schedule decayed over the limit it reached loads (no uncaught error) and continues at its end; a
+// browser whose storage cannot be opened says so in one line.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -28,10 +29,14 @@ import { alertShows, CLI, probe, root, shared, until, WAIT } from './page.js';
 const CORPUS = join(root, 'test/fixtures/min-char-rnn-corpus.txt');
 const V1 = join(root, 'test/fixtures/v1');
 
-/** A fresh context's page, ready; `done` closes it and fails on any uncaught error or console error. */
-async function openPage(t: TestContext): Promise<Page> {
+/**
+ * A fresh context's page, ready (`init` runs in it before the page's scripts); closed after the test, which
+ * then fails on any uncaught error or console error.
+ */
+async function openPage(t: TestContext, init?: () => void): Promise<Page> {
   const { url, browser } = await shared();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  if (init) await context.addInitScript(init);
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT);
   const errors: string[] = [];
@@ -398,4 +403,26 @@ test('a checkpoint whose cosine schedule decayed over its reached limit loads an
     await page.getByRole('button', { name: 'Reset' }).click();
     await until(page, 'the idle state', (p) => p.state === 'idle');
   }
+});
+
+test('storage that cannot be opened: one line, and the model can still be downloaded', async (t) => {
+  const page = await openPage(t, () => {
+    // as a browser that blocks storage does
+    IDBFactory.prototype.open = () => {
+      throw new DOMException('The operation is insecure.', 'SecurityError');
+    };
+  });
+  const why = "the browser's storage \\(IndexedDB\\) cannot be opened: The operation is insecure";
+  await page
+    .locator('#kept-note', { hasText: new RegExp(`^Models cannot be kept in this browser: ${why}$`) })
+    .waitFor();
+  await page.locator('#checkpoint-file').setInputFiles(join(V1, 'seed.ckpt'));
+  await until(page, 'the checkpoint to load', (p) => p.state === 'loaded');
+  await page.getByRole('button', { name: 'Save model' }).click();
+  await alertShows(page, new RegExp(`^${why}; models can still be downloaded with Download checkpoint$`));
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download checkpoint' }).click(),
+  ]);
+  assert.deepEqual(readFileSync(await download.path()), readFileSync(join(V1, 'seed.ckpt')));
 });
