@@ -283,6 +283,8 @@ function receive(msg: FromWorker): void {
       download(msg.bytes, msg.name);
       break;
     case 'loaded':
+      // a Start that waits for its text was for the settings before: the loaded model's replace them
+      if (starting !== undefined) dropWaitingStart();
       // nothing of the model before stays: its samples, its generated text, why its run finished
       clearOutputs();
       model = { what: msg.name, chars: 0, info: msg.info, changed: [] };
@@ -375,7 +377,11 @@ async function startRun(): Promise<void> {
  * stalled) is dropped, and Start can be pressed again for this one.
  */
 function textChosen(): void {
-  if (starting === undefined || sourceKind() === starting) return;
+  if (starting !== undefined && sourceKind() !== starting) dropWaitingStart();
+}
+
+/** A Start waiting for its text is dropped: when its text comes, it starts nothing. */
+function dropWaitingStart(): void {
   startTicket++;
   starting = undefined;
   setState(state);

@@ -7,7 +7,7 @@
 // --patience reached) loads with that limit cleared, so Start (continue) trains on instead of refusing; a
 // model in the PyTorch layout (no seed) trains on with a status line that does not say 'seed undefined'; a
 // Start waiting for a download that stalls is dropped when another text is chosen (Start answers again, and
-// the download, when it ends, starts nothing), and a download that stalls is given up after 30 s (one line;
+// the download, when it ends, starts nothing), as it is when a checkpoint loads, and a download that stalls is given up after 30 s (one line;
 // Start tries again); --patience without a validation split names what the page has to fix it; a double
 // click on Start starts one run and no alert, and one on Save model keeps one model; a checkpoint loaded
 // over a run shows nothing of that run (its sample, its generated text, why it finished); a checkpoint whose
@@ -259,6 +259,30 @@ test('a Start waiting for a download that stalls gives way when another text is 
   const after = await probe(page);
   assert.ok(after.state === 'running' && after.iter > running.iter, 'the run goes on');
   assert.match((await page.locator('#status').textContent()) ?? '', / on the built-in text \(/);
+  assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
+});
+
+test('a checkpoint loaded while a Start waits for its text drops that Start', async (t) => {
+  const { url } = await shared();
+  const text = Buffer.from('First Citizen:\nSpeak, speak.\n'.repeat(2000));
+  const mirror = await stallingMirror(text);
+  t.after(() => mirror.close());
+  const page = await openPage(t);
+  await page.goto(`${url}?mirror=${mirror.url}`);
+  await until(page, 'the worker to be ready', (p) => p.ready);
+  await page.getByRole('radio', { name: 'tiny-shakespeare' }).check();
+  await page.getByRole('button', { name: 'Start', exact: true }).click(); // a new model of the seed's settings
+  await page.locator('#text-info', { hasText: /^Downloading tiny-shakespeare: / }).waitFor();
+  // a GRU checkpoint instead: Start (continue) answers at once (it waits for the text, if pressed)
+  await page.locator('#checkpoint-file').setInputFiles(join(V1, 'gru.ckpt'));
+  await until(page, 'the checkpoint to load', (p) => p.state === 'loaded' && p.model === 'gru');
+  const start = page.getByRole('button', { name: 'Start (continue)' });
+  assert.equal(await start.isDisabled(), false, 'Start (continue) answers');
+  // the download ends: the dropped Start starts nothing (it had the seed's settings: an RNN)
+  mirror.release();
+  await page.locator('#text-info', { hasText: /^tiny-shakespeare: 58,000 characters/ }).waitFor();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await probe(page)).state, 'loaded');
   assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
 });
 
