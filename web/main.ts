@@ -356,9 +356,10 @@ async function startRun(): Promise<void> {
   starting = sourceKind();
   setState(state);
   try {
-    const config = readSettings();
+    readSettings(); // bad settings are told at once, before any wait for the text
     const source = await readSource();
     if (ticket !== startTicket) return; // another text was chosen meanwhile (textChosen)
+    const config = readSettings(); // as the form is now: it may have changed while the text came
     if (state !== 'loaded') clearChart(); // from a checkpoint, the chart goes on from its point
     send({ type: 'start', config, source });
     startSent = true;

@@ -7,7 +7,8 @@
 // --patience reached) loads with that limit cleared, so Start (continue) trains on instead of refusing; a
 // model in the PyTorch layout (no seed) trains on with a status line that does not say 'seed undefined'; a
 // Start waiting for a download that stalls is dropped when another text is chosen (Start answers again, and
-// the download, when it ends, starts nothing), as it is when a checkpoint loads, and a download that stalls is given up after 30 s (one line;
+// the download, when it ends, starts nothing), as it is when a checkpoint loads; a Start that waits trains
+// with the settings as they are when the text comes; and a download that stalls is given up after 30 s (one line;
 // Start tries again); --patience without a validation split names what the page has to fix it; a double
 // click on Start starts one run and no alert, and one on Save model keeps one model; a checkpoint loaded
 // over a run shows nothing of that run (its sample, its generated text, why it finished); a checkpoint whose
@@ -273,6 +274,8 @@ test('a checkpoint loaded while a Start waits for its text drops that Start', as
   await page.getByRole('radio', { name: 'tiny-shakespeare' }).check();
   await page.getByRole('button', { name: 'Start', exact: true }).click(); // a new model of the seed's settings
   await page.locator('#text-info', { hasText: /^Downloading tiny-shakespeare: / }).waitFor();
+  // the settings may change meanwhile: the run, when its text comes, has the form's (checked below)
+  await page.getByLabel('--hidden', { exact: true }).fill('37');
   // a GRU checkpoint instead: Start (continue) answers at once (it waits for the text, if pressed)
   await page.locator('#checkpoint-file').setInputFiles(join(V1, 'gru.ckpt'));
   await until(page, 'the checkpoint to load', (p) => p.state === 'loaded' && p.model === 'gru');
@@ -284,6 +287,28 @@ test('a checkpoint loaded while a Start waits for its text drops that Start', as
   await new Promise((r) => setTimeout(r, 500));
   assert.equal((await probe(page)).state, 'loaded');
   assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
+});
+
+test('a Start that waits for its text trains with the settings as they are when it comes', async (t) => {
+  const { url } = await shared();
+  const mirror = await stallingMirror(Buffer.from('First Citizen:\nSpeak, speak.\n'.repeat(2000)));
+  t.after(() => mirror.close());
+  const page = await openPage(t);
+  await page.goto(`${url}?mirror=${mirror.url}`);
+  await until(page, 'the worker to be ready', (p) => p.ready);
+  await page.getByRole('radio', { name: 'tiny-shakespeare' }).check();
+  const hidden = page.getByLabel('--hidden', { exact: true });
+  // bad settings are told at once, not after the download
+  await hidden.fill('0');
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await alertShows(page, /^--hidden must be an integer >= 1/);
+  await hidden.fill('100');
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await page.locator('#text-info', { hasText: /^Downloading tiny-shakespeare: / }).waitFor();
+  await hidden.fill('37'); // while it waits
+  mirror.release();
+  await until(page, 'the run', (p) => p.state === 'running');
+  await page.locator('#status', { hasText: /^Training: rnn 1×37, / }).waitFor();
 });
 
 test('a download that stalls is given up after 30 s: one line, and Start tries again', async (t) => {
