@@ -437,7 +437,10 @@ async function isModelFile(file: File): Promise<boolean> {
 }
 
 // drop a text file (training text) or a model file (a checkpoint to load) anywhere on the page
+// (only files: dragged text is left to the field it is dropped on, as the paste box)
+const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') === true;
 document.addEventListener('dragover', (e) => {
+  if (!hasFiles(e)) return;
   e.preventDefault();
   document.body.classList.add('dragging');
 });
@@ -445,8 +448,9 @@ document.addEventListener('dragleave', (e) => {
   if (e.relatedTarget === null) document.body.classList.remove('dragging');
 });
 document.addEventListener('drop', (e) => {
-  e.preventDefault();
   document.body.classList.remove('dragging');
+  if (!hasFiles(e)) return;
+  e.preventDefault();
   const file = e.dataTransfer?.files[0];
   if (file) void dropped(file).catch(showError);
 });

@@ -1,7 +1,8 @@
 // End to end, the page at its edges (test/e2e/page.ts builds, serves and drives it), each test in a fresh
 // browser context with no error in the console: a checkpoint dropped on the page loads whatever its name
 // (the CLI's .ckpt files, a version-1 fixture, a safetensors file named otherwise), an .onnx file dropped
-// is refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files; an empty
+// is refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files; text
+// dragged onto the paste box lands there (the page takes only dropped files); an empty
 // text file is one line that names it once, a text of one symbol is described in the singular, and a paste
 // of whitespace is a text, as a file of it is; a checkpoint whose run ended by itself (--iters, --time-limit,
 // --patience reached) loads with that limit cleared, so Start (continue) trains on instead of refusing; a
@@ -111,6 +112,36 @@ test('a checkpoint dropped on the page loads, whatever its name; an ONNX file is
   // the picker offers the CLI's files too
   const accept = (await page.locator('#checkpoint-file').getAttribute('accept')) ?? '';
   assert.deepEqual(accept.split(',').sort(), ['.ckpt', '.safetensors']);
+});
+
+test('text dragged onto the paste box lands there: the page takes only dropped files', async (t) => {
+  const page = await openPage(t);
+  const source = page.locator('#text-info');
+  await source.filter({ hasText: /^the built-in text: / }).waitFor();
+  const line = (await source.textContent()) ?? '';
+  // select the text's line, and drag it with the mouse onto the paste box
+  await source.evaluate((e) => {
+    const range = document.createRange();
+    range.selectNodeContents(e);
+    getSelection()?.removeAllRanges();
+    getSelection()?.addRange(range);
+  });
+  const from = (await source.boundingBox())!;
+  const to = (await page.locator('#paste').boundingBox())!;
+  await page.mouse.move(from.x + 20, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 40, from.y + from.height / 2, { steps: 5 });
+  await page.mouse.move(to.x + 20, to.y + 10, { steps: 10 });
+  await page.mouse.up();
+  await page.waitForFunction(
+    (want) => (document.getElementById('paste') as HTMLTextAreaElement).value === want,
+    line,
+  );
+  assert.equal(
+    await page.getByRole('radio', { name: 'Pasted text' }).isChecked(),
+    true,
+    'the paste is the text now',
+  );
 });
 
 test('an empty text file is one line that names it once; one symbol is in the singular; a blank paste is a text', async (t) => {
