@@ -1,20 +1,20 @@
 // End to end, the page at its edges (test/e2e/page.ts builds, serves and drives it), each test in a fresh
-// browser context with no error in the console: a checkpoint dropped on the page loads whatever its name
-// (the CLI's .ckpt files, a version-1 fixture, a safetensors file named otherwise), an .onnx file dropped
-// is refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files; text
-// dragged onto the paste box lands there (the page takes only dropped files); an empty
-// text file is one line that names it once, a text of one symbol is described in the singular, and a paste
-// of whitespace is a text, as a file of it is; a checkpoint whose run ended by itself (--iters, --time-limit,
-// --patience reached) loads with that limit cleared, so Start (continue) trains on instead of refusing; a
-// model in the PyTorch layout (no seed) trains on with a status line that does not say 'seed undefined'; a
-// Start waiting for a download that stalls is dropped when another text is chosen (Start answers again, and
-// the download, when it ends, starts nothing), as it is when a checkpoint loads; a Start that waits trains
-// with the settings as they are when the text comes; and a download that stalls is given up after 30 s (one line;
-// Start tries again); --patience without a validation split names what the page has to fix it; a double
-// click on Start starts one run and no alert, and one on Save model keeps one model; a checkpoint loaded
-// over a run shows nothing of that run (its sample, its generated text, why it finished); a checkpoint whose
-// cosine schedule decayed over the limit it reached loads (no uncaught error) and continues at its end; a
-// browser whose storage cannot be opened says so in one line.
+// browser context with no error in the console: a checkpoint dropped on the page loads whatever its name (the
+// CLI's .ckpt files, a version-1 fixture, a safetensors file named otherwise), an .onnx file dropped is
+// refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files; text dragged onto
+// the paste box lands there (the page takes only dropped files); an empty text file is one line that names it
+// once, a text of one symbol is described in the singular, and a paste of whitespace is a text, as a file of
+// it is; a checkpoint whose run ended by itself (--iters, --time-limit, --patience reached) loads with that
+// limit cleared, so Start (continue) trains on instead of refusing; a model in the PyTorch layout (no seed)
+// trains on with a status line that does not say 'seed undefined'; a Start waiting for a download that stalls
+// is dropped when another text is chosen (Start answers again, and the download, when it ends, starts
+// nothing), as it is when a checkpoint loads; a Start that waits trains with the settings as they are when the
+// text comes; and a download that stalls is given up after 30 s (one line; Start tries again); --patience
+// without a validation split names what the page has to fix it; a double click on Start starts one run and no
+// alert, and one on Save model keeps one model; a checkpoint loaded over a run shows nothing of that run (its
+// sample, its generated text, why it finished); a checkpoint whose cosine schedule decayed over the limit it
+// reached loads (no uncaught error) and continues at its end; a browser whose storage cannot be opened says so
+// in one line.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
