@@ -283,6 +283,8 @@ function receive(msg: FromWorker): void {
       download(msg.bytes, msg.name);
       break;
     case 'loaded':
+      // a Start that waits for its text was for the settings before: the loaded model's replace them
+      if (starting !== undefined) dropWaitingStart();
       // nothing of the model before stays: its samples, its generated text, why its run finished
       clearOutputs();
       model = { what: msg.name, chars: 0, info: msg.info, changed: [] };
@@ -354,9 +356,10 @@ async function startRun(): Promise<void> {
   starting = sourceKind();
   setState(state);
   try {
-    const config = readSettings();
+    readSettings(); // bad settings are told at once, before any wait for the text
     const source = await readSource();
     if (ticket !== startTicket) return; // another text was chosen meanwhile (textChosen)
+    const config = readSettings(); // as the form is now: it may have changed while the text came
     if (state !== 'loaded') clearChart(); // from a checkpoint, the chart goes on from its point
     send({ type: 'start', config, source });
     startSent = true;
@@ -375,7 +378,11 @@ async function startRun(): Promise<void> {
  * stalled) is dropped, and Start can be pressed again for this one.
  */
 function textChosen(): void {
-  if (starting === undefined || sourceKind() === starting) return;
+  if (starting !== undefined && sourceKind() !== starting) dropWaitingStart();
+}
+
+/** A Start waiting for its text is dropped: when its text comes, it starts nothing. */
+function dropWaitingStart(): void {
   startTicket++;
   starting = undefined;
   setState(state);
@@ -430,7 +437,10 @@ async function isModelFile(file: File): Promise<boolean> {
 }
 
 // drop a text file (training text) or a model file (a checkpoint to load) anywhere on the page
+// (only files: dragged text is left to the field it is dropped on, as the paste box)
+const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') === true;
 document.addEventListener('dragover', (e) => {
+  if (!hasFiles(e)) return;
   e.preventDefault();
   document.body.classList.add('dragging');
 });
@@ -438,8 +448,9 @@ document.addEventListener('dragleave', (e) => {
   if (e.relatedTarget === null) document.body.classList.remove('dragging');
 });
 document.addEventListener('drop', (e) => {
-  e.preventDefault();
   document.body.classList.remove('dragging');
+  if (!hasFiles(e)) return;
+  e.preventDefault();
   const file = e.dataTransfer?.files[0];
   if (file) void dropped(file).catch(showError);
 });

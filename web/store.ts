@@ -39,8 +39,9 @@ function database(): Promise<IDBDatabase> {
     req.onerror = () => reject(req.error);
   }).catch((e: unknown) => {
     opened = undefined; // the next call tries again
+    const why = (e instanceof Error ? e.message : String(e)).replace(/\.+$/, ''); // (the line goes on)
     throw new CharrnnError(
-      `the browser's storage (IndexedDB) cannot be opened: ${e instanceof Error ? e.message : String(e)}`,
+      `the browser's storage (IndexedDB) cannot be opened: ${why}`,
       'models can still be downloaded with Download checkpoint',
     );
   });

@@ -1,15 +1,20 @@
 // End to end, the page at its edges (test/e2e/page.ts builds, serves and drives it), each test in a fresh
-// browser context with no error in the console: a checkpoint dropped on the page loads whatever its name
-// (the CLI's .ckpt files, a version-1 fixture, a safetensors file named otherwise), an .onnx file dropped
-// is refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files; an empty
-// text file is one line that names it once, and a text of one symbol is described in the singular; a checkpoint whose run ended by itself (--iters, --time-limit,
-// --patience reached) loads with that limit cleared, so Start (continue) trains on instead of refusing; a
-// model in the PyTorch layout (no seed) trains on with a status line that does not say 'seed undefined'; a
-// Start waiting for a download that stalls is dropped when another text is chosen (Start answers again, and
-// the download, when it ends, starts nothing), and a download that stalls is given up after 30 s (one line;
-// Start tries again); --patience without a validation split names what the page has to fix it; a double
-// click on Start starts one run and no alert, and one on Save model keeps one model; a checkpoint loaded
-// over a run shows nothing of that run (its sample, its generated text, why it finished).
+// browser context with no error in the console: a checkpoint dropped on the page loads whatever its name (the
+// CLI's .ckpt files, a version-1 fixture, a safetensors file named otherwise), an .onnx file dropped is
+// refused as a model, not read as a text, and the Load checkpoint picker offers .ckpt files; text dragged onto
+// the paste box lands there (the page takes only dropped files); an empty text file is one line that names it
+// once, a text of one symbol is described in the singular, and a paste of whitespace is a text, as a file of
+// it is; a checkpoint whose run ended by itself (--iters, --time-limit, --patience reached) loads with that
+// limit cleared, so Start (continue) trains on instead of refusing; a model in the PyTorch layout (no seed)
+// trains on with a status line that does not say 'seed undefined'; a Start waiting for a download that stalls
+// is dropped when another text is chosen (Start answers again, and the download, when it ends, starts
+// nothing), as it is when a checkpoint loads; a Start that waits trains with the settings as they are when the
+// text comes; and a download that stalls is given up after 30 s (one line; Start tries again); --patience
+// without a validation split names what the page has to fix it; a double click on Start starts one run and no
+// alert, and one on Save model keeps one model; a checkpoint loaded over a run shows nothing of that run (its
+// sample, its generated text, why it finished); a checkpoint whose cosine schedule decayed over the limit it
+// reached loads (no uncaught error) and continues at its end; a browser whose storage cannot be opened says so
+// in one line.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -26,10 +31,14 @@ import { alertShows, CLI, probe, root, shared, until, WAIT } from './page.js';
 const CORPUS = join(root, 'test/fixtures/min-char-rnn-corpus.txt');
 const V1 = join(root, 'test/fixtures/v1');
 
-/** A fresh context's page, ready; `done` closes it and fails on any uncaught error or console error. */
-async function openPage(t: TestContext): Promise<Page> {
+/**
+ * A fresh context's page, ready (`init` runs in it before the page's scripts); closed after the test, which
+ * then fails on any uncaught error or console error.
+ */
+async function openPage(t: TestContext, init?: () => void): Promise<Page> {
   const { url, browser } = await shared();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  if (init) await context.addInitScript(init);
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT);
   const errors: string[] = [];
@@ -105,7 +114,37 @@ test('a checkpoint dropped on the page loads, whatever its name; an ONNX file is
   assert.deepEqual(accept.split(',').sort(), ['.ckpt', '.safetensors']);
 });
 
-test('an empty text file is one line that names it once; one symbol is in the singular', async (t) => {
+test('text dragged onto the paste box lands there: the page takes only dropped files', async (t) => {
+  const page = await openPage(t);
+  const source = page.locator('#text-info');
+  await source.filter({ hasText: /^the built-in text: / }).waitFor();
+  const line = (await source.textContent()) ?? '';
+  // select the text's line, and drag it with the mouse onto the paste box
+  await source.evaluate((e) => {
+    const range = document.createRange();
+    range.selectNodeContents(e);
+    getSelection()?.removeAllRanges();
+    getSelection()?.addRange(range);
+  });
+  const from = (await source.boundingBox())!;
+  const to = (await page.locator('#paste').boundingBox())!;
+  await page.mouse.move(from.x + 20, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 40, from.y + from.height / 2, { steps: 5 });
+  await page.mouse.move(to.x + 20, to.y + 10, { steps: 10 });
+  await page.mouse.up();
+  await page.waitForFunction(
+    (want) => (document.getElementById('paste') as HTMLTextAreaElement).value === want,
+    line,
+  );
+  assert.equal(
+    await page.getByRole('radio', { name: 'Pasted text' }).isChecked(),
+    true,
+    'the paste is the text now',
+  );
+});
+
+test('an empty text file is one line that names it once; one symbol is in the singular; a blank paste is a text', async (t) => {
   const page = await openPage(t);
   await page.getByLabel('Choose a text file').setInputFiles({
     name: 'empty.txt',
@@ -122,6 +161,18 @@ test('an empty text file is one line that names it once; one symbol is in the si
   await page.getByLabel('Pasted text').check();
   await page.getByLabel('Paste your text').fill('aaaa');
   await page.locator('#text-info', { hasText: /^Pasted text: 4 characters, 1 distinct symbol\.$/ }).waitFor();
+  // an empty paste is refused; one of whitespace is a text (as a file of it is), not 'empty'
+  await page.getByLabel('Paste your text').fill('');
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await alertShows(page, /^the pasted text is empty; paste some text, or pick another source$/);
+  await page.getByLabel('Paste your text').fill(' \n'.repeat(20));
+  await page
+    .locator('#text-info', { hasText: /^Pasted text: 40 characters, 2 distinct symbols\.$/ })
+    .waitFor();
+  await page.getByLabel('--seq-length', { exact: true }).fill('8');
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await until(page, 'a run on the whitespace', (p) => p.state === 'running' && p.iter > 0);
+  assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
 });
 
 test('a checkpoint that reached --time-limit or --patience continues: the page clears the limit', async (t) => {
@@ -243,6 +294,54 @@ test('a Start waiting for a download that stalls gives way when another text is 
   assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
 });
 
+test('a checkpoint loaded while a Start waits for its text drops that Start', async (t) => {
+  const { url } = await shared();
+  const text = Buffer.from('First Citizen:\nSpeak, speak.\n'.repeat(2000));
+  const mirror = await stallingMirror(text);
+  t.after(() => mirror.close());
+  const page = await openPage(t);
+  await page.goto(`${url}?mirror=${mirror.url}`);
+  await until(page, 'the worker to be ready', (p) => p.ready);
+  await page.getByRole('radio', { name: 'tiny-shakespeare' }).check();
+  await page.getByRole('button', { name: 'Start', exact: true }).click(); // a new model of the seed's settings
+  await page.locator('#text-info', { hasText: /^Downloading tiny-shakespeare: / }).waitFor();
+  // the settings may change meanwhile: the run, when its text comes, has the form's (checked below)
+  await page.getByLabel('--hidden', { exact: true }).fill('37');
+  // a GRU checkpoint instead: Start (continue) answers at once (it waits for the text, if pressed)
+  await page.locator('#checkpoint-file').setInputFiles(join(V1, 'gru.ckpt'));
+  await until(page, 'the checkpoint to load', (p) => p.state === 'loaded' && p.model === 'gru');
+  const start = page.getByRole('button', { name: 'Start (continue)' });
+  assert.equal(await start.isDisabled(), false, 'Start (continue) answers');
+  // the download ends: the dropped Start starts nothing (it had the seed's settings: an RNN)
+  mirror.release();
+  await page.locator('#text-info', { hasText: /^tiny-shakespeare: 58,000 characters/ }).waitFor();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await probe(page)).state, 'loaded');
+  assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
+});
+
+test('a Start that waits for its text trains with the settings as they are when it comes', async (t) => {
+  const { url } = await shared();
+  const mirror = await stallingMirror(Buffer.from('First Citizen:\nSpeak, speak.\n'.repeat(2000)));
+  t.after(() => mirror.close());
+  const page = await openPage(t);
+  await page.goto(`${url}?mirror=${mirror.url}`);
+  await until(page, 'the worker to be ready', (p) => p.ready);
+  await page.getByRole('radio', { name: 'tiny-shakespeare' }).check();
+  const hidden = page.getByLabel('--hidden', { exact: true });
+  // bad settings are told at once, not after the download
+  await hidden.fill('0');
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await alertShows(page, /^--hidden must be an integer >= 1/);
+  await hidden.fill('100');
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await page.locator('#text-info', { hasText: /^Downloading tiny-shakespeare: / }).waitFor();
+  await hidden.fill('37'); // while it waits
+  mirror.release();
+  await until(page, 'the run', (p) => p.state === 'running');
+  await page.locator('#status', { hasText: /^Training: rnn 1×37, / }).waitFor();
+});
+
 test('a download that stalls is given up after 30 s: one line, and Start tries again', async (t) => {
   const { url } = await shared();
   const text = Buffer.from('First Citizen:\nSpeak, speak.\n'.repeat(2000));
@@ -356,4 +455,54 @@ test('a checkpoint loaded over a run shows nothing of that run', async (t) => {
   await until(page, 'the stopped run', (p) => p.state === 'finished');
   await status.filter({ hasText: /^Stopped: rnn 1×24, / }).waitFor();
   assert.doesNotMatch((await status.textContent()) ?? '', /It reached --iters/);
+});
+
+test('a checkpoint whose cosine schedule decayed over its reached limit loads and continues', async (t) => {
+  const { work } = await shared();
+  const page = await openPage(t); // (fails on the uncaught error the page threw when the form was filled)
+  await page.getByLabel('Choose a text file').setInputFiles(CORPUS);
+  const recipe = ['--model', 'gru', '--layers', '1', '--hidden', '16', '--batch', '2', '--seq-length', '8'];
+  const runs = [
+    { name: 'cosine-iters', limit: ['--iters', '30'], cleared: '--iters 0' },
+    { name: 'cosine-time', limit: ['--time-limit', '0.3'], cleared: '--time-limit 0' },
+  ];
+  for (const { name, limit, cleared } of runs) {
+    const args = [...recipe, '--schedule', 'cosine', ...limit, '--seed', '1', '--sample-every', '0'];
+    const path = cliCheckpoint(work, name, args);
+    const { iter } = readCheckpoint(readFileSync(path), path).progress;
+    await page.locator('#checkpoint-file').setInputFiles(path);
+    await until(page, `${name}.ckpt to load`, (p) => p.state === 'loaded' && p.iter === iter);
+    assert.equal(await page.getByLabel('--hidden', { exact: true }).inputValue(), '16', 'the form is filled');
+    await page.getByRole('button', { name: 'Start (continue)' }).click();
+    await until(page, `${name}.ckpt to train on`, (p) => p.state === 'running' && p.iter > iter);
+    const status = (await page.locator('#status').textContent()) ?? '';
+    assert.ok(
+      status.includes(cleared) && status.includes(`--decay-iters ${limit[0] === '--iters' ? 30 : iter}`),
+      `the limit cleared, the schedule's length kept: ${status}`,
+    );
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await until(page, 'the idle state', (p) => p.state === 'idle');
+  }
+});
+
+test('storage that cannot be opened: one line, and the model can still be downloaded', async (t) => {
+  const page = await openPage(t, () => {
+    // as a browser that blocks storage does
+    IDBFactory.prototype.open = () => {
+      throw new DOMException('The operation is insecure.', 'SecurityError');
+    };
+  });
+  const why = "the browser's storage \\(IndexedDB\\) cannot be opened: The operation is insecure";
+  await page
+    .locator('#kept-note', { hasText: new RegExp(`^Models cannot be kept in this browser: ${why}$`) })
+    .waitFor();
+  await page.locator('#checkpoint-file').setInputFiles(join(V1, 'seed.ckpt'));
+  await until(page, 'the checkpoint to load', (p) => p.state === 'loaded');
+  await page.getByRole('button', { name: 'Save model' }).click();
+  await alertShows(page, new RegExp(`^${why}; models can still be downloaded with Download checkpoint$`));
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download checkpoint' }).click(),
+  ]);
+  assert.deepEqual(readFileSync(await download.path()), readFileSync(join(V1, 'seed.ckpt')));
 });

@@ -14,6 +14,7 @@ import {
   type TrainConfig,
 } from '../../src/training/config.js';
 import { defaultPreset, findPreset, PRESET_NAMES, PRESETS, type Preset } from '../../src/training/presets.js';
+import { decaysOverLength } from '../../src/training/schedule.js';
 import type { ModelInfo } from '../protocol.js';
 import { el } from './dom.js';
 import { probe } from './probe.js';
@@ -277,20 +278,26 @@ export function restoreSeed(): void {
 /**
  * Fills the form from a loaded checkpoint's settings. A limit the checkpoint has reached (--iters,
  * --time-limit, --patience: a run that ended by itself) would end a continued run at once: the page clears
- * it (0: until you pause), so Start and a kept model's Continue go on.
+ * it (0: until you pause), so Start and a kept model's Continue go on. A cosine or linear schedule that
+ * decayed over the limit cleared keeps its length as --decay-iters (its end: the run goes on at the floor).
  */
 export function fillFromCheckpoint(m: ModelInfo): void {
   userSeed ??= field('seed').value;
   const c = m.config;
-  fill(
-    {
-      ...c,
-      iters: c.iters > 0 && m.iter >= c.iters ? 0 : c.iters,
-      timeLimit: c.timeLimit > 0 && m.trainSeconds >= c.timeLimit ? 0 : c.timeLimit,
-      patience: c.patience > 0 && m.evalsSinceBest >= c.patience ? 0 : c.patience,
-    },
-    [],
-  );
+  let { iters, timeLimit, patience, decayIters } = c;
+  // the length the schedule decays over (trainer.ts): --decay-iters, else --time-limit, else --iters
+  const overTime = decaysOverLength(c.schedule) && decayIters === 0 && timeLimit > 0;
+  const overIters = decaysOverLength(c.schedule) && decayIters === 0 && !overTime;
+  if (iters > 0 && m.iter >= iters) {
+    if (overIters) decayIters = iters;
+    iters = 0;
+  }
+  if (timeLimit > 0 && m.trainSeconds >= timeLimit) {
+    if (overTime) decayIters = Math.max(1, m.iter);
+    timeLimit = 0;
+  }
+  if (patience > 0 && m.evalsSinceBest >= patience) patience = 0;
+  fill({ ...c, iters, timeLimit, patience, decayIters }, []);
 }
 
 /** Wires the form; `changed` hears every change (the chart's axis follows the settings). */

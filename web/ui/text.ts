@@ -126,7 +126,8 @@ export async function readSource(): Promise<TextSource> {
       throw new CharrnnError('no text file is chosen', 'choose or drop a UTF-8 text file', 'usage');
     return { kind: 'bytes', bytes: fileSource.bytes, what: fileSource.name };
   }
-  if (ui.paste.value.trim() === '')
+  // (only an empty paste: one of whitespace is a text, as a file of it is)
+  if (ui.paste.value === '')
     throw new CharrnnError('the pasted text is empty', 'paste some text, or pick another source', 'usage');
   return { kind: 'string', text: ui.paste.value, what: 'the pasted text' };
 }
