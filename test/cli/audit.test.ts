@@ -171,6 +171,8 @@ describe('standard output that fails or goes away (sample, eval, info, download)
       ['info', ckpt],
       ['info', ckpt, '--json'],
       ['download'],
+      ['--version'],
+      ['train', '--help'],
     ]) {
       const full = openSync('/dev/full', 'w');
       try {
