@@ -4,7 +4,16 @@
 // file and becomes one line that says what happened and how to get the file by hand. The catalog's texts
 // (data/catalog.ts) are kept in a cache folder: $XDG_CACHE_HOME/charrnn, else ~/.cache/charrnn.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { CatalogEntry } from '../data/catalog.js';
@@ -72,10 +81,16 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
   let received = 0;
   let total: number | undefined;
   try {
+    if (path === '')
+      throw new CharrnnError('the download needs a path to write', 'give -o a file name', 'usage');
     try {
       mkdirSync(dirname(path), { recursive: true });
     } catch (e) {
       throw new CharrnnError(`cannot write '${path}': ${networkReason(e)}`, 'choose another place');
+    }
+    if (isFolder(path)) {
+      // found now, not after the whole download, when the rename would fail
+      throw new CharrnnError(`cannot write '${path}': it is a folder`, 'give -o the path of a file', 'usage');
     }
     arm();
     let res: Response;
@@ -124,7 +139,11 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
         `the server has another file there: check the address, or ${handHint}`,
       );
     }
-    renameSync(part, path);
+    try {
+      renameSync(part, path);
+    } catch (e) {
+      throw new CharrnnError(`cannot write '${path}': ${networkReason(e)}`, 'choose another place');
+    }
     return { path, bytes: received, sha256 };
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
@@ -137,6 +156,14 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
   } finally {
     clearTimeout(timer);
     o.signal?.removeEventListener('abort', interrupt);
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // not there yet
   }
 }
 
@@ -169,6 +196,8 @@ function networkReason(e: unknown): string {
     EACCES: 'permission denied',
     EROFS: 'the file system is read-only',
     ENOSPC: 'no space left on the device',
+    EISDIR: 'it is a folder',
+    ENOTDIR: 'a part of the path is not a folder',
   };
   for (let cause = e as { code?: string; message?: string; cause?: unknown } | undefined; cause; ) {
     if (cause.code && words[cause.code]) return words[cause.code];

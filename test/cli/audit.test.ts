@@ -14,6 +14,8 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -340,5 +342,46 @@ describe('--resume of a checkpoint that is not there', () => {
       false,
       'a folder was created for a checkpoint that is not there',
     );
+  });
+});
+
+describe('download -o that cannot be a file', () => {
+  it('a folder, or an empty path: one line before anything is downloaded, exit 2', async () => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.end(TEXT);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/t.txt`;
+      mkdirSync(join(dir, 'dl-folder'), { recursive: true });
+      const run = (out: string) =>
+        new Promise<Run>((resolve) => {
+          const child = spawn(process.execPath, [CLI, 'download', '--url', url, '-o', out], { cwd: dir });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (d) => {
+            stdout += d;
+          });
+          child.stderr.on('data', (d) => {
+            stderr += d;
+          });
+          child.on('close', (status) => resolve({ status, stdout, stderr }));
+        });
+      const folder = await run('dl-folder');
+      assert.equal(folder.status, 2, folder.stderr);
+      assert.match(
+        folder.stderr.trimEnd().split('\n').pop()!,
+        /^charrnn: cannot write 'dl-folder': it is a folder; give -o the path of a file$/,
+      );
+      const empty = await run('');
+      assert.equal(empty.status, 2, empty.stderr);
+      assert.match(empty.stderr, /the download needs a path to write; give -o a file name/);
+      assert.equal(requests, 0, 'it downloaded before finding that it cannot write');
+      assert.doesNotMatch(folder.stderr + empty.stderr, /EISDIR|ENOENT/);
+    } finally {
+      server.close();
+    }
   });
 });
