@@ -385,3 +385,18 @@ describe('download -o that cannot be a file', () => {
     }
   });
 });
+
+describe('a one-symbol text (aaaa...)', () => {
+  it('trains, samples, scores 0 and is described as 1 symbol, not "1 symbols"', () => {
+    const text = file('one.txt', 'a'.repeat(60));
+    assert.equal(charrnn(['train', text, ...QUIET, '--save', 'one.ckpt']).status, 0);
+    const info = charrnn(['info', 'one.ckpt']);
+    assert.match(info.stdout, /^vocabulary {5}1 symbol: "a"$/m);
+    assert.equal(charrnn(['sample', 'one.ckpt', '--length', '5', '--seed', '1']).stdout, 'aaaaa\n');
+    assert.match(charrnn(['eval', 'one.ckpt', text]).stdout, /^loss 0\.0000 nats\/char/);
+    const prime = charrnn(['sample', 'one.ckpt', '--prime', 'b']);
+    assertOneLineError(prime, 1, /the model's vocabulary of 1 symbol; /);
+    assert.equal(charrnn(['export', 'one.ckpt', '--format', 'torch', '-o', 'one.st']).status, 0);
+    assert.match(charrnn(['import', 'one.st', '-o', 'one2.ckpt']).stderr, /, 1 symbol, f32;/);
+  });
+});
