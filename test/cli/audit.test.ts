@@ -400,3 +400,22 @@ describe('a one-symbol text (aaaa...)', () => {
     assert.match(charrnn(['import', 'one.st', '-o', 'one2.ckpt']).stderr, /, 1 symbol, f32;/);
   });
 });
+
+describe('a run that diverges', () => {
+  it('with no checkpoint to go back to, says to start again; with one, to resume from it', () => {
+    const text = file('diverge.txt', TEXT);
+    const wild = ['--lr', '1e6', '--clip', 'off'];
+    for (const extra of [[], ['--save', 'never.ckpt']]) {
+      const r = charrnn(['train', text, ...QUIET, ...wild, ...extra]);
+      assertOneLineError(
+        r,
+        1,
+        /training diverged at iteration \d+: .*; nothing was saved: start again with a lower --lr \(or with --clip or --clip-norm\)$/,
+      );
+    }
+    assert.equal(existsSync(join(dir, 'never.ckpt')), false);
+    assert.equal(charrnn(['train', text, ...QUIET, '--save', 'kept.ckpt']).status, 0);
+    const r = charrnn(['train', text, '--resume', 'kept.ckpt', '--iters', '6', '--quiet', ...wild]);
+    assertOneLineError(r, 1, /training diverged .* and resume from the last checkpoint$/);
+  });
+});
