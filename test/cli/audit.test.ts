@@ -419,3 +419,25 @@ describe('a run that diverges', () => {
     assertOneLineError(r, 1, /training diverged .* and resume from the last checkpoint$/);
   });
 });
+
+describe('a file of another kind given as a checkpoint', () => {
+  it('is named by its kind, with a hint to give a checkpoint, not to "save it again"', () => {
+    const text = file('kind.txt', TEXT);
+    assert.equal(charrnn(['train', text, ...QUIET, '--save', 'kind.ckpt']).status, 0);
+    assert.equal(charrnn(['export', 'kind.ckpt', '--format', 'onnx', '-o', 'kind.onnx']).status, 0);
+    for (const [args, kind] of [
+      [['sample', 'kind.onnx'], 'an ONNX model'],
+      [['info', text], 'a text file'],
+      [['train', text, '--resume', text, '--save', 'k2.ckpt'], 'a text file'],
+    ] as const) {
+      const r = charrnn([...args]);
+      assertOneLineError(
+        r,
+        1,
+        new RegExp(
+          `is not a valid charrnn checkpoint: it is ${kind}.*; give a checkpoint that charrnn train --save wrote$`,
+        ),
+      );
+    }
+  });
+});
