@@ -4,20 +4,12 @@
 // file and becomes one line that says what happened and how to get the file by hand. The catalog's texts
 // (data/catalog.ts) are kept in a cache folder: $XDG_CACHE_HOME/charrnn, else ~/.cache/charrnn.
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { CatalogEntry } from '../data/catalog.js';
 import { CharrnnError } from '../errors.js';
+import { notAFile } from './io.js';
 
 /** Seconds without a byte from the server (to connect, to answer, between chunks) before giving up. */
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -88,9 +80,10 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
     } catch (e) {
       throw new CharrnnError(`cannot write '${path}': ${networkReason(e)}`, 'choose another place');
     }
-    if (isFolder(path)) {
-      // found now, not after the whole download, when the rename would fail
-      throw new CharrnnError(`cannot write '${path}': it is a folder`, 'give -o the path of a file', 'usage');
+    const not = notAFile(path);
+    if (not) {
+      // found now, not after the whole download, when the rename would fail (or replace a device)
+      throw new CharrnnError(`cannot write '${path}': ${not}`, 'give -o the path of a file', 'usage');
     }
     arm();
     let res: Response;
@@ -156,14 +149,6 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
   } finally {
     clearTimeout(timer);
     o.signal?.removeEventListener('abort', interrupt);
-  }
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false; // not there yet
   }
 }
 

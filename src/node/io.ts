@@ -442,6 +442,24 @@ export function readText(path: string, what: string): string {
 }
 
 /**
+ * Why a file cannot be put at `path` by a rename: it is a folder, a device (`/dev/null`: as root, a rename
+ * would replace the device itself), a pipe or a socket. Undefined for a regular file, or nothing there yet.
+ */
+export function notAFile(path: string): string | undefined {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch {
+    return undefined;
+  }
+  if (st.isFile()) return undefined;
+  if (st.isDirectory()) return 'it is a folder';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'it is a device, not a file';
+  if (st.isFIFO()) return 'it is a pipe (FIFO), not a file';
+  return 'it is not a regular file';
+}
+
+/**
  * Writes `data` (one array, or pieces one after the other) to `path` atomically: a temporary file beside it,
  * flushed, renamed over it, the folder flushed. `what` names the file in the error.
  */
@@ -451,6 +469,8 @@ export function writeFileAtomic(
   what = 'the checkpoint',
 ): void {
   const parts = data instanceof Uint8Array ? [data] : data;
+  const not = notAFile(path);
+  if (not) throw new CharrnnError(`cannot write ${what} '${path}': ${not}`, 'give the path of a file');
   const tmp = `${path}.${process.pid}.tmp`;
   let fd: number | undefined;
   try {
@@ -543,13 +563,13 @@ export function prepareSavePath(path: string): void {
       'usage',
     );
   }
-  try {
-    if (statSync(path).isDirectory()) {
-      throw new CharrnnError(`cannot save to '${path}': it is a folder`, 'give the path of a file', 'usage');
-    }
-  } catch (e) {
-    if (e instanceof CharrnnError) throw e;
-    // it does not exist yet: fine
+  const not = notAFile(path);
+  if (not) {
+    throw new CharrnnError(
+      `cannot save to '${path}': ${not}`,
+      `give the path of a file${not === 'it is a folder' ? '' : ' (without --save, nothing is saved)'}`,
+      'usage',
+    );
   }
   const probe = join(dir, `.charrnn-write-test.${process.pid}.tmp`);
   try {

@@ -441,3 +441,48 @@ describe('a file of another kind given as a checkpoint', () => {
     }
   });
 });
+
+describe('a path to write that is a device or a pipe (--save /dev/null)', () => {
+  it('is refused, and the device or the pipe stays what it was (a rename would replace it)', (t) => {
+    const text = file('dev.txt', TEXT);
+    assert.equal(charrnn(['train', text, ...QUIET, '--save', 'dev.ckpt']).status, 0);
+    const nodes = [['fifo', 'mkfifo dev-fifo', 'p', /it is a pipe \(FIFO\), not a file/]] as [
+      string,
+      string,
+      string,
+      RegExp,
+    ][];
+    // a null device of our own, as /dev/null is one: only root can make it (and only root could replace /dev/null)
+    if (process.getuid?.() === 0)
+      nodes.push(['device', 'mknod dev-null c 1 3', 'c', /it is a device, not a file/]);
+    else t.diagnostic('not root: the device case is left out');
+    for (const [, make, type, why] of nodes) {
+      const name = make.split(' ')[1];
+      assert.equal(charrnn([], { shell: `rm -f ${name} && ${make}` }).status, 0);
+      const train = charrnn(['train', text, ...QUIET, '--save', name]);
+      assertOneLineError(
+        train,
+        2,
+        new RegExp(`cannot save to '${name}': ${why.source}; give the path of a file`),
+      );
+      for (const args of [
+        ['export', 'dev.ckpt', '--format', 'torch', '-o', name],
+        ['export', 'dev.ckpt', '--format', 'onnx', '-o', name],
+      ]) {
+        assertOneLineError(
+          charrnn(args),
+          1,
+          new RegExp(`cannot write the (torch|onnx) export '${name}': ${why.source}`),
+        );
+      }
+      assert.equal(charrnn(['export', 'dev.ckpt', '--format', 'torch', '-o', 'dev.st']).status, 0);
+      assertOneLineError(
+        charrnn(['import', 'dev.st', '-o', name]),
+        1,
+        new RegExp(`cannot write the checkpoint '${name}'`),
+      );
+      const kind = charrnn([], { shell: `stat -c %A ${name} | cut -c1` }).stdout.trim();
+      assert.equal(kind, type, `${name} was replaced by a regular file`);
+    }
+  });
+});
