@@ -442,10 +442,11 @@ export function readText(path: string, what: string): string {
 }
 
 /**
- * Why a file cannot be put at `path` by a rename: it is a folder, a device (`/dev/null`: as root, a rename
+ * Why a file cannot be put at `path` by a rename: it is (or names, as `runs/` does) a folder, a device (`/dev/null`: as root, a rename
  * would replace the device itself), a pipe or a socket. Undefined for a regular file, or nothing there yet.
  */
 export function notAFile(path: string): string | undefined {
+  if (/[\\/]$/.test(path) || ['.', '..'].includes(basename(path))) return 'it names a folder';
   let st: Stats;
   try {
     st = statSync(path);
@@ -567,7 +568,7 @@ export function prepareSavePath(path: string): void {
   if (not) {
     throw new CharrnnError(
       `cannot save to '${path}': ${not}`,
-      `give the path of a file${not === 'it is a folder' ? '' : ' (without --save, nothing is saved)'}`,
+      `give the path of a file${not.endsWith('not a file') ? ' (without --save, nothing is saved)' : ''}`,
       'usage',
     );
   }

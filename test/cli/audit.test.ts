@@ -10,6 +10,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -484,5 +485,32 @@ describe('a path to write that is a device or a pipe (--save /dev/null)', () => 
       const kind = charrnn([], { shell: `stat -c %A ${name} | cut -c1` }).stdout.trim();
       assert.equal(kind, type, `${name} was replaced by a regular file`);
     }
+  });
+});
+
+describe('--save that names a folder (runs/)', () => {
+  it('is refused before training, not after it with the state in a rescue file', () => {
+    const text = file('slash.txt', TEXT);
+    for (const save of ['runs/', 'runs/..', '.']) {
+      const r = charrnn(['train', text, ...QUIET, '--save', save]);
+      assertOneLineError(
+        r,
+        2,
+        new RegExp(
+          `^charrnn: cannot save to '${save.replace(/\./g, '\\.')}': it names a folder; give the path of a file$`,
+        ),
+      );
+      assert.equal(r.stdout, '', 'it trained');
+    }
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith('charrnn-rescue-')),
+      [],
+      'a rescue file was written',
+    );
+    assertOneLineError(
+      charrnn(['export', 'nowhere.ckpt', '--format', 'onnx', '-o', 'out/']),
+      1,
+      /does not exist|names a folder/,
+    );
   });
 });
