@@ -67,17 +67,15 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 
 /** Decodes and validates a safetensors file; `what` names it in errors (e.g. its path). */
 export function decodeSafetensors(bytes: Uint8Array, what = 'the checkpoint'): SafeTensors {
-  const bad = (problem: string) =>
-    new CharrnnError(
-      `${what} is not a valid charrnn checkpoint: ${problem}`,
-      'check the path, or save it again',
-    );
+  const bad = (problem: string, hint = 'check the path, or save it again') =>
+    new CharrnnError(`${what} is not a valid charrnn checkpoint: ${problem}`, hint);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerSize = bytes.length < 8 ? 0 : Number(view.getBigUint64(0, true));
   if (headerSize < 2 || headerSize > MAX_HEADER || 8 + headerSize > bytes.length) {
     // not a safetensors file: say what it looks like, else what does not fit
     const kind = fileKind(bytes);
-    if (kind) throw bad(`it is ${kind}`);
+    // another kind of file is not damaged: saving it again would not help
+    if (kind) throw bad(`it is ${kind}`, 'give a checkpoint that charrnn train --save wrote');
     if (bytes.length < 8) throw bad(`it is ${bytes.length} bytes long, shorter than the 8-byte header size`);
     throw bad(`its header size ${headerSize} does not fit in a file of ${bytes.length} bytes (truncated?)`);
   }

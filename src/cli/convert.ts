@@ -42,7 +42,7 @@ export function runImport(file: string, o: { output: string }): void {
   const c = ck.config;
   process.stderr.write(
     `charrnn: wrote '${o.output}': ${c.model} ${c.layers}x${c.hidden}` +
-      `${c.embedding > 0 ? `, embedding ${c.embedding}` : ', one-hot input'}, ${ck.vocab.size} symbols, ` +
+      `${c.embedding > 0 ? `, embedding ${c.embedding}` : ', one-hot input'}, ${ck.vocab.size} symbol${ck.vocab.size === 1 ? '' : 's'}, ` +
       `${c.dtype}; training settings of the ${defaultPreset(c.model).name} preset\n`,
   );
 }

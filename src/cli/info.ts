@@ -124,7 +124,10 @@ export function formatInfo(i: CheckpointInfo): string {
       `${i.model} ${i.layers}x${i.hidden}, ${i.embedding > 0 ? `embedding ${i.embedding}` : 'one-hot input'}, ${i.dtype}`,
     ],
     ['parameters', i.parameters.toLocaleString('en-US')],
-    ['vocabulary', `${i.vocabulary.size} symbols: "${escapeText(i.vocabulary.preview)}"${more}`],
+    [
+      'vocabulary',
+      `${i.vocabulary.size} symbol${i.vocabulary.size === 1 ? '' : 's'}: "${escapeText(i.vocabulary.preview)}"${more}`,
+    ],
     ['iterations', i.iterations.toLocaleString('en-US')],
     ['training time', `${formatDuration(i.trainSeconds)} (evaluation excluded)`],
     ['smooth loss', `${i.smoothLoss.toFixed(6)} (${lossUnit})`],

@@ -13,7 +13,7 @@ import { type ExportCliOptions, runExport, runImport } from './convert.js';
 import { type DownloadCliOptions, runDownload } from './download.js';
 import { runEval } from './eval.js';
 import { runInfo } from './info.js';
-import { finishStdout } from './output.js';
+import { finishStdout, stdoutSettled, writeStdout } from './output.js';
 import { runSample, type SampleCliOptions } from './sample.js';
 import { runTrain, type TrainCliOptions } from './train.js';
 
@@ -75,6 +75,9 @@ const program = new Command()
   .version('0.2.0')
   .exitOverride()
   .configureOutput({
+    writeOut: (text) => {
+      void writeStdout(text); // --help, --version: a failed write is reported as any command's is
+    },
     outputError: (text, write) =>
       write(
         `charrnn: ${text
@@ -253,14 +256,17 @@ program
 
 async function main(): Promise<number> {
   try {
-    await program.parseAsync(process.argv);
+    try {
+      await program.parseAsync(process.argv);
+    } catch (e) {
+      // help and version end with an exit code of 0; every parse error has already been printed as one line
+      if (!(e instanceof CommanderError)) throw e;
+      if (e.exitCode !== 0) return 2;
+    }
+    await stdoutSettled();
     finishStdout();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // help and version exit 0; every parse error has already been printed as one line
-      return e.exitCode === 0 ? 0 : 2;
-    }
     if (e instanceof CharrnnError) {
       process.stderr.write(`charrnn: ${e.line}\n`);
       return e.kind === 'usage' ? 2 : 1;

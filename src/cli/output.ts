@@ -20,16 +20,24 @@ export function stdoutFailed(): boolean {
   return failed !== undefined;
 }
 
+let last: Promise<void> = Promise.resolve();
+
 /** Writes text to standard output; resolves once it is written, or once the write failed. */
 export function writeStdout(text: string): Promise<void> {
   watch();
   if (failed) return Promise.resolve();
-  return new Promise((resolve) => {
+  last = new Promise((resolve) => {
     process.stdout.write(text, (e) => {
       if (e) failed ??= e;
       resolve();
     });
   });
+  return last;
+}
+
+/** Resolves once the last write is done (or failed): for writes not awaited where they were made (--help). */
+export function stdoutSettled(): Promise<void> {
+  return last;
 }
 
 /** At the end of a command: a failed write is its one-line error; a broken pipe sets exit status 141. */

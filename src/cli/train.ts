@@ -2,6 +2,7 @@
 // its checkpoint, and drives the core's run loop in short slices, so that Ctrl-C and the progress line get
 // their turn. It renders the loop's events (the seed's output on stdout, status lines on stderr, the JSON
 // log) and writes the checkpoints the loop hands it. It keeps no schedule of its own.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { layoutOf } from '../checkpoint/interop.js';
 import { TextTooShort } from '../data/streams.js';
@@ -294,7 +295,7 @@ async function drive(
       await new Promise((resolve) => setImmediate(resolve));
     }
   } catch (e) {
-    throw lostThread(e, trainer, savePath);
+    throw divergedHint(lostThread(e, trainer, savePath), savePath);
   } finally {
     progress.done();
     process.off('SIGINT', onSignal);
@@ -320,6 +321,19 @@ async function drive(
     }),
   );
   if (interrupted !== undefined) process.exitCode = interrupted;
+}
+
+/**
+ * A run that diverged with no checkpoint to go back to (no --save, or none written yet) is told to start
+ * again, not to resume from a checkpoint that is not there.
+ */
+function divergedHint(e: unknown, savePath: string | undefined): unknown {
+  if (!(e instanceof CharrnnError && e.kind === 'diverged') || (savePath && existsSync(savePath))) return e;
+  return new CharrnnError(
+    e.message,
+    'nothing was saved: start again with a lower --lr (or with --clip or --clip-norm)',
+    'diverged',
+  );
 }
 
 /**

@@ -47,7 +47,7 @@ export class Vocab {
       const id = this.index.get(ch.codePointAt(0)!);
       if (id === undefined) {
         throw new CharrnnError(
-          `${what} contains ${describeChar(ch)}, which is not in the model's vocabulary of ${this.size} symbols`,
+          `${what} contains ${describeChar(ch)}, which is not in the model's vocabulary of ${this.size} symbol${this.size === 1 ? '' : 's'}`,
           'use only characters the model was trained on',
         );
       }

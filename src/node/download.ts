@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { CatalogEntry } from '../data/catalog.js';
 import { CharrnnError } from '../errors.js';
+import { notAFile } from './io.js';
 
 /** Seconds without a byte from the server (to connect, to answer, between chunks) before giving up. */
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -72,10 +73,17 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
   let received = 0;
   let total: number | undefined;
   try {
+    if (path === '')
+      throw new CharrnnError('the download needs a path to write', 'give -o a file name', 'usage');
     try {
       mkdirSync(dirname(path), { recursive: true });
     } catch (e) {
       throw new CharrnnError(`cannot write '${path}': ${networkReason(e)}`, 'choose another place');
+    }
+    const not = notAFile(path);
+    if (not) {
+      // found now, not after the whole download, when the rename would fail (or replace a device)
+      throw new CharrnnError(`cannot write '${path}': ${not}`, 'give -o the path of a file', 'usage');
     }
     arm();
     let res: Response;
@@ -124,7 +132,11 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
         `the server has another file there: check the address, or ${handHint}`,
       );
     }
-    renameSync(part, path);
+    try {
+      renameSync(part, path);
+    } catch (e) {
+      throw new CharrnnError(`cannot write '${path}': ${networkReason(e)}`, 'choose another place');
+    }
     return { path, bytes: received, sha256 };
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
@@ -169,6 +181,8 @@ function networkReason(e: unknown): string {
     EACCES: 'permission denied',
     EROFS: 'the file system is read-only',
     ENOSPC: 'no space left on the device',
+    EISDIR: 'it is a folder',
+    ENOTDIR: 'a part of the path is not a folder',
   };
   for (let cause = e as { code?: string; message?: string; cause?: unknown } | undefined; cause; ) {
     if (cause.code && words[cause.code]) return words[cause.code];

@@ -442,6 +442,25 @@ export function readText(path: string, what: string): string {
 }
 
 /**
+ * Why a file cannot be put at `path` by a rename: it is (or names, as `runs/` does) a folder, a device (`/dev/null`: as root, a rename
+ * would replace the device itself), a pipe or a socket. Undefined for a regular file, or nothing there yet.
+ */
+export function notAFile(path: string): string | undefined {
+  if (/[\\/]$/.test(path) || ['.', '..'].includes(basename(path))) return 'it names a folder';
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch {
+    return undefined;
+  }
+  if (st.isFile()) return undefined;
+  if (st.isDirectory()) return 'it is a folder';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'it is a device, not a file';
+  if (st.isFIFO()) return 'it is a pipe (FIFO), not a file';
+  return 'it is not a regular file';
+}
+
+/**
  * Writes `data` (one array, or pieces one after the other) to `path` atomically: a temporary file beside it,
  * flushed, renamed over it, the folder flushed. `what` names the file in the error.
  */
@@ -451,20 +470,8 @@ export function writeFileAtomic(
   what = 'the checkpoint',
 ): void {
   const parts = data instanceof Uint8Array ? [data] : data;
-  // the rename replaces whatever is at the path: a device (/dev/null, as root), a pipe or a socket would be
-  // replaced by a regular file, so those are refused (a folder fails the rename by itself)
-  let existing: ReturnType<typeof statSync> | undefined;
-  try {
-    existing = statSync(path);
-  } catch {
-    // nothing there yet, or nothing readable: the write says why if it fails
-  }
-  if (existing && !existing.isFile() && !existing.isDirectory()) {
-    throw new CharrnnError(
-      `cannot write ${what} '${path}': it is not a regular file (a device, a pipe or a socket), which the write would replace`,
-      'give the path of a file',
-    );
-  }
+  const not = notAFile(path);
+  if (not) throw new CharrnnError(`cannot write ${what} '${path}': ${not}`, 'give the path of a file');
   const tmp = `${path}.${process.pid}.tmp`;
   let fd: number | undefined;
   try {
@@ -557,21 +564,13 @@ export function prepareSavePath(path: string): void {
       'usage',
     );
   }
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) {
-      throw new CharrnnError(`cannot save to '${path}': it is a folder`, 'give the path of a file', 'usage');
-    }
-    if (!st.isFile()) {
-      throw new CharrnnError(
-        `cannot save to '${path}': it is not a regular file (a device, a pipe or a socket)`,
-        'give the path of a file',
-        'usage',
-      );
-    }
-  } catch (e) {
-    if (e instanceof CharrnnError) throw e;
-    // it does not exist yet: fine
+  const not = notAFile(path);
+  if (not) {
+    throw new CharrnnError(
+      `cannot save to '${path}': ${not}`,
+      `give the path of a file${not.endsWith('not a file') ? ' (without --save, nothing is saved)' : ''}`,
+      'usage',
+    );
   }
   const probe = join(dir, `.charrnn-write-test.${process.pid}.tmp`);
   try {

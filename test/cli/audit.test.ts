@@ -10,10 +10,13 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -171,6 +174,8 @@ describe('standard output that fails or goes away (sample, eval, info, download)
       ['info', ckpt],
       ['info', ckpt, '--json'],
       ['download'],
+      ['--version'],
+      ['train', '--help'],
     ]) {
       const full = openSync('/dev/full', 'w');
       try {
@@ -337,6 +342,175 @@ describe('--resume of a checkpoint that is not there', () => {
       existsSync(join(dir, 'typo')),
       false,
       'a folder was created for a checkpoint that is not there',
+    );
+  });
+});
+
+describe('download -o that cannot be a file', () => {
+  it('a folder, or an empty path: one line before anything is downloaded, exit 2', async () => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.end(TEXT);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/t.txt`;
+      mkdirSync(join(dir, 'dl-folder'), { recursive: true });
+      const run = (out: string) =>
+        new Promise<Run>((resolve) => {
+          const child = spawn(process.execPath, [CLI, 'download', '--url', url, '-o', out], { cwd: dir });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (d) => {
+            stdout += d;
+          });
+          child.stderr.on('data', (d) => {
+            stderr += d;
+          });
+          child.on('close', (status) => resolve({ status, stdout, stderr }));
+        });
+      const folder = await run('dl-folder');
+      assert.equal(folder.status, 2, folder.stderr);
+      assert.match(
+        folder.stderr.trimEnd().split('\n').pop()!,
+        /^charrnn: cannot write 'dl-folder': it is a folder; give -o the path of a file$/,
+      );
+      const empty = await run('');
+      assert.equal(empty.status, 2, empty.stderr);
+      assert.match(empty.stderr, /the download needs a path to write; give -o a file name/);
+      assert.equal(requests, 0, 'it downloaded before finding that it cannot write');
+      assert.doesNotMatch(folder.stderr + empty.stderr, /EISDIR|ENOENT/);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('a one-symbol text (aaaa...)', () => {
+  it('trains, samples, scores 0 and is described as 1 symbol, not "1 symbols"', () => {
+    const text = file('one.txt', 'a'.repeat(60));
+    assert.equal(charrnn(['train', text, ...QUIET, '--save', 'one.ckpt']).status, 0);
+    const info = charrnn(['info', 'one.ckpt']);
+    assert.match(info.stdout, /^vocabulary {5}1 symbol: "a"$/m);
+    assert.equal(charrnn(['sample', 'one.ckpt', '--length', '5', '--seed', '1']).stdout, 'aaaaa\n');
+    assert.match(charrnn(['eval', 'one.ckpt', text]).stdout, /^loss 0\.0000 nats\/char/);
+    const prime = charrnn(['sample', 'one.ckpt', '--prime', 'b']);
+    assertOneLineError(prime, 1, /the model's vocabulary of 1 symbol; /);
+    assert.equal(charrnn(['export', 'one.ckpt', '--format', 'torch', '-o', 'one.st']).status, 0);
+    assert.match(charrnn(['import', 'one.st', '-o', 'one2.ckpt']).stderr, /, 1 symbol, f32;/);
+  });
+});
+
+describe('a run that diverges', () => {
+  it('with no checkpoint to go back to, says to start again; with one, to resume from it', () => {
+    const text = file('diverge.txt', TEXT);
+    const wild = ['--lr', '1e6', '--clip', 'off'];
+    for (const extra of [[], ['--save', 'never.ckpt']]) {
+      const r = charrnn(['train', text, ...QUIET, ...wild, ...extra]);
+      assertOneLineError(
+        r,
+        1,
+        /training diverged at iteration \d+: .*; nothing was saved: start again with a lower --lr \(or with --clip or --clip-norm\)$/,
+      );
+    }
+    assert.equal(existsSync(join(dir, 'never.ckpt')), false);
+    assert.equal(charrnn(['train', text, ...QUIET, '--save', 'kept.ckpt']).status, 0);
+    const r = charrnn(['train', text, '--resume', 'kept.ckpt', '--iters', '6', '--quiet', ...wild]);
+    assertOneLineError(r, 1, /training diverged .* and resume from the last checkpoint$/);
+  });
+});
+
+describe('a file of another kind given as a checkpoint', () => {
+  it('is named by its kind, with a hint to give a checkpoint, not to "save it again"', () => {
+    const text = file('kind.txt', TEXT);
+    assert.equal(charrnn(['train', text, ...QUIET, '--save', 'kind.ckpt']).status, 0);
+    assert.equal(charrnn(['export', 'kind.ckpt', '--format', 'onnx', '-o', 'kind.onnx']).status, 0);
+    for (const [args, kind] of [
+      [['sample', 'kind.onnx'], 'an ONNX model'],
+      [['info', text], 'a text file'],
+      [['train', text, '--resume', text, '--save', 'k2.ckpt'], 'a text file'],
+    ] as const) {
+      const r = charrnn([...args]);
+      assertOneLineError(
+        r,
+        1,
+        new RegExp(
+          `is not a valid charrnn checkpoint: it is ${kind}.*; give a checkpoint that charrnn train --save wrote$`,
+        ),
+      );
+    }
+  });
+});
+
+describe('a path to write that is a device or a pipe (--save /dev/null)', () => {
+  it('is refused, and the device or the pipe stays what it was (a rename would replace it)', (t) => {
+    const text = file('dev.txt', TEXT);
+    assert.equal(charrnn(['train', text, ...QUIET, '--save', 'dev.ckpt']).status, 0);
+    const nodes = [['fifo', 'mkfifo dev-fifo', 'p', /it is a pipe \(FIFO\), not a file/]] as [
+      string,
+      string,
+      string,
+      RegExp,
+    ][];
+    // a null device of our own, as /dev/null is one: only root can make it (and only root could replace /dev/null)
+    if (process.getuid?.() === 0)
+      nodes.push(['device', 'mknod dev-null c 1 3', 'c', /it is a device, not a file/]);
+    else t.diagnostic('not root: the device case is left out');
+    for (const [, make, type, why] of nodes) {
+      const name = make.split(' ')[1];
+      assert.equal(charrnn([], { shell: `rm -f ${name} && ${make}` }).status, 0);
+      const train = charrnn(['train', text, ...QUIET, '--save', name]);
+      assertOneLineError(
+        train,
+        2,
+        new RegExp(`cannot save to '${name}': ${why.source}; give the path of a file`),
+      );
+      for (const args of [
+        ['export', 'dev.ckpt', '--format', 'torch', '-o', name],
+        ['export', 'dev.ckpt', '--format', 'onnx', '-o', name],
+      ]) {
+        assertOneLineError(
+          charrnn(args),
+          1,
+          new RegExp(`cannot write the (torch|onnx) export '${name}': ${why.source}`),
+        );
+      }
+      assert.equal(charrnn(['export', 'dev.ckpt', '--format', 'torch', '-o', 'dev.st']).status, 0);
+      assertOneLineError(
+        charrnn(['import', 'dev.st', '-o', name]),
+        1,
+        new RegExp(`cannot write the checkpoint '${name}'`),
+      );
+      const kind = charrnn([], { shell: `stat -c %A ${name} | cut -c1` }).stdout.trim();
+      assert.equal(kind, type, `${name} was replaced by a regular file`);
+    }
+  });
+});
+
+describe('--save that names a folder (runs/)', () => {
+  it('is refused before training, not after it with the state in a rescue file', () => {
+    const text = file('slash.txt', TEXT);
+    for (const save of ['runs/', 'runs/..', '.']) {
+      const r = charrnn(['train', text, ...QUIET, '--save', save]);
+      assertOneLineError(
+        r,
+        2,
+        new RegExp(
+          `^charrnn: cannot save to '${save.replace(/\./g, '\\.')}': it names a folder; give the path of a file$`,
+        ),
+      );
+      assert.equal(r.stdout, '', 'it trained');
+    }
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith('charrnn-rescue-')),
+      [],
+      'a rescue file was written',
+    );
+    assertOneLineError(
+      charrnn(['export', 'nowhere.ckpt', '--format', 'onnx', '-o', 'out/']),
+      1,
+      /does not exist|names a folder/,
     );
   });
 });
