@@ -425,11 +425,15 @@ export function readBytes(path: string, what: string): Uint8Array {
   }
 }
 
-/** Reads a small UTF-8 text file (a prime) as a string; invalid UTF-8 is an error naming the byte offset. */
+/**
+ * Reads a small UTF-8 text file (a prime) as a string, a byte-order mark kept as a character as training
+ * keeps it; invalid UTF-8 is an error naming the byte offset, and an empty file one that says so.
+ */
 export function readText(path: string, what: string): string {
   const bytes = readBytes(path, what);
+  if (bytes.length === 0) throw new CharrnnError(`${what} '${path}' is empty`, 'give it some text');
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     try {
       encodeCorpus(bytes); // names the offset of the first invalid byte, or UTF-16

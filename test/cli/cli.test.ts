@@ -289,6 +289,18 @@ describe('bad input: one line, non-zero exit, no stack trace', () => {
       /the prime file '.*bad-prime\.txt': the text is not valid UTF-8: an invalid byte at byte offset 1/,
     ],
     [
+      'an empty prime file (not the default prime in silence)',
+      () => ['sample', ckpt(), '--prime-file', file('empty-prime.txt', '')],
+      1,
+      /the prime file '.*empty-prime\.txt' is empty; give it some text/,
+    ],
+    [
+      'a prime file starting with a UTF-8 byte-order mark: kept as a character, as training keeps it',
+      () => ['sample', ckpt(), '--prime-file', file('bom-prime.txt', '\uFEFFThe')],
+      1,
+      /the prime text contains .* \(U\+FEFF\), which is not in the model's vocabulary/,
+    ],
+    [
       'a prime file in UTF-16',
       () => ['sample', ckpt(), '--prime-file', file('u16-prime.txt', Uint8Array.from([0xfe, 0xff, 0, 0x41]))],
       1,
