@@ -93,10 +93,20 @@ function source(entry: CatalogEntry): string {
   return catalogUrl(entry, process.env.CHARRNN_MIRROR || undefined);
 }
 
+/** What the catalog's list says of a text's cached copy: nothing, downloaded, or of the wrong size. */
+function cachedState(e: CatalogEntry): string {
+  const path = cachedPath(e);
+  if (!existsSync(path)) return '';
+  const size = statSync(path).size;
+  return size === e.bytes
+    ? '  (downloaded)'
+    : `  (the cached copy has ${size} bytes: delete it to download again)`;
+}
+
 async function listCatalog(): Promise<void> {
   const width = Math.max(...CATALOG.map((e) => e.name.length));
   for (const e of CATALOG) {
-    const cached = existsSync(cachedPath(e)) ? '  (downloaded)' : '';
+    const cached = cachedState(e);
     await writeStdout(
       `${e.name.padEnd(width)}  ${formatBytes(e.bytes).padStart(8)}  ${e.description}${cached}\n`,
     );

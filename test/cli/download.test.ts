@@ -173,6 +173,16 @@ describe('charrnn download NAME (through CHARRNN_MIRROR)', () => {
     const scored = await charrnn(['eval', 'ts.ckpt', 'tiny-shakespeare']);
     assert.equal(scored.status, 0, scored.stderr);
     assert.deepEqual(requests, []);
+    // the list says it is there; a copy of another size (which train refuses) it names as such
+    assert.match((await charrnn(['download'])).stdout, /^tiny-shakespeare .*\(downloaded\)$/m);
+    const whole = readFileSync(path);
+    writeFileSync(path, whole.subarray(0, 100));
+    const listed = (await charrnn(['download'])).stdout;
+    writeFileSync(path, whole);
+    assert.match(
+      listed,
+      /^tiny-shakespeare .*\(the cached copy has 100 bytes: delete it to download again\)$/m,
+    );
   });
 
   it('a file of that name in the working folder wins over the catalog', async () => {
