@@ -10,17 +10,21 @@ export function fileKind(bytes: Uint8Array): string | undefined {
   if (ZIP_MAGIC.every((b, i) => bytes[i] === b)) {
     return 'a zip archive, as torch.save writes (charrnn reads PyTorch models in the safetensors layout: see interop/pytorch)';
   }
-  if (isOnnx(bytes))
+  const onnx = onnxModel(bytes);
+  if (onnx === 'whole')
     return 'an ONNX model (charrnn writes those for other runtimes and does not read them back)';
+  if (onnx === 'cut')
+    return 'the start of an ONNX model, cut short (charrnn writes those for other runtimes and does not read them back)';
   if (looksLikeText(bytes)) return 'a text file (train on it with charrnn train)';
   return undefined;
 }
 
 /**
  * Whether the whole file parses as top-level protobuf fields and has ModelProto's ir_version (field 1, a
- * varint) and graph (field 7, length-delimited): an ONNX model.
+ * varint) and graph (field 7, length-delimited): an ONNX model ('whole'); or starts as one does, with
+ * ir_version and then whole fields, until a field runs past the end ('cut': a truncated copy).
  */
-function isOnnx(bytes: Uint8Array): boolean {
+function onnxModel(bytes: Uint8Array): 'whole' | 'cut' | undefined {
   let at = 0;
   const varint = (): number | undefined => {
     let value = 0;
@@ -34,28 +38,32 @@ function isOnnx(bytes: Uint8Array): boolean {
   };
   let irVersion = false;
   let graph = false;
+  let fields = 0;
+  // the end came inside a field: a cut copy if it began as ONNX models do (ir_version first, then another)
+  const cut = () => (irVersion && fields >= 2 ? 'cut' : undefined);
   while (at < bytes.length) {
     const tag = varint();
-    if (tag === undefined) return false;
+    if (tag === undefined) return cut();
     const field = Math.floor(tag / 8);
     const wire = tag % 8;
-    if (field === 0) return false;
+    if (field === 0 || (fields === 0 && tag !== 8)) return undefined;
     if (wire === 0) {
-      if (varint() === undefined) return false;
+      if (varint() === undefined) return cut();
       if (field === 1) irVersion = true;
     } else if (wire === 2) {
       const length = varint();
-      if (length === undefined || at + length > bytes.length) return false;
+      if (length === undefined || at + length > bytes.length) return cut();
       at += length;
       if (field === 7) graph = true;
     } else if (wire === 1 || wire === 5) {
       at += wire === 1 ? 8 : 4;
-      if (at > bytes.length) return false;
+      if (at > bytes.length) return cut();
     } else {
-      return false;
+      return undefined;
     }
+    fields++;
   }
-  return irVersion && graph;
+  return irVersion && graph ? 'whole' : undefined;
 }
 
 /** Whether the first 512 bytes are UTF-8 with no control characters but tab, line feed and carriage return. */

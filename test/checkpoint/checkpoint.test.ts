@@ -152,6 +152,19 @@ describe('safetensors', () => {
       /^ckpt is not a valid charrnn checkpoint: it is an ONNX model/,
     ],
     [
+      'an ONNX model cut short (its first 100 bytes, and all but its last 10)',
+      exportOnnx(readCheckpoint(good)).subarray(0, 100),
+      /^ckpt is not a valid charrnn checkpoint: it is the start of an ONNX model, cut short/,
+    ],
+    [
+      'an ONNX model cut short near its end',
+      (() => {
+        const onnx = exportOnnx(readCheckpoint(good));
+        return onnx.subarray(0, onnx.length - 10);
+      })(),
+      /^ckpt is not a valid charrnn checkpoint: it is the start of an ONNX model, cut short/,
+    ],
+    [
       "a zip archive (torch.save's .pt)",
       Uint8Array.from([0x50, 0x4b, 0x03, 0x04, ...good.subarray(0, 60)]),
       /it is a zip archive, as torch.save writes/,
