@@ -171,7 +171,9 @@ function resume(
             ? ', or a larger --val-fraction (or a longer --val-file)'
             : e.what.startsWith('the training split')
               ? ', or a smaller --val-fraction'
-              : ''),
+              : e.what.startsWith('the validation text')
+                ? ' (or a longer validation text)'
+                : ''),
       );
     }
     throw e;

@@ -21,8 +21,14 @@ export interface Streams {
   readonly windows: number;
 }
 
-/** What to do when a text is too short: a validation split grows with --val-fraction, a training split shrinks. */
+/**
+ * What to do when a text is too short: a validation split grows with --val-fraction, a training split
+ * shrinks; a validation text given apart (--val-file) is what it is.
+ */
 function shortHint(what: string): string {
+  if (what.startsWith('the validation text')) {
+    return 'use a longer validation text, or a smaller --batch or --seq-length';
+  }
   if (what.startsWith('the validation split')) {
     return 'use a longer text, or a smaller --batch or --seq-length, or a larger --val-fraction (or a longer --val-file)';
   }
@@ -139,8 +145,22 @@ export function layText(
   }
   if (val.length === 0)
     return { train: makeStreams(train, c.batch, c.seqLength, c.windowing, 'the text'), val: undefined };
+  // a split at a given point (--val-file's text) is two texts, not a fraction of one
+  const given = valFrom !== undefined;
   return {
-    train: makeStreams(train, c.batch, c.seqLength, c.windowing, 'the training split'),
-    val: makeStreams(val, c.batch, c.seqLength, 'streams', 'the validation split'),
+    train: makeStreams(
+      train,
+      c.batch,
+      c.seqLength,
+      c.windowing,
+      given ? 'the training text' : 'the training split',
+    ),
+    val: makeStreams(
+      val,
+      c.batch,
+      c.seqLength,
+      'streams',
+      given ? 'the validation text' : 'the validation split',
+    ),
   };
 }
