@@ -16,8 +16,8 @@ export interface CheckpointInfo {
   file: string;
   /** 'charrnn': a checkpoint; 'torch': a model in the PyTorch layout (no training state) */
   layout: 'charrnn' | 'torch';
-  /** the checkpoint format's version (1 or 2; a PyTorch-layout file reads as 2) */
-  version: number;
+  /** the checkpoint format's version (1 or 2); null for a model in the PyTorch layout, not a checkpoint */
+  version: number | null;
   model: TrainConfig['model'];
   layers: number;
   hidden: number;
@@ -46,7 +46,7 @@ export function checkpointInfo(ck: Checkpoint, file: string, layout: 'charrnn' |
   return {
     file,
     layout,
-    version: ck.version,
+    version: layout === 'torch' ? null : ck.version,
     model: c.model,
     layers: c.layers,
     hidden: c.hidden,

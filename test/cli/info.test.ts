@@ -175,8 +175,16 @@ describe('charrnn info', () => {
 
     const torch = json('b.torch.safetensors');
     assert.deepEqual(
-      [torch.layout, torch.model, torch.layers, torch.hidden, torch.embedding, torch.iterations],
-      ['torch', 'gru', 2, 16, 8, 0],
+      [
+        torch.layout,
+        torch.version,
+        torch.model,
+        torch.layers,
+        torch.hidden,
+        torch.embedding,
+        torch.iterations,
+      ],
+      ['torch', null, 'gru', 2, 16, 8, 0],
     );
     assert.equal(torch.parameters, json('b.ckpt').parameters);
     assert.equal(torch.vocabulary.size, 96);
