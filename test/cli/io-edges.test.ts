@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(root, 'dist/cli/main.js');
 const TEXT = readFileSync(join(root, 'test/fixtures/min-char-rnn-corpus.txt'), 'utf8');
-const dir = mkdtempSync(join(tmpdir(), 'charrnn-audit-'));
+const dir = mkdtempSync(join(tmpdir(), 'charrnn-io-edges-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Run {
