@@ -1,19 +1,36 @@
 // What charrnn reads and writes besides its own checkpoints: a file in either layout (a charrnn
 // checkpoint, or the PyTorch layout of torch.ts, told apart by its metadata) read as one Checkpoint, and
 // the exporters by name, for the CLI's `export --format` and the page's export buttons.
+import { CharrnnError } from '../errors.js';
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from './format.js';
 import { exportOnnx } from './onnx.js';
-import { decodeSafetensors } from './safetensors.js';
-import { exportTorch, isTorchLayout, torchCheckpoint } from './torch.js';
+import { decodeSafetensors, type SafeTensors } from './safetensors.js';
+import { dtypeHint, exportTorch, isTorchLayout, torchCheckpoint } from './torch.js';
+
+/**
+ * The container of either layout. A tensor dtype it does not read (F16, BF16, I64) comes from PyTorch, so
+ * the line says what to do there, as the import's does.
+ */
+function decode(bytes: Uint8Array, what: string): SafeTensors {
+  try {
+    return decodeSafetensors(bytes, what);
+  } catch (e) {
+    const prefix = `${what} is not a valid charrnn checkpoint: `;
+    const hint =
+      e instanceof CharrnnError && e.message.startsWith(prefix) && dtypeHint(e.message.slice(prefix.length));
+    if (hint) throw new CharrnnError((e as CharrnnError).message, hint);
+    throw e;
+  }
+}
 
 /** Which layout a file is in: a charrnn checkpoint, or the PyTorch layout; `what` names it in errors. */
 export function layoutOf(bytes: Uint8Array, what = 'the checkpoint'): 'charrnn' | 'torch' {
-  return isTorchLayout(decodeSafetensors(bytes, what)) ? 'torch' : 'charrnn';
+  return isTorchLayout(decode(bytes, what)) ? 'torch' : 'charrnn';
 }
 
 /** A charrnn checkpoint (any version) or a file in the PyTorch layout; `what` names it in errors. */
 export function readAnyCheckpoint(bytes: Uint8Array, what = 'the checkpoint'): Checkpoint {
-  const st = decodeSafetensors(bytes, what);
+  const st = decode(bytes, what);
   return isTorchLayout(st) ? torchCheckpoint(st, what) : readCheckpoint(bytes, what);
 }
 
@@ -22,7 +39,7 @@ export function readAnyCheckpoint(bytes: Uint8Array, what = 'the checkpoint'): C
  * file imported (what `charrnn import` writes). Read it with `readCheckpoint` or `Trainer.fromCheckpoint`.
  */
 export function checkpointBytes(bytes: Uint8Array, what = 'the checkpoint'): Uint8Array {
-  const st = decodeSafetensors(bytes, what);
+  const st = decode(bytes, what);
   return isTorchLayout(st) ? writeCheckpoint(torchCheckpoint(st, what)) : bytes;
 }
 

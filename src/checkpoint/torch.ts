@@ -144,7 +144,7 @@ export function badTorchFile(
 }
 
 /** What to do about a tensor dtype the container refuses, in PyTorch's words. */
-function dtypeHint(problem: string): string | undefined {
+export function dtypeHint(problem: string): string | undefined {
   if (/^tensor '.*' has dtype (F16|BF16),/.test(problem))
     return 'charrnn reads F32 or F64: save the state_dict as float32 ({k: v.float() for k, v in sd.items()})';
   const m = /^tensor '(.*)' has dtype /.exec(problem);

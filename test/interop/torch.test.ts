@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { readCheckpoint, writeCheckpoint } from '../../src/checkpoint/format.js';
-import { checkpointBytes, readAnyCheckpoint } from '../../src/checkpoint/interop.js';
+import { checkpointBytes, layoutOf, readAnyCheckpoint } from '../../src/checkpoint/interop.js';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -559,6 +559,19 @@ describe('a bad torch file is one line that names the problem', () => {
           /^'m\.safetensors' is not a charrnn torch file: /.test(e.line) &&
           message.test(e.line),
       );
+      // eval, sample, info and the page read it through readAnyCheckpoint (and layoutOf, checkpointBytes):
+      // the same advice there
+      for (const read of [readAnyCheckpoint, checkpointBytes, layoutOf]) {
+        assert.throws(
+          () => read(bytes, "'m.safetensors'"),
+          (e: unknown) =>
+            e instanceof CharrnnError &&
+            !e.line.includes('\n') &&
+            /^'m\.safetensors' is not a valid charrnn checkpoint: /.test(e.line) &&
+            message.test(e.line),
+          read.name,
+        );
+      }
     });
   }
 
