@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import * as api from '../src/index.js';
-import { OPTIONS } from '../src/training/config.js';
-import { PRESET_NAMES } from '../src/training/presets.js';
+import { OPTIONS, resolveConfig } from '../src/training/config.js';
+import { PRESET_NAMES, presetConfig } from '../src/training/presets.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
@@ -26,4 +26,45 @@ it("names every export of 'charrnn' in its library section", () => {
     (name) => !section.includes(`\`${name}\``) && !section.includes(name),
   );
   assert.deepEqual(missing, []);
+});
+
+/**
+ * One cell of the option table's default columns as a setting's value: `off` is no limit (null), a
+ * number is a number, anything else is the word itself.
+ */
+function cellValue(cell: string): unknown {
+  if (cell === 'off') return null;
+  return /^-?[0-9.e-]+$/.test(cell) ? Number(cell) : cell;
+}
+
+it("gives the defaults of min-char-rnn, char-lstm and shakespeare-5min in train's option table", () => {
+  const seed = resolveConfig(presetConfig('min-char-rnn'));
+  const lstm = resolveConfig(presetConfig('char-lstm'));
+  const fast = resolveConfig(presetConfig('shakespeare-5min'));
+  const wrong: string[] = [];
+  let checked = 0;
+  for (const o of OPTIONS) {
+    if (!o.flag || ['--model', '--optimizer', '--seed', '--backend'].includes(o.flag)) continue;
+    const row = readme.split('\n').find((l) => l.startsWith(`| \`${o.flag} `));
+    if (!row) continue;
+    const [, first, second] = row.split(' | ').map((c) => c.trim());
+    if (!first || /[,|]/.test(first)) continue; // blank, or several settings in one row
+    const m = /^(\S+)(?: \((\S+)\))?$/.exec(second);
+    if (!m) continue;
+    const [, recipe, bracketed] = m;
+    const expect = [
+      ['min-char-rnn', seed, first],
+      ['char-lstm', lstm, recipe],
+      ['shakespeare-5min', fast, bracketed ?? recipe],
+    ] as const;
+    for (const [name, config, cell] of expect) {
+      const actual = (config as unknown as Record<string, unknown>)[o.key];
+      const documented = cellValue(cell);
+      const same = actual === documented || (documented === null && actual === Number.POSITIVE_INFINITY);
+      if (!same) wrong.push(`${o.flag}: ${name} is ${String(actual)}, the README says ${cell}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 60, `only ${checked} cells checked`);
+  assert.deepEqual(wrong, []);
 });
