@@ -373,6 +373,11 @@ function scored(t: Trainer): string {
   return ` (an evaluation scores ${v.scored.toLocaleString('en-US')} of its ${v.total.toLocaleString('en-US')} characters: --eval-chars)`;
 }
 
+/** A fraction as the percentage a user gave: 0.07 as 7%, not 7.000000000000001% (0.07 * 100 in floating point). */
+function percent(fraction: number): string {
+  return `${Number((fraction * 100).toPrecision(12))}%`;
+}
+
 /** One line saying what is trained; `validation` names the --val-file texts. */
 function describe(t: Trainer, validation: string | undefined): string {
   const c = t.config;
@@ -385,7 +390,7 @@ function describe(t: Trainer, validation: string | undefined): string {
     `training ${c.model} ${c.layers}x${c.hidden} (${input}${c.dropout > 0 ? `, dropout ${c.dropout}` : ''}), ` +
     `${t.model.numParams} parameters; batch ${c.batch} x seq ${c.seqLength}; ${c.optimizer} lr ${c.lr} ${c.schedule}` +
     `${clip.length ? `, ${clip.join(', ')}` : ''}; ${c.threads} thread${c.threads > 1 ? 's' : ''}; ` +
-    `${validation ?? (c.valFraction > 0 ? `validation: last ${c.valFraction * 100}% of the text` : 'no validation')}${scored(t)}; ` +
+    `${validation ?? (c.valFraction > 0 ? `validation: last ${percent(c.valFraction)} of the text` : 'no validation')}${scored(t)}; ` +
     `seed ${c.seed ?? '-'}; ${t.model.kernels.backend} ${c.dtype} kernels`
   );
 }
