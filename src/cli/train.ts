@@ -66,7 +66,8 @@ export async function runTrain(files: string[], o: TrainCliOptions): Promise<voi
   const trainer = resumed ? resume(o, resumed, corpus, split, info) : create(o, corpus, split);
   try {
     info(describe(trainer, validation));
-    await drive(trainer, o, corpus, savePath, info);
+    const keepBest = () => resumed !== undefined && keepResumedBest(trainer, o, resumed, savePath, info);
+    await drive(trainer, o, corpus, savePath, info, keepBest);
   } finally {
     trainer.close();
   }
@@ -187,16 +188,44 @@ function resume(
   return t;
 }
 
+/**
+ * A resume saved over its own file (no --save) whose weights are its run's best, as a `.best` file's are,
+ * with no best file beside it: that file is the only copy of the best, and the continued run replaces it.
+ * So it is first kept where this run's best goes (`x.best.ckpt` -> `x.best.best.ckpt`), as its best so far;
+ * otherwise a continued run that never beat it would lose the weights its summary line calls the best.
+ */
+function keepResumedBest(
+  trainer: Trainer,
+  o: TrainCliOptions,
+  bytes: Uint8Array,
+  savePath: string | undefined,
+  info: (line: string) => void,
+): boolean {
+  if (!savePath || !o.resume || !sameFile(savePath, o.resume)) return false;
+  if (trainer.bestForgotten || trainer.bestValIter === 0 || trainer.bestValIter !== trainer.iter)
+    return false;
+  if (!Number.isFinite(trainer.bestValLoss)) return false;
+  const bestPath = bestPathOf(savePath);
+  if (existsSync(bestPath)) return false;
+  saveOrRescue(bestPath, bytes);
+  info(
+    `'${o.resume}' holds the best validation loss (iteration ${trainer.iter}) and this run saves over it: kept in '${bestPath}'`,
+  );
+  return true;
+}
+
 async function drive(
   trainer: Trainer,
   o: TrainCliOptions,
   corpus: Corpus,
   savePath: string | undefined,
   info: (line: string) => void,
+  keepBest: () => boolean,
 ): Promise<void> {
   const c = trainer.config;
   const loop = new RunLoop(trainer, { checkpoints: savePath !== undefined });
   loop.checkLimits();
+  const bestKept = keepBest(); // once the run is sure to go on: a refused resume writes nothing
   const bestPath = savePath && bestPathOf(savePath);
   const logEvery = o.logEvery ?? (c.sampleEvery > 0 ? c.sampleEvery : 1000);
   const out = process.stdout;
@@ -233,7 +262,7 @@ async function drive(
   });
   let lastValLoss: number | undefined;
   let evaluating: number | undefined;
-  let bestWritten = false;
+  let bestWritten = bestKept;
   let early = false;
   let logLines = 0;
   const observe = (e: RunEvent) => {
