@@ -167,14 +167,7 @@ function resume(
       const c = t.config;
       throw new CharrnnError(
         e.message,
-        `the checkpoint's --batch ${c.batch} and --seq-length ${c.seqLength} stay on resume: use a longer text` +
-          (e.what.startsWith('the validation split')
-            ? ', or a larger --val-fraction (or a longer --val-file)'
-            : e.what.startsWith('the training split')
-              ? ', or a smaller --val-fraction'
-              : e.what.startsWith('the validation text')
-                ? ' (or a longer validation text)'
-                : ''),
+        `the checkpoint's --batch ${c.batch} and --seq-length ${c.seqLength} stay on resume: use a longer text${e.splitRemedy}`,
       );
     }
     throw e;
@@ -202,8 +195,8 @@ function keepResumedBest(
   info: (line: string) => void,
 ): boolean {
   if (!savePath || !o.resume || !sameFile(savePath, o.resume)) return false;
-  if (trainer.bestForgotten || trainer.bestValIter === 0 || trainer.bestValIter !== trainer.iter)
-    return false;
+  // bestValIter 0: no best, or not known (a forgotten best is reset to 0, as are files from before it was kept)
+  if (trainer.bestValIter === 0 || trainer.bestValIter !== trainer.iter) return false;
   if (!Number.isFinite(trainer.bestValLoss)) return false;
   const bestPath = bestPathOf(savePath);
   if (existsSync(bestPath)) return false;

@@ -22,28 +22,40 @@ export interface Streams {
 }
 
 /**
- * What to do when a text is too short: a validation split grows with --val-fraction, a training split
- * shrinks; a validation text given apart (--val-file) is what it is.
+ * What lengthens a text too short for the run's windows, by what it is (the start of `what`), besides a
+ * longer text: a validation split grows with --val-fraction, a training split shrinks, a validation text
+ * given apart (--val-file) is what it is. `hint` is the whole advice of a new run; `split` is the part about
+ * the split alone, for a resume, whose --batch and --seq-length stay.
  */
-function shortHint(what: string): string {
-  if (what.startsWith('the validation text')) {
-    return 'use a longer validation text, or a smaller --batch or --seq-length';
-  }
-  if (what.startsWith('the validation split')) {
-    return 'use a longer text, or a smaller --batch or --seq-length, or a larger --val-fraction (or a longer --val-file)';
-  }
-  if (what.startsWith('the training split')) {
-    return 'use a longer text, or a smaller --batch, --seq-length or --val-fraction';
-  }
-  return 'use a longer text, or a smaller --batch or --seq-length';
-}
+const SHORT: readonly { what: string; hint: string; split: string }[] = [
+  {
+    what: 'the validation text',
+    hint: 'use a longer validation text, or a smaller --batch or --seq-length',
+    split: ' (or a longer validation text)',
+  },
+  {
+    what: 'the validation split',
+    hint: 'use a longer text, or a smaller --batch or --seq-length, or a larger --val-fraction (or a longer --val-file)',
+    split: ', or a larger --val-fraction (or a longer --val-file)',
+  },
+  {
+    what: 'the training split',
+    hint: 'use a longer text, or a smaller --batch, --seq-length or --val-fraction',
+    split: ', or a smaller --val-fraction',
+  },
+];
+const SHORT_TEXT = { hint: 'use a longer text, or a smaller --batch or --seq-length', split: '' };
 
-/** A text (or a split of it) too short for the run's windows: `what` names it, as the message does. */
+/**
+ * A text (or a split of it) too short for the run's windows. `splitRemedy`: what to do about the split
+ * besides a longer text (', or a smaller --val-fraction'; empty for a whole text), for a host whose
+ * windows cannot change.
+ */
 export class TextTooShort extends CharrnnError {
   constructor(
     message: string,
     hint: string,
-    readonly what: string,
+    readonly splitRemedy: string,
   ) {
     super(message, hint);
   }
@@ -55,12 +67,13 @@ export function makeStreams(ids: IdArray, B: number, T: number, windowing: Windo
   if (L < T) {
     const need = B * T + 1;
     const has = `${what} has ${ids.length} character${ids.length === 1 ? '' : 's'}`;
+    const { hint, split } = SHORT.find((r) => what.startsWith(r.what)) ?? SHORT_TEXT;
     throw new TextTooShort(
       B === 1
         ? `${has}, but a window of seq-length ${T} needs at least ${need}`
         : `${has}, but ${B} streams of seq-length ${T} need at least ${need}`,
-      shortHint(what),
-      what,
+      hint,
+      split,
     );
   }
   // the seed's pointer needs one more character after a window (p + T + 1 < len), but takes the first

@@ -2,9 +2,10 @@
 // evaluation every evalEvery iterations (spread one window per call, so a host stays responsive), the
 // best checkpoint, a checkpoint every saveEvery iterations, the iteration and time limits, early stopping
 // (--patience evaluations in a row without a better validation loss), a stop on request, and at the end a
-// last evaluation and then the last checkpoint. It reports everything as events; a host renders them and does the I/O (writing checkpoint bytes, posting messages). The
-// divergence guard is the trainer's: a non-finite loss throws out of next() before the update, and a
-// checkpoint of a non-finite state (a bad gradient or an overflowing update) is never made: it throws instead.
+// last evaluation and then the last checkpoint. It reports everything as events; a host renders them and
+// does the I/O (writing checkpoint bytes, posting messages). The divergence guard is the trainer's: a
+// non-finite loss throws out of next() before the update, and a checkpoint of a non-finite state (a bad
+// gradient or an overflowing update) is never made: it throws instead.
 import { concatBytes } from '../checkpoint/safetensors.js';
 import { CharrnnError } from '../errors.js';
 import { optionName } from './config.js';
