@@ -57,6 +57,21 @@ export interface RunOptions {
   evalAtStart?: boolean;
 }
 
+/**
+ * The usage error of --patience without a validation split; `hint` says how to give one (a host without
+ * --val-file, as the page, gives its own).
+ */
+export function noValidationToWatch(
+  patience: number,
+  hint = 'set --val-fraction above 0, or give --val-file',
+): CharrnnError {
+  return new CharrnnError(
+    `--patience ${patience} watches the validation loss, but there is no validation split`,
+    hint,
+    'usage',
+  );
+}
+
 export class RunLoop {
   private readonly events: Generator<RunEvent, void, undefined>;
   private stopping = false;
@@ -120,13 +135,7 @@ export class RunLoop {
   checkLimits(): void {
     const t = this.trainer;
     const c = t.config;
-    if (c.patience > 0 && !t.hasValidation) {
-      throw new CharrnnError(
-        `--patience ${c.patience} watches the validation loss, but there is no validation split`,
-        'set --val-fraction above 0, or give --val-file',
-        'usage',
-      );
-    }
+    if (c.patience > 0 && !t.hasValidation) throw noValidationToWatch(c.patience);
     const limit = this.limit;
     if (limit === undefined) return;
     if (limit === 'patience') {

@@ -14,6 +14,7 @@ import {
   type TrainConfig,
 } from '../../src/training/config.js';
 import { defaultPreset, findPreset, PRESET_NAMES, PRESETS, type Preset } from '../../src/training/presets.js';
+import { noValidationToWatch } from '../../src/training/run.js';
 import { decaysOverLength } from '../../src/training/schedule.js';
 import type { ModelInfo } from '../protocol.js';
 import { el } from './dom.js';
@@ -148,11 +149,7 @@ export function readSettings(check = true): Partial<TrainConfig> {
     resolveConfig(out); // the settings that depend on each other, before anything is sent
     // the core's line for this names --val-file too, which the page does not have
     if ((out.patience ?? 0) > 0 && out.valFraction === 0) {
-      throw new CharrnnError(
-        `--patience ${out.patience} watches the validation loss, but there is no validation split`,
-        'set --val-fraction above 0, or --patience 0',
-        'usage',
-      );
+      throw noValidationToWatch(out.patience!, 'set --val-fraction above 0, or --patience 0');
     }
   }
   return out;
