@@ -56,7 +56,7 @@ export interface Progress {
    * resume on another one starts the best over; absent before any, and in files from before it was kept
    */
   valDigest?: string;
-  /** seconds spent training (evaluation excluded) */
+  /** seconds spent training (evaluation and samples excluded) */
   trainSeconds: number;
   /** updates the optimizer has taken (Adam's t) */
   optimizerSteps: number;

@@ -27,7 +27,7 @@ export interface CheckpointInfo {
   parameters: number;
   vocabulary: { size: number; preview: string };
   iterations: number;
-  /** seconds of training (evaluation excluded) */
+  /** seconds of training (evaluation and samples excluded) */
   trainSeconds: number;
   /** in the unit of config.lossUnit: nats per character, or summed over a window (the seed's) */
   smoothLoss: number;
@@ -129,7 +129,7 @@ export function formatInfo(i: CheckpointInfo): string {
       `${i.vocabulary.size} symbol${i.vocabulary.size === 1 ? '' : 's'}: "${escapeText(i.vocabulary.preview)}"${more}`,
     ],
     ['iterations', i.iterations.toLocaleString('en-US')],
-    ['training time', `${formatDuration(i.trainSeconds)} (evaluation excluded)`],
+    ['training time', `${formatDuration(i.trainSeconds)} (evaluation and samples excluded)`],
     ['smooth loss', `${i.smoothLoss.toFixed(6)} (${lossUnit})`],
     [
       'best val loss',

@@ -66,7 +66,7 @@ export interface TrainConfig {
   // ---- the run ----
   /** total iterations, resumed ones included (0: until stopped) */
   iters: number;
-  /** seconds of training time (evaluation excluded), resumed ones included (0: no limit) */
+  /** seconds of training time (evaluation and samples excluded), resumed ones included (0: no limit) */
   timeLimit: number;
   /** evaluate on the validation split every N iterations */
   evalEvery: number;
@@ -321,7 +321,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     'timeLimit',
     '--time-limit',
     '<s>',
-    'seconds of training time in total (evaluation excluded); 0: none',
+    'seconds of training time in total (evaluation and samples excluded); 0: none',
     'number',
     {
       min: 0,

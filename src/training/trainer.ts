@@ -90,7 +90,7 @@ export class Trainer {
    * compare), for the host to say so; undefined when it kept it.
    */
   bestForgotten: { loss: number; iter: number } | undefined;
-  /** seconds spent in step() (training time: evaluation excluded) */
+  /** seconds spent in step() (training time: the evaluations and the periodic samples excluded) */
   trainSeconds = 0;
   /** the settings a resume changed from the checkpoint's (empty for a new model) */
   changedOnResume: readonly ConfigKey[] = [];
@@ -319,11 +319,16 @@ export class Trainer {
     if (wrapped) this.model.resetState(); // reset RNN memory
     fillWindow(s, this.position, this.inputs, this.targets);
     // sample from the model now and then
+    // (a report, like an evaluation: its time is not training time, so --time-limit and a schedule over
+    // time are the same whatever --sample-every and --sample-length say)
     let sample: string | undefined;
+    let sampleMs = 0;
     if (c.sampleEvery > 0 && n % c.sampleEvery === 0) {
+      const sampling = performance.now();
       if (c.sampleStart === 'carried') this.model.genFromStream(0);
       else this.model.resetGen();
       sample = this.vocab.decode([...generate(this.model, this.rng, this.inputs[0], c.sampleLength)]);
+      sampleMs = performance.now() - sampling;
     }
     // forward seq_length characters through the net and fetch gradient
     const total = this.model.lossAndGrad(this.inputs, this.targets);
@@ -339,7 +344,7 @@ export class Trainer {
     const gradNorm = this.optimizer.step(lr);
     this.position++; // move data pointer
     this.iter++; // iteration counter
-    this.trainSeconds += (performance.now() - started) / 1000;
+    this.trainSeconds += (performance.now() - started - sampleMs) / 1000;
     const e: StepEvent = { iter: n, loss, smoothLoss: this.smoothLoss, lr, gradNorm, wrapped };
     if (sample !== undefined) e.sample = sample;
     return e;

@@ -99,7 +99,7 @@ describe('charrnn info', () => {
     const raw = [...out].filter((ch) => ch !== '\n' && (ch < ' ' || ch === '\x7f' || ch === '\u00a0'));
     assert.deepEqual(raw, [], 'raw control or blank characters in the output');
     assert.equal(row('iterations'), '300');
-    assert.match(row('training time'), /^\d+\.\d s \(evaluation excluded\)$/);
+    assert.match(row('training time'), /^\d+\.\d s \(evaluation and samples excluded\)$/);
     assert.match(row('smooth loss'), /^\d+\.\d{6} \(summed over a window of 25\)$/);
     assert.equal(row('best val loss'), 'none (no validation yet)');
     assert.match(out, /\nconfiguration:\n/);

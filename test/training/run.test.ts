@@ -149,6 +149,23 @@ describe('run loop', () => {
     );
   });
 
+  it('--time-limit counts training time only: the periodic samples are excluded too', () => {
+    // each step samples 2,000 characters, which takes longer than the step's training
+    const t = Trainer.create(
+      corpus,
+      small({ timeLimit: 0.2, valFraction: 0, sampleEvery: 1, sampleLength: 2000, hidden: 48 }),
+    );
+    const started = performance.now();
+    const events = trace(new RunLoop(t));
+    const wall = (performance.now() - started) / 1000;
+    assert.match(events.at(-1)!, /^finished:time@/);
+    assert.ok(t.trainSeconds >= 0.2 && t.trainSeconds < 0.3, `trained ${t.trainSeconds} s`);
+    assert.ok(
+      wall > 3 * t.trainSeconds,
+      `wall ${wall} s against ${t.trainSeconds} s of training: samples excluded`,
+    );
+  });
+
   it('a stop during an evaluation abandons it, puts the training states back and saves them', () => {
     const t = Trainer.create(corpus, small({ iters: 100, evalEvery: 5 }));
     const loop = new RunLoop(t, { checkpoints: true });
