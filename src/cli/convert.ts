@@ -1,18 +1,54 @@
-// `charrnn export CKPT --format torch|onnx -o FILE` and `charrnn import FILE -o CKPT`: a model out to
+// `charrnn export CKPT [--format torch|onnx] -o FILE` and `charrnn import FILE -o CKPT`: a model out to
 // PyTorch or ONNX, and a model in the PyTorch layout (charrnn's export, or interop/pytorch's training)
 // back as a charrnn checkpoint to sample, evaluate or train on. The formats are the core's
 // (checkpoint/interop.ts); this file reads and writes the files.
 
 import { writeCheckpoint } from '../checkpoint/format.js';
-import { EXPORT_FORMATS, type ExportFormatName, readAnyCheckpoint } from '../checkpoint/interop.js';
+import {
+  EXPORT_FORMAT_NAMES,
+  EXPORT_FORMATS,
+  type ExportFormatName,
+  readAnyCheckpoint,
+} from '../checkpoint/interop.js';
 import { importTorch } from '../checkpoint/torch.js';
 import { CharrnnError } from '../errors.js';
 import { readBytes, sameFile, writeFileAtomic } from '../node/io.js';
 import { defaultPreset } from '../training/presets.js';
 
 export interface ExportCliOptions {
-  format: ExportFormatName;
+  /** when absent, the one -o's name ends as (.onnx, .safetensors) */
+  format?: ExportFormatName;
   output: string;
+}
+
+/** The format an -o name asks for by how it ends (`.onnx`; `.safetensors`, as `.torch.safetensors`). */
+function formatOfName(output: string): ExportFormatName | undefined {
+  const name = output.toLowerCase();
+  if (name.endsWith('.onnx')) return 'onnx';
+  if (name.endsWith('.safetensors')) return 'torch';
+  return undefined;
+}
+
+/** --format, or the one -o's name says; a usage error when neither says, or they disagree. */
+function exportFormat(o: ExportCliOptions): ExportFormatName {
+  const named = formatOfName(o.output);
+  const choices = EXPORT_FORMAT_NAMES.join(' or ');
+  if (o.format === undefined) {
+    if (named) return named;
+    throw new CharrnnError(
+      `no --format, and -o '${o.output}' ends in neither .onnx nor .safetensors`,
+      `give --format ${choices}`,
+      'usage',
+    );
+  }
+  if (named && named !== o.format) {
+    throw new CharrnnError(
+      `--format ${o.format} contradicts -o '${o.output}', whose name says ${named}`,
+      `give -o a name ending in ${EXPORT_FORMATS[o.format].extension}, or --format ${named}`,
+      'usage',
+    );
+  }
+  return o.format;
 }
 
 /** -o must not be the file read: writing the other format over it would lose what only it holds. */
@@ -27,11 +63,12 @@ function checkOutput(input: string, output: string, what: string): void {
 }
 
 export function runExport(checkpoint: string, o: ExportCliOptions): void {
+  const format = exportFormat(o);
   checkOutput(checkpoint, o.output, 'the checkpoint');
   const ck = readAnyCheckpoint(readBytes(checkpoint, 'the checkpoint'), `'${checkpoint}'`);
-  writeFileAtomic(o.output, EXPORT_FORMATS[o.format].write(ck), `the ${o.format} export`);
+  writeFileAtomic(o.output, EXPORT_FORMATS[format].write(ck), `the ${format} export`);
   process.stderr.write(
-    `charrnn: wrote '${o.output}' (${o.format}): the ${ck.config.model} of '${checkpoint}'\n`,
+    `charrnn: wrote '${o.output}' (${format}): the ${ck.config.model} of '${checkpoint}'\n`,
   );
 }
 

@@ -224,17 +224,16 @@ program
   .addOption(
     new Option(
       '--format <format>',
-      EXPORT_FORMAT_NAMES.map((f) => `${f}: ${EXPORT_FORMATS[f].title}`).join('; '),
-    )
-      .argParser((format) => {
-        if (!(EXPORT_FORMAT_NAMES as string[]).includes(format)) {
-          throw new InvalidArgumentError(
-            `--format '${format}' is not a format; choose one of: ${EXPORT_FORMAT_NAMES.join(', ')}`,
-          );
-        }
-        return format;
-      })
-      .makeOptionMandatory(),
+      `${EXPORT_FORMAT_NAMES.map((f) => `${f}: ${EXPORT_FORMATS[f].title}`).join('; ')} ` +
+        "(default: the one -o's name ends in, .onnx or .safetensors)",
+    ).argParser((format) => {
+      if (!(EXPORT_FORMAT_NAMES as string[]).includes(format)) {
+        throw new InvalidArgumentError(
+          `--format '${format}' is not a format; choose one of: ${EXPORT_FORMAT_NAMES.join(', ')}`,
+        );
+      }
+      return format;
+    }),
   )
   .requiredOption('-o, --output <file>', 'the file to write')
   .action((checkpoint: string, options: ExportCliOptions) => {

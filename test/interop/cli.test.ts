@@ -2,7 +2,7 @@
 // write, the torch layout read directly by sample and eval, and one line for every mistake (exit 2 for
 // usage, 1 otherwise).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -89,13 +89,44 @@ describe('charrnn export and import', () => {
     assert.doesNotMatch(resumed.stderr, /undefined/);
   });
 
+  it('export without --format takes it from -o: .onnx, .safetensors (any case)', () => {
+    for (const [name, format] of [
+      ['named.onnx', 'onnx'],
+      ['named.torch.safetensors', 'torch'],
+      ['NAMED.SAFETENSORS', 'torch'],
+    ]) {
+      const r = charrnn(dir, 'export', 'lstm.ckpt', '-o', name);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, new RegExp(`wrote '${name}' \\(${format}\\)`));
+      assert.equal(
+        charrnn(dir, 'export', 'lstm.ckpt', '--format', format, '-o', `given.${format}`).status,
+        0,
+      );
+      assert.deepEqual(
+        readFileSync(at(name)),
+        readFileSync(at(`given.${format}`)),
+        `${name}: as --format ${format}`,
+      );
+    }
+  });
+
   it('every mistake is one line: exit 2 for usage, 1 for a bad file', () => {
     assertOneLineError(
       charrnn(dir, 'export', 'lstm.ckpt', '--format', 'tflite', '-o', 'x'),
       2,
       /--format 'tflite' is not a format; choose one of: torch, onnx/,
     );
-    assertOneLineError(charrnn(dir, 'export', 'lstm.ckpt', '-o', 'x'), 2, /--format <format>' not specified/);
+    assertOneLineError(
+      charrnn(dir, 'export', 'lstm.ckpt', '-o', 'x'),
+      2,
+      /no --format, and -o 'x' ends in neither \.onnx nor \.safetensors; give --format torch or onnx/,
+    );
+    assertOneLineError(
+      charrnn(dir, 'export', 'lstm.ckpt', '--format', 'torch', '-o', 'x.onnx'),
+      2,
+      /--format torch contradicts -o 'x\.onnx', whose name says onnx; give -o a name ending in \.torch\.safetensors, or --format onnx/,
+    );
+    assert.ok(!existsSync(at('x.onnx')), 'a refused export wrote nothing');
     assertOneLineError(charrnn(dir, 'export', 'lstm.ckpt', '--format', 'torch'), 2, /-o, --output/);
     assertOneLineError(
       charrnn(dir, 'export', 'missing.ckpt', '--format', 'torch', '-o', 'x'),
