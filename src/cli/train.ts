@@ -44,6 +44,9 @@ const BUILTIN_CORPUS = fileURLToPath(new URL('../builtin-corpus.txt', import.met
 /** How long one slice of the loop runs before it yields to the event loop (signals, progress). */
 const SLICE_MS = 50;
 
+/** The signals that stop a run, saving: Ctrl-C, a kill, and a hangup (the terminal or the SSH session closed). */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 export async function runTrain(files: string[], o: TrainCliOptions): Promise<void> {
   await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
   const info = (line: string) => {
@@ -222,17 +225,17 @@ async function drive(
   const bestPath = savePath && bestPathOf(savePath);
   const logEvery = o.logEvery ?? (c.sampleEvery > 0 ? c.sampleEvery : 1000);
   const out = process.stdout;
-  // Ctrl-C, a kill, or standard output closed (piped into head): the run stops, saving, with one summary
-  // line; the exit status is 130, or 141 (a broken pipe's) for standard output. The log or standard output
-  // failing otherwise (no space...) stops it too, saving, and then it fails with that error.
+  // Ctrl-C, a kill, the terminal closed, or standard output closed (piped into head): the run stops, saving,
+  // with one summary line; the exit status is 130, 129 for a hangup (SIGHUP), or 141 (a broken pipe's) for
+  // standard output. The log or standard output failing otherwise (no space...) stops it too, saving, and
+  // then it fails with that error. Each signal is heard once: a second one ends the process at once.
   let interrupted: number | undefined;
   let failure: CharrnnError | undefined;
-  const onSignal = () => {
-    interrupted ??= 130;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted ??= signal === 'SIGHUP' ? 129 : 130;
     loop.stop();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  for (const signal of SIGNALS) process.once(signal, onSignal);
   out.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') interrupted ??= 141;
     else failure ??= writeError('to standard output', e);
@@ -322,8 +325,7 @@ async function drive(
     throw divergedHint(lostThread(e, trainer, savePath), savePath);
   } finally {
     progress.done();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of SIGNALS) process.off(signal, onSignal);
   }
   if (failure) {
     const saved = savePath ? `; the run stopped at iteration ${trainer.iter}, saved in '${savePath}'` : '';
