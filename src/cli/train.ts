@@ -2,7 +2,7 @@
 // its checkpoint, and drives the core's run loop in short slices, so that Ctrl-C and the progress line get
 // their turn. It renders the loop's events (the seed's output on stdout, status lines on stderr, the JSON
 // log) and writes the checkpoints the loop hands it. It keeps no schedule of its own.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { layoutOf } from '../checkpoint/interop.js';
 import { TextTooShort } from '../data/streams.js';
@@ -62,8 +62,15 @@ export async function runTrain(files: string[], o: TrainCliOptions): Promise<voi
   const resumed = o.resume ? readResumed(o) : undefined;
   const savePath = o.save ?? o.resume;
   if (savePath) prepareSavePath(savePath); // before any training: a path that cannot be written fails now
+  const logExisted = o.logFile !== undefined && existsSync(o.logFile);
   if (o.logFile) prepareLogPath(o.logFile);
-  checkLogPath(o, savePath);
+  try {
+    checkLogPath(o, savePath);
+  } catch (e) {
+    // the empty log just made would be left where the checkpoint goes, an empty file that no resume loads
+    if (!logExisted) rmSync(o.logFile as string, { force: true });
+    throw e;
+  }
   const { corpus, split, validation, files: read } = await loadCorpus(files, o, info);
   checkOutputs(o, savePath, read);
   const trainer = resumed ? resume(o, resumed, corpus, split, info) : create(o, corpus, split);
