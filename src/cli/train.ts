@@ -329,7 +329,7 @@ async function drive(
       await new Promise((resolve) => setImmediate(resolve));
     }
   } catch (e) {
-    throw divergedHint(lostThread(e, trainer, savePath), savePath);
+    throw logFailedFirst(failure, divergedHint(lostThread(e, trainer, savePath), savePath));
   } finally {
     progress.done();
     for (const signal of SIGNALS) process.off(signal, onSignal);
@@ -354,6 +354,15 @@ async function drive(
     }),
   );
   if (interrupted !== undefined) process.exitCode = interrupted;
+}
+
+/**
+ * The log (or standard output) that could not be written stopped the run, and then its last save failed too
+ * (a full disk takes both): the one line says first why the run stopped, then where its state went.
+ */
+function logFailedFirst(failure: CharrnnError | undefined, e: unknown): unknown {
+  if (!failure || !(e instanceof CharrnnError)) return e;
+  return new CharrnnError(`${failure.message}; ${e.message}`, e.hint, e.kind);
 }
 
 /**

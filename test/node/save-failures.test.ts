@@ -352,6 +352,31 @@ describe('a log that cannot be written never loses the run either', () => {
         logged.length > 10 && logged.at(-1)! < stopped,
         `${logged.length} lines, stopped at ${stopped}`,
       );
+      // the disk full: the log's failure stops a run whose last save fails too, and the line names both
+      const both = join(full, 'both.ckpt');
+      r = charrnn([
+        'train',
+        TEXT,
+        ...MODEL,
+        '--log-file',
+        join(full, 'both.jsonl'),
+        '--log-every',
+        '1',
+        '--save',
+        both,
+      ]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      const rescued =
+        /^charrnn: cannot write the log file '.*both\.jsonl': no space left on the device; cannot write the checkpoint '.*both\.ckpt': no space left on the device; the training state is saved in '([^']+)' instead; resume from it with --resume \1\n$/.exec(
+          r.stderr,
+        );
+      assert.ok(rescued, r.stderr);
+      assertResumes(
+        rescued[1],
+        readCheckpoint(new Uint8Array(readFileSync(rescued[1])), 'rescue').progress.iter,
+      );
+      rmSync(join(full, 'both.jsonl'));
       // space again: the resumed run goes on in the same log
       assert.equal(spawnSync('mount', ['-o', 'remount,size=1m', full]).status, 0);
       r = charrnn([
