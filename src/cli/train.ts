@@ -2,7 +2,7 @@
 // its checkpoint, and drives the core's run loop in short slices, so that Ctrl-C and the progress line get
 // their turn. It renders the loop's events (the seed's output on stdout, status lines on stderr, the JSON
 // log) and writes the checkpoints the loop hands it. It keeps no schedule of its own.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { layoutOf } from '../checkpoint/interop.js';
 import { TextTooShort } from '../data/streams.js';
@@ -44,6 +44,9 @@ const BUILTIN_CORPUS = fileURLToPath(new URL('../builtin-corpus.txt', import.met
 /** How long one slice of the loop runs before it yields to the event loop (signals, progress). */
 const SLICE_MS = 50;
 
+/** The signals that stop a run, saving: Ctrl-C, a kill, and a hangup (the terminal or the SSH session closed). */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 export async function runTrain(files: string[], o: TrainCliOptions): Promise<void> {
   await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
   const info = (line: string) => {
@@ -59,8 +62,15 @@ export async function runTrain(files: string[], o: TrainCliOptions): Promise<voi
   const resumed = o.resume ? readResumed(o) : undefined;
   const savePath = o.save ?? o.resume;
   if (savePath) prepareSavePath(savePath); // before any training: a path that cannot be written fails now
+  const logExisted = o.logFile !== undefined && existsSync(o.logFile);
   if (o.logFile) prepareLogPath(o.logFile);
-  checkLogPath(o, savePath);
+  try {
+    checkLogPath(o, savePath);
+  } catch (e) {
+    // the empty log just made would be left where the checkpoint goes, an empty file that no resume loads
+    if (!logExisted) rmSync(o.logFile as string, { force: true });
+    throw e;
+  }
   const { corpus, split, validation, files: read } = await loadCorpus(files, o, info);
   checkOutputs(o, savePath, read);
   const trainer = resumed ? resume(o, resumed, corpus, split, info) : create(o, corpus, split);
@@ -222,17 +232,17 @@ async function drive(
   const bestPath = savePath && bestPathOf(savePath);
   const logEvery = o.logEvery ?? (c.sampleEvery > 0 ? c.sampleEvery : 1000);
   const out = process.stdout;
-  // Ctrl-C, a kill, or standard output closed (piped into head): the run stops, saving, with one summary
-  // line; the exit status is 130, or 141 (a broken pipe's) for standard output. The log or standard output
-  // failing otherwise (no space...) stops it too, saving, and then it fails with that error.
+  // Ctrl-C, a kill, the terminal closed, or standard output closed (piped into head): the run stops, saving,
+  // with one summary line; the exit status is 130, 129 for a hangup (SIGHUP), or 141 (a broken pipe's) for
+  // standard output. The log or standard output failing otherwise (no space...) stops it too, saving, and
+  // then it fails with that error. Each signal is heard once: a second one ends the process at once.
   let interrupted: number | undefined;
   let failure: CharrnnError | undefined;
-  const onSignal = () => {
-    interrupted ??= 130;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted ??= signal === 'SIGHUP' ? 129 : 130;
     loop.stop();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  for (const signal of SIGNALS) process.once(signal, onSignal);
   out.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') interrupted ??= 141;
     else failure ??= writeError('to standard output', e);
@@ -319,11 +329,10 @@ async function drive(
       await new Promise((resolve) => setImmediate(resolve));
     }
   } catch (e) {
-    throw divergedHint(lostThread(e, trainer, savePath), savePath);
+    throw logFailedFirst(failure, divergedHint(lostThread(e, trainer, savePath), savePath));
   } finally {
     progress.done();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of SIGNALS) process.off(signal, onSignal);
   }
   if (failure) {
     const saved = savePath ? `; the run stopped at iteration ${trainer.iter}, saved in '${savePath}'` : '';
@@ -345,6 +354,15 @@ async function drive(
     }),
   );
   if (interrupted !== undefined) process.exitCode = interrupted;
+}
+
+/**
+ * The log (or standard output) that could not be written stopped the run, and then its last save failed too
+ * (a full disk takes both): the one line says first why the run stopped, then where its state went.
+ */
+function logFailedFirst(failure: CharrnnError | undefined, e: unknown): unknown {
+  if (!failure || !(e instanceof CharrnnError)) return e;
+  return new CharrnnError(`${failure.message}; ${e.message}`, e.hint, e.kind);
 }
 
 /**

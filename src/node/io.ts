@@ -9,6 +9,7 @@ import {
   closeSync,
   fstatSync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -640,12 +641,31 @@ export function prepareLogPath(path: string): void {
   }
 }
 
-/** Appends text to the JSON log; a failure is one line naming the file and the reason. */
+/**
+ * Appends text (whole lines) to the JSON log; a failure is one line naming the file and the reason. What a
+ * failed append wrote in part (a full disk takes the start of a line) is cut off again, so the log stays
+ * whole JSON lines, and the run that resumes it appends after the last of them.
+ */
 export function appendLog(path: string, text: string): void {
+  let fd: number | undefined;
+  let size: number | undefined;
   try {
-    appendFileSync(path, text);
+    fd = openSync(path, 'a');
+    size = fstatSync(fd).size;
+    const bytes = Buffer.from(text);
+    let at = 0;
+    while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
   } catch (e) {
+    if (fd !== undefined && size !== undefined) {
+      try {
+        ftruncateSync(fd, size);
+      } catch {
+        // the error below is what matters; the part written stays
+      }
+    }
     throw writeError(`the log file '${path}'`, e);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

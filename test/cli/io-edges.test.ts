@@ -119,6 +119,10 @@ describe('train: a file the run writes that is a file it reads', () => {
       );
     }
     assert.deepEqual(readFileSync(join(dir, 'log-ckpt.ckpt')), before, 'the checkpoint was changed');
+    assert.ok(
+      !existsSync(join(dir, 'log-new.ckpt')),
+      'the refused run left an empty file at its --save path',
+    );
   });
 });
 

@@ -155,6 +155,23 @@ describe('kill-safe checkpoints', { timeout: 120_000 }, () => {
     console.log(rows.join('\n'));
   });
 
+  it('SIGTERM (a kill) and SIGHUP (the terminal closed) stop it as Ctrl-C does, saving: exit 130 and 129', async () => {
+    for (const [signal, status] of [
+      ['SIGTERM', 130],
+      ['SIGHUP', 129],
+    ] as const) {
+      const { child, stderr } = await start([]);
+      await sleep(200);
+      child.kill(signal);
+      const end = await closed(child);
+      assert.deepEqual(end, { status, signal: null }, `${signal}: ${stderr()}`);
+      const m = /\ncharrnn: interrupted at iteration (\d+) .*; saved '[^']*x\.ckpt'\n$/.exec(stderr());
+      assert.ok(m, `${signal}: ${stderr()}`);
+      assert.deepEqual(temporaries(), []);
+      assert.equal(loadsAndResumes(), Number(m[1]), `${signal}: the checkpoint is of the iteration named`);
+    }
+  });
+
   it('standard output closed (piped into head): the run stops as on Ctrl-C, saving, with exit 141', async () => {
     const child = spawn(
       process.execPath,

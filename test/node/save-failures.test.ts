@@ -311,4 +311,88 @@ describe('a log that cannot be written never loses the run either', () => {
     assert.ok(m, r.stderr);
     assertResumes(join(dir, path), Number(m[1]));
   });
+  it('a full disk leaves the log whole JSON lines, and the resumed run appends after them', { skip }, (t) => {
+    const full = join(dir, 'full-log');
+    mkdirSync(full);
+    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', full], { encoding: 'utf8' });
+    if (mount.status !== 0) {
+      t.skip(`cannot mount a tmpfs here: ${mount.stderr.trim()}`);
+      return;
+    }
+    try {
+      const log = join(full, 'run.jsonl');
+      const args = ['--log-file', log, '--log-every', '1', '--save', 'full-log.ckpt'];
+      let r = charrnn(['train', TEXT, ...MODEL, ...args, '--iters', '0']);
+      const m =
+        /^charrnn: cannot write the log file '.*': no space left on the device; the run stopped at iteration (\d+)/.exec(
+          r.stderr,
+        );
+      assert.ok(r.status === 1 && m, r.stderr);
+      /** The iterations of the log's lines, each a whole JSON object. */
+      const iterations = () => {
+        const text = readFileSync(log, 'utf8');
+        assert.ok(
+          text.endsWith('\n'),
+          `the log ends in a part of a line: ...${JSON.stringify(text.slice(-60))}`,
+        );
+        return text
+          .trimEnd()
+          .split('\n')
+          .map((line, i) => {
+            try {
+              return (JSON.parse(line) as { iter: number }).iter;
+            } catch {
+              return assert.fail(`line ${i + 1} of the log is not JSON: ${JSON.stringify(line)}`);
+            }
+          });
+      };
+      const logged = iterations();
+      const stopped = Number(m[1]);
+      assert.ok(
+        logged.length > 10 && logged.at(-1)! < stopped,
+        `${logged.length} lines, stopped at ${stopped}`,
+      );
+      // the disk full: the log's failure stops a run whose last save fails too, and the line names both
+      const both = join(full, 'both.ckpt');
+      r = charrnn([
+        'train',
+        TEXT,
+        ...MODEL,
+        '--log-file',
+        join(full, 'both.jsonl'),
+        '--log-every',
+        '1',
+        '--save',
+        both,
+      ]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+      const rescued =
+        /^charrnn: cannot write the log file '.*both\.jsonl': no space left on the device; cannot write the checkpoint '.*both\.ckpt': no space left on the device; the training state is saved in '([^']+)' instead; resume from it with --resume \1\n$/.exec(
+          r.stderr,
+        );
+      assert.ok(rescued, r.stderr);
+      assertResumes(
+        rescued[1],
+        readCheckpoint(new Uint8Array(readFileSync(rescued[1])), 'rescue').progress.iter,
+      );
+      rmSync(join(full, 'both.jsonl'));
+      // space again: the resumed run goes on in the same log
+      assert.equal(spawnSync('mount', ['-o', 'remount,size=1m', full]).status, 0);
+      r = charrnn([
+        'train',
+        TEXT,
+        '--resume',
+        'full-log.ckpt',
+        ...args,
+        '--iters',
+        String(stopped + 3),
+        '--quiet',
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(iterations(), [...logged, stopped, stopped + 1, stopped + 2]);
+    } finally {
+      spawnSync('umount', [full]);
+    }
+  });
 });
