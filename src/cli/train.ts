@@ -400,7 +400,7 @@ function lostThread(e: unknown, trainer: Trainer, savePath: string | undefined):
       : failed;
   }
   return new CharrnnError(
-    `${what}; the state from before that step is saved in '${savePath}' (the streams' carried states reset)`,
+    `${what}; the state of that iteration is saved in '${savePath}' (the streams' carried states reset)`,
     `resume with charrnn train --resume ${savePath}`,
     'thread',
   );

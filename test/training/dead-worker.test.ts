@@ -203,7 +203,7 @@ describe('a worker thread that dies mid-run (the CLI)', () => {
     assert.equal(r.status, 1, r.stderr);
     // command 20 is step 18's; the shard may serve a few more before the keeper's terminate lands
     const line = r.stderr.match(
-      /^charrnn: worker thread 1 died \(it exited with code 1\) at iteration (\d+); the state from before that step is saved in 'x\.ckpt' \(the streams' carried states reset\); resume with charrnn train --resume x\.ckpt\n$/,
+      /^charrnn: worker thread 1 died \(it exited with code 1\) at iteration (\d+); the state of that iteration is saved in 'x\.ckpt' \(the streams' carried states reset\); resume with charrnn train --resume x\.ckpt\n$/,
     );
     assert.ok(line, `one line naming the thread, the iteration and the file: '${r.stderr}'`);
     const iter = Number(line[1]);
