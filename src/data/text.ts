@@ -273,10 +273,14 @@ function utf16(): CharrnnError {
   );
 }
 
+/**
+ * The refusal of invalid UTF-8, with the command that converts the most common such text: Latin-1 and
+ * Windows-1252 (a superset of Latin-1's printable characters), in which é, ü or “ are one byte of their own.
+ */
 function invalidUtf8(offset: number, what = 'an invalid byte'): CharrnnError {
   return new CharrnnError(
     `the text is not valid UTF-8: ${what} at byte offset ${offset}`,
-    'convert the file to UTF-8 (for example with iconv) and try again',
+    'convert the file to UTF-8 and try again (Latin-1 or Windows-1252 text: iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8)',
   );
 }
 

@@ -143,6 +143,40 @@ describe('train FOLDER', () => {
     assert.doesNotMatch(ok(charrnn(['train', file('plain.txt', A), ...quick, ...f64])).stderr, /NUL/);
   });
 
+  it('Latin-1 and Windows-1252: refused in one line that gives the command that converts them, which works', () => {
+    // "café" in Latin-1 (é is 0xE9, a lead byte with no continuation) and “quoted” in Windows-1252 (0x93
+    // and 0x94, bytes that only continue a UTF-8 sequence)
+    const latin1 = Buffer.concat([Buffer.from(A), Buffer.from('caf\xe9 na\xefve\n', 'latin1')]);
+    const cp1252 = Buffer.concat([
+      Buffer.from(A),
+      Uint8Array.of(0x93),
+      Buffer.from('quoted'),
+      Uint8Array.of(0x94, 0x0a),
+    ]);
+    for (const [name, bytes, text] of [
+      ['latin1.txt', latin1, `${A}café naïve\n`],
+      ['cp1252.txt', cp1252, `${A}“quoted”\n`],
+    ] as const) {
+      file(name, bytes);
+      const refused = charrnn(['train', name, ...quick]);
+      assert.equal(refused.status, 1, refused.stderr);
+      assert.equal(
+        refused.stderr,
+        `charrnn: ${name}: the text is not valid UTF-8: an invalid byte at byte offset ${A.length + (name === 'latin1.txt' ? 3 : 0)}; ` +
+          'convert the file to UTF-8 and try again (Latin-1 or Windows-1252 text: iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8)\n',
+      );
+      // the command as the hint gives it, FILE being the file
+      const hint = /\((?:Latin-1 or Windows-1252 text: )(iconv [^>]+) > FILE\.utf8\)$/.exec(
+        refused.stderr.trim(),
+      );
+      assert.ok(hint, refused.stderr);
+      const iconv = spawnSync('sh', ['-c', `${hint[1].replace('FILE', name)} > ${name}.utf8`], { cwd: dir });
+      assert.equal(iconv.status, 0, String(iconv.stderr));
+      assert.equal(readFileSync(join(dir, `${name}.utf8`), 'utf8'), text);
+      ok(charrnn(['train', `${name}.utf8`, ...quick, ...f64]));
+    }
+  });
+
   it('a folder with no text files in it is one line', () => {
     mkdirSync(join(dir, 'empty-folder/inner'), { recursive: true });
     const r = charrnn(['train', 'empty-folder']);
