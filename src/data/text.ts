@@ -161,8 +161,25 @@ export class CorpusEncoder {
       const len = sequenceLength(b);
       if (len === 0) {
         const at = this.bytesRead + i;
-        // FF FE or FE FF first: a UTF-16 byte-order mark (0xFE and 0xFF never occur in UTF-8)
-        if (at === 0 && i + 1 < n && (b === 0xff || b === 0xfe) && chunk[i + 1] === (b ^ 1)) throw utf16();
+        // FF FE or FE FF first: a UTF-16 byte-order mark (0xFE and 0xFF never occur in UTF-8); FF FE 00 00
+        // first, or 00 00 FE FF (two NULs read already), UTF-32's
+        if (at === 0 && i + 3 < n && b === 0xff && chunk[1] === 0xfe && chunk[2] === 0 && chunk[3] === 0) {
+          throw byteOrderMark('UTF-32');
+        }
+        if (
+          at === 2 &&
+          i === 2 &&
+          n > 3 &&
+          chunk[0] === 0 &&
+          chunk[1] === 0 &&
+          b === 0xfe &&
+          chunk[3] === 0xff
+        ) {
+          throw byteOrderMark('UTF-32');
+        }
+        if (at === 0 && i + 1 < n && (b === 0xff || b === 0xfe) && chunk[i + 1] === (b ^ 1)) {
+          throw byteOrderMark('UTF-16');
+        }
         throw invalidUtf8(at);
       }
       if (i + len > n) {
@@ -266,10 +283,10 @@ export function hasNulCharacters(corpus: Corpus): boolean {
   return corpus.vocab.id(0) !== undefined;
 }
 
-function utf16(): CharrnnError {
+function byteOrderMark(encoding: 'UTF-16' | 'UTF-32'): CharrnnError {
   return new CharrnnError(
-    'the text is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8',
-    'convert the file to UTF-8 (for example with iconv -f UTF-16 -t UTF-8) and try again',
+    `the text is ${encoding} (it starts with a ${encoding} byte-order mark), not UTF-8`,
+    `convert the file to UTF-8 (for example with iconv -f ${encoding} -t UTF-8) and try again`,
   );
 }
 

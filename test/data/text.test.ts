@@ -70,7 +70,7 @@ describe('corpus encoding', () => {
     });
   }
 
-  it('names UTF-16 when the text starts with its byte-order mark (little or big endian), only there', () => {
+  it('names UTF-16 and UTF-32 when the text starts with a byte-order mark (little or big endian), only there', () => {
     const utf16 = /^the text is UTF-16 \(it starts with a UTF-16 byte-order mark\), not UTF-8$/;
     for (const bom of [
       [0xff, 0xfe],
@@ -81,8 +81,23 @@ describe('corpus encoding', () => {
         (e: unknown) => e instanceof CharrnnError && utf16.test(e.message),
       );
     }
+    // UTF-32's marks (FF FE 00 00 starts with UTF-16 LE's) are UTF-32, with the conversion that fits it
+    const utf32 = /^the text is UTF-32 \(it starts with a UTF-32 byte-order mark\), not UTF-8$/;
+    for (const bom of [
+      [0xff, 0xfe, 0, 0],
+      [0, 0, 0xfe, 0xff],
+    ]) {
+      assert.throws(
+        () => encodeCorpus(Uint8Array.from([...bom, 0x41, 0, 0, 0])),
+        (e: unknown) =>
+          e instanceof CharrnnError && utf32.test(e.message) && e.hint.includes('iconv -f UTF-32 -t UTF-8'),
+        JSON.stringify(bom),
+      );
+    }
     for (const [bytes, offset] of [
       [[0x41, 0xff, 0xfe, 0x41], 1], // not at the start
+      [[0x41, 0, 0xfe, 0xff], 2], // not after two NULs
+      [[0, 0, 0xfe, 0xfe], 2], // not UTF-32's mark
       [[0xff, 0xff, 0x41], 0], // not a byte-order mark
     ] as const) {
       assert.throws(
