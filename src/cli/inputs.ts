@@ -53,7 +53,7 @@ export async function readInputs(
   if (hasNulCharacters(read.corpus)) {
     warn(
       'the text contains NUL characters (U+0000), as UTF-16 and binary files do; they count as characters ' +
-        '(to convert UTF-16: iconv -f UTF-16 -t UTF-8)',
+        `(to convert UTF-16: iconv -f ${utf16Guess(read.corpus)} -t UTF-8)`,
     );
   }
   return {
@@ -63,6 +63,19 @@ export async function readInputs(
     valDocuments: read.documents[1] ?? 0,
     files: read.files,
   };
+}
+
+/**
+ * The byte order of a text that may be UTF-16 without a byte-order mark, from where its first NUL falls
+ * (ASCII in UTF-16 LE is the byte, then 0; in BE, 0 first). iconv's plain UTF-16 takes one order when
+ * there is no mark, so the other would come out garbled.
+ */
+function utf16Guess(corpus: Corpus): string {
+  const nul = corpus.vocab.id(0);
+  const [first, second] = corpus.ids;
+  if (first !== nul && second === nul) return 'UTF-16LE';
+  if (first === nul && second !== nul) return 'UTF-16BE';
+  return 'UTF-16LE (or UTF-16BE)';
 }
 
 /** The arguments as inputs: standard input read, catalog names fetched. */

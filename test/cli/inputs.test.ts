@@ -139,6 +139,21 @@ describe('train FOLDER', () => {
     file('u16-nobom.txt', u16([], A));
     const trained = ok(charrnn(['train', 'u16-nobom.txt', ...quick, ...f64]));
     assert.match(trained.stderr, nul);
+    // the conversion it names is the file's byte order (iconv's plain UTF-16 assumes one): little endian
+    // here, big endian with the bytes of each pair swapped; each converts back to the text
+    const le = u16([], A);
+    const be = le.map((_, i) => le[i ^ 1]);
+    file('u16be-nobom.txt', be);
+    const trainedBe = ok(charrnn(['train', 'u16be-nobom.txt', ...quick, ...f64]));
+    for (const [name, r, order] of [
+      ['u16-nobom.txt', trained, 'UTF-16LE'],
+      ['u16be-nobom.txt', trainedBe, 'UTF-16BE'],
+    ] as const) {
+      const hint = /\(to convert UTF-16: (iconv -f (\S+) -t UTF-8)\)$/m.exec(r.stderr);
+      assert.equal(hint?.[2], order, r.stderr);
+      const iconv = spawnSync('sh', ['-c', `${hint[1]} ${name}`], { cwd: dir, encoding: 'utf8' });
+      assert.equal(iconv.stdout, A, `${hint[1]} ${name}: ${iconv.stderr}`);
+    }
     assert.deepEqual(dataLine(trained), [2 * A.length, new Set(A).size + 1]);
     assert.doesNotMatch(ok(charrnn(['train', file('plain.txt', A), ...quick, ...f64])).stderr, /NUL/);
   });
