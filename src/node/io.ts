@@ -131,6 +131,8 @@ export interface TextsRead {
   skipped: number;
   /** the paths of the files read (not standard input's), in order */
   files: string[];
+  /** the same, for each part */
+  partFiles: string[][];
 }
 
 /** A document: a file or standard input's bytes; `listed`: found in a folder (skipped, not refused, if bad). */
@@ -213,6 +215,7 @@ export function readTexts(
     documents: docsOf.map((docs) => docs.length),
     skipped,
     files: docsOf.flat().flatMap((d) => (d.path === undefined ? [] : [d.path])),
+    partFiles: docsOf.map((docs) => docs.flatMap((d) => (d.path === undefined ? [] : [d.path]))),
   };
 }
 

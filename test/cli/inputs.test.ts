@@ -372,6 +372,27 @@ describe('--val-file', () => {
     const fromStdin = ok(charrnn([...args, '--val-file', '-', '--log-file', 'stdin.log'], V));
     assert.equal(fromStdin.stdout, r.stdout);
   });
+
+  it('a file that is also a training text (by any path, or in a folder) is named in one line; so is a text read twice', () => {
+    const train = file('tv/train.txt', A);
+    const val = file('tv-val.txt', V);
+    const run = (...files: string[]) => ok(charrnn(['train', ...files, ...quick, ...f64])).stderr;
+    const lines = (stderr: string) =>
+      stderr.split('\n').filter((l) => / text: the validation loss| is read /.test(l));
+    const both = (names: string) =>
+      `charrnn: ${names} is both a training text and a --val-file text: the validation loss then measures text ` +
+      'the model trains on, not held-out text; give --val-file a text that is not among the training texts';
+    assert.deepEqual(lines(run(train, '--val-file', train)), [both("'tv/train.txt'")]);
+    // the folder holds it; the validation text names it by another path
+    assert.deepEqual(lines(run('tv', '--val-file', val, `./${train}`)), [
+      both("'tv/train.txt' (also './tv/train.txt')"),
+    ]);
+    assert.deepEqual(lines(run('tv', train, '--val-file', val)), [
+      "charrnn: 'tv/train.txt' is read twice in the texts, so it counts double; give it once if that is not meant",
+    ]);
+    // held-out text that is not a training text: no line
+    assert.deepEqual(lines(run(train, '--val-file', val)), []);
+  });
 });
 
 describe('readTexts, in process: chunk boundaries inside characters, and the offset of a bad byte', () => {
