@@ -590,10 +590,11 @@ export function prepareSavePath(path: string): void {
 }
 
 /**
- * Removes `<name>.<pid>.tmp` in `dir`, for each of `names`, when no process `pid` runs any more (a save
- * killed before its rename). A live process's file is left alone: it may be writing it now.
+ * Removes `<name>.<pid>.tmp` (or `.<ext>`: a download's `.part`) in `dir`, for each of `names`, when no
+ * process `pid` runs any more (a save or a download killed before its rename). A live process's file is left
+ * alone: it may be writing it now.
  */
-function removeStaleTemporaries(dir: string, names: readonly string[]): void {
+export function removeStaleTemporaries(dir: string, names: readonly string[], ext = 'tmp'): void {
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -601,8 +602,8 @@ function removeStaleTemporaries(dir: string, names: readonly string[]): void {
     return;
   }
   for (const entry of entries) {
-    const m = /^(.*)\.(\d+)\.tmp$/.exec(entry);
-    if (!m || !names.includes(m[1]) || isRunning(Number(m[2]))) continue;
+    const m = /^(.*)\.(\d+)\.([a-z]+)$/.exec(entry);
+    if (!m || m[3] !== ext || !names.includes(m[1]) || isRunning(Number(m[2]))) continue;
     try {
       unlinkSync(join(dir, entry));
     } catch {

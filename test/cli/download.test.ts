@@ -133,6 +133,24 @@ describe('charrnn download --url', () => {
     assert.deepEqual(requests, ['/moved/text.txt', '/ok/text.txt']);
   });
 
+  it("removes the partial file a killed download left there (its process is gone), not a running one's", async () => {
+    const folder = join(dir, 'killed');
+    const out = join(folder, 'text.txt');
+    mkdirSync(folder, { recursive: true });
+    // a process that has ended: its pid runs no more (kill -9 leaves `<file>.<pid>.part` behind)
+    const gone = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['-e', '']);
+      child.on('close', () => resolve(child.pid!));
+    });
+    const stale = `text.txt.${gone}.part`;
+    const live = `text.txt.${process.pid}.part`; // a download running now: left alone
+    const other = `other.txt.${gone}.part`; // another file's
+    for (const name of [stale, live, other]) writeFileSync(join(folder, name), TEXT.subarray(0, 1000));
+    const r = await charrnn(['download', '--url', `${base}/ok/text.txt`, '--sha256', SHA, '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(filesIn(folder).sort(), [live, other, 'text.txt'].sort());
+  });
+
   it('a wrong checksum: one line with the expected and the actual SHA-256, and the file deleted', async () => {
     const wrong = '0'.repeat(64);
     const out = join(dir, 'wrong', 'text.txt');
