@@ -1,7 +1,7 @@
 // Text: the vocabulary (Unicode code points, sorted by code point) and the corpus as a typed array of ids.
 // Decoding is strict UTF-8 in one streaming pass over byte chunks, so a corpus is never one JavaScript
 // string (V8 caps strings near 2^29 units) and ids live in the narrowest typed array that fits.
-import { CharrnnError, shown } from '../errors.js';
+import { CharrnnError } from '../errors.js';
 
 export type IdArray = Uint8Array | Uint16Array | Uint32Array;
 
@@ -301,8 +301,15 @@ function invalidUtf8(offset: number, what = 'an invalid byte'): CharrnnError {
   );
 }
 
-/** The corpus's ids in `vocab`'s numbering; a symbol outside `vocab` is a clear error. */
-export function remapCorpus(corpus: Corpus, vocab: Vocab): IdArray {
+/**
+ * The corpus's ids in `vocab`'s numbering; a symbol outside `vocab` is a clear error, with `hint` (by
+ * default what to do when training on the text) for what to do.
+ */
+export function remapCorpus(
+  corpus: Corpus,
+  vocab: Vocab,
+  hint = 'train on text with the same symbols, or start a new model on this text',
+): IdArray {
   if (corpus.vocab === vocab || corpus.vocab.toString() === vocab.toString()) return corpus.ids;
   const table = new Int32Array(corpus.vocab.size);
   const missing: string[] = [];
@@ -312,13 +319,11 @@ export function remapCorpus(corpus: Corpus, vocab: Vocab): IdArray {
     table[i] = id ?? -1;
   });
   if (missing.length > 0) {
-    const listed = missing
-      .slice(0, 5)
-      .map((c) => shown(JSON.stringify(c))) // JSON escapes C0 controls; shown the rest (C1, U+2028)
-      .join(', ');
+    // each with its code point: a combining mark or an invisible character shows nothing of its own
+    const listed = missing.slice(0, 5).map(describeChar).join(', ');
     throw new CharrnnError(
       `the text has ${missing.length} symbol${missing.length > 1 ? 's' : ''} outside the model's vocabulary (${listed}${missing.length > 5 ? ', ...' : ''})`,
-      'train on text with the same symbols, or start a new model on this text',
+      hint,
     );
   }
   const n = corpus.ids.length;

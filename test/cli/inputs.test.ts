@@ -282,6 +282,26 @@ describe('several files', () => {
   });
 });
 
+describe('eval on texts the model does not know', () => {
+  it('names each unseen symbol by its code point (a combining mark shows nothing alone), with what to do', () => {
+    ok(charrnn(['train', file('known.txt', A), ...quick, ...f64, '--save', 'known.ckpt']));
+    // "é" as e and a combining acute accent (decomposed, as NFD text has it), an emoji, a zero-width space
+    const r = charrnn(['eval', 'known.ckpt', file('unseen.txt', `${A}cafe\u0301 \u{1f600}\u200b\n`)]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(
+      r.stderr,
+      "charrnn: the text has 3 symbols outside the model's vocabulary ('\u0301' (U+0301), '\u200b' (U+200B), " +
+        "'\u{1f600}' (U+1F600)); the model gives no probability to a symbol it never saw: score a text " +
+        'without them, or a model trained on them\n',
+    );
+    // the fewest characters that can be scored, two, score one
+    assert.match(
+      ok(charrnn(['eval', 'known.ckpt', file('two.txt', 'th')])).stdout,
+      / over 1 character of 'two\.txt'\n$/,
+    );
+  });
+});
+
 describe('--val-file', () => {
   const V = 'the held-out text: words the first text has, in another order.\n';
 
