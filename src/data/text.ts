@@ -117,6 +117,8 @@ export class CorpusEncoder {
   private pending = new Uint8Array(4);
   private pendingLength = 0;
   private pendingOffset = 0;
+  // whether a multi-byte UTF-8 character came before: then the text is UTF-8 with bad bytes in it
+  private multiByte = false;
 
   constructor(private readonly capacity: number) {
     if (capacity > MAX_TEXT_BYTES) throw textTooLong('the text', capacity);
@@ -134,7 +136,8 @@ export class CorpusEncoder {
         this.bytesRead += i;
         return;
       }
-      const cp = decodeSequence(this.pending, 0, this.pendingLength, this.pendingOffset);
+      const cp = decodeSequence(this.pending, 0, this.pendingLength);
+      if (cp < 0) throw this.invalid(this.pendingOffset);
       this.push(cp);
       this.pendingLength = 0;
     }
@@ -180,18 +183,21 @@ export class CorpusEncoder {
         if (at === 0 && i + 1 < n && (b === 0xff || b === 0xfe) && chunk[i + 1] === (b ^ 1)) {
           throw byteOrderMark('UTF-16');
         }
-        throw invalidUtf8(at);
+        throw this.invalid(at);
       }
       if (i + len > n) {
         // validate what we have now so an error names the right offset, then carry the rest over
-        for (let j = i + 1; j < n; j++) if ((chunk[j] & 0xc0) !== 0x80) throw invalidUtf8(this.bytesRead + i);
+        for (let j = i + 1; j < n; j++)
+          if ((chunk[j] & 0xc0) !== 0x80) throw this.invalid(this.bytesRead + i);
         this.pending.set(chunk.subarray(i, n));
         this.pendingLength = n - i;
         this.pendingOffset = this.bytesRead + i;
         break;
       }
       this.length = length;
-      this.push(decodeSequence(chunk, i, len, this.bytesRead + i));
+      const cp = decodeSequence(chunk, i, len);
+      if (cp < 0) throw this.invalid(this.bytesRead + i); // like Python: the offset of the sequence's first byte
+      this.push(cp);
       ids = this.ids;
       length = this.length;
       i += len;
@@ -202,7 +208,7 @@ export class CorpusEncoder {
 
   /** Ends the stream: checks nothing is left half-decoded, sorts the vocabulary and remaps ids in place. */
   finish(): Corpus {
-    if (this.pendingLength > 0) throw invalidUtf8(this.pendingOffset, 'a truncated sequence');
+    if (this.pendingLength > 0) throw this.invalid(this.pendingOffset, 'a truncated sequence');
     const sorted = [...this.firstSeen].sort((a, b) => a - b);
     const vocab = new Vocab(sorted);
     const remap = new Uint32Array(sorted.length);
@@ -214,7 +220,13 @@ export class CorpusEncoder {
     return { vocab, ids };
   }
 
+  /** The refusal of invalid UTF-8 at `offset`, its hint by what came before (see invalidUtf8). */
+  private invalid(offset: number, what?: string): CharrnnError {
+    return invalidUtf8(offset, what, this.multiByte);
+  }
+
   private push(cp: number): void {
+    this.multiByte = true; // every code point but ASCII's comes here
     let id = this.provisional.get(cp);
     if (id === undefined) id = this.newSymbol(cp);
     this.append(id);
@@ -261,17 +273,17 @@ function sequenceLength(lead: number): number {
   return 0; // continuation byte, overlong lead (C0, C1) or beyond U+10FFFF (F5..FF)
 }
 
-/** Decodes one validated multi-byte sequence at bytes[i..i+len); rejects overlongs and surrogates. */
-function decodeSequence(bytes: Uint8Array, i: number, len: number, offset: number): number {
+/** Decodes one multi-byte sequence at bytes[i..i+len); -1 when it is not valid (overlongs, surrogates too). */
+function decodeSequence(bytes: Uint8Array, i: number, len: number): number {
   const b0 = bytes[i];
   let cp = len === 2 ? b0 & 0x1f : len === 3 ? b0 & 0x0f : b0 & 0x07;
   for (let k = 1; k < len; k++) {
     const b = bytes[i + k];
-    if ((b & 0xc0) !== 0x80) throw invalidUtf8(offset); // like Python: the offset of the sequence's first byte
+    if ((b & 0xc0) !== 0x80) return -1;
     cp = (cp << 6) | (b & 0x3f);
   }
-  if (len === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) throw invalidUtf8(offset);
-  if (len === 4 && (cp < 0x10000 || cp > 0x10ffff)) throw invalidUtf8(offset);
+  if (len === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) return -1;
+  if (len === 4 && (cp < 0x10000 || cp > 0x10ffff)) return -1;
   return cp;
 }
 
@@ -291,13 +303,18 @@ function byteOrderMark(encoding: 'UTF-16' | 'UTF-32'): CharrnnError {
 }
 
 /**
- * The refusal of invalid UTF-8, with the command that converts the most common such text: Latin-1 and
- * Windows-1252 (a superset of Latin-1's printable characters), in which é, ü or “ are one byte of their own.
+ * The refusal of invalid UTF-8, with what to do. A text that had only ASCII before the bad byte is most often
+ * Latin-1 or Windows-1252 (a superset of Latin-1's printable characters), in which é, ü or “ are one byte of
+ * their own: the hint is the command that converts it. One that had UTF-8's multi-byte characters before is
+ * UTF-8 with bad bytes in it (cut, or joined from pieces), which that command would garble: the hint is the one
+ * that drops them.
  */
-function invalidUtf8(offset: number, what = 'an invalid byte'): CharrnnError {
+function invalidUtf8(offset: number, what = 'an invalid byte', utf8Before = false): CharrnnError {
   return new CharrnnError(
     `the text is not valid UTF-8: ${what} at byte offset ${offset}`,
-    'convert the file to UTF-8 and try again (Latin-1 or Windows-1252 text: iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8)',
+    utf8Before
+      ? 'it is UTF-8 before that: remove the bad bytes and try again (iconv -f UTF-8 -t UTF-8 -c FILE > FILE.utf8 drops them)'
+      : 'convert the file to UTF-8 and try again (Latin-1 or Windows-1252 text: iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8)',
   );
 }
 

@@ -192,6 +192,36 @@ describe('train FOLDER', () => {
     }
   });
 
+  it('UTF-8 with bad bytes in it: the hint drops them, and does not convert it from Windows-1252 (garbling it)', () => {
+    // "café" in UTF-8, then an encoded lone surrogate (ED A0 80) and a stray 0xFF: broken UTF-8, not Latin-1
+    const broken = Buffer.concat([
+      Buffer.from(`${A}café `),
+      Uint8Array.of(0xed, 0xa0, 0x80),
+      Buffer.from(' and '),
+      Uint8Array.of(0xff),
+      Buffer.from(' more\n'),
+    ]);
+    file('broken.txt', broken);
+    const refused = charrnn(['train', 'broken.txt', ...quick]);
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.equal(
+      refused.stderr,
+      `charrnn: broken.txt: the text is not valid UTF-8: an invalid byte at byte offset ${Buffer.byteLength(`${A}café `)}; ` +
+        'it is UTF-8 before that: remove the bad bytes and try again (iconv -f UTF-8 -t UTF-8 -c FILE > FILE.utf8 drops them)\n',
+    );
+    const hint = /\((iconv [^>]+) > FILE\.utf8 drops them\)$/.exec(refused.stderr.trim());
+    assert.ok(hint, refused.stderr);
+    const iconv = spawnSync('sh', ['-c', `${hint[1].replace('FILE', 'broken.txt')} > broken.txt.utf8`], {
+      cwd: dir,
+    });
+    assert.equal(
+      readFileSync(join(dir, 'broken.txt.utf8'), 'utf8'),
+      `${A}café  and  more\n`,
+      String(iconv.stderr),
+    );
+    ok(charrnn(['train', 'broken.txt.utf8', ...quick, ...f64]));
+  });
+
   it('a folder with no text files in it is one line', () => {
     mkdirSync(join(dir, 'empty-folder/inner'), { recursive: true });
     const r = charrnn(['train', 'empty-folder']);
