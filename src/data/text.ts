@@ -63,9 +63,25 @@ export class Vocab {
   }
 }
 
+/**
+ * What a message calls the characters of messy text that show as nothing or as a space, after their code
+ * point: a prime file saved with a byte-order mark or Windows line ends names them so.
+ */
+const NAMED: ReadonlyMap<number, string> = new Map([
+  [0x00, 'NUL'],
+  [0x09, 'a tab'],
+  [0x0a, 'a newline'],
+  [0x0d, 'a carriage return, as in Windows line ends'],
+  [0xa0, 'a no-break space'],
+  [0x200b, 'a zero-width space'],
+  [0xfeff, 'a byte-order mark'],
+]);
+
 export function describeChar(ch: string): string {
   const cp = ch.codePointAt(0)!;
   const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  const name = NAMED.get(cp);
+  if (name !== undefined) return `${hex} (${name})`;
   // control characters, line separators and lone surrogates by number only: a message stays one printable line
   const unprintable =
     cp < 0x20 ||

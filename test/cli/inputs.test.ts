@@ -320,7 +320,7 @@ describe('eval on texts the model does not know', () => {
     assert.equal(r.status, 1, r.stderr);
     assert.equal(
       r.stderr,
-      "charrnn: the text has 3 symbols outside the model's vocabulary ('\u0301' (U+0301), '\u200b' (U+200B), " +
+      "charrnn: the text has 3 symbols outside the model's vocabulary ('\u0301' (U+0301), U+200B (a zero-width space), " +
         "'\u{1f600}' (U+1F600)); the model gives no probability to a symbol it never saw: score a text " +
         'without them, or a model trained on them\n',
     );

@@ -25,6 +25,27 @@ describe('vocabulary', () => {
       (e: unknown) => e instanceof CharrnnError && /the prime text contains 'x' \(U\+0078\)/.test(e.message),
     );
   });
+
+  it('names the characters that show as nothing or as a space (Windows line ends, a byte-order mark)', () => {
+    const v = Vocab.fromText('hello there');
+    for (const [text, named] of [
+      ['hello\r\n', 'U+000D (a carriage return, as in Windows line ends)'],
+      ['\ufeffhello', 'U+FEFF (a byte-order mark)'],
+      ['hello\tthere', 'U+0009 (a tab)'],
+      ['hello\u00a0there', 'U+00A0 (a no-break space)'],
+      ['hello\u200b', 'U+200B (a zero-width space)'],
+      ['hello\0', 'U+0000 (NUL)'],
+    ]) {
+      assert.throws(
+        () => v.encode(text, 'the prime text'),
+        (e: unknown) =>
+          e instanceof CharrnnError &&
+          e.message ===
+            `the prime text contains ${named}, which is not in the model's vocabulary of 7 symbols`,
+        JSON.stringify(text),
+      );
+    }
+  });
 });
 
 describe('corpus encoding', () => {
