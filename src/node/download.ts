@@ -43,6 +43,8 @@ export interface Downloaded {
   bytes: number;
   /** the hex SHA-256 of the bytes */
   sha256: string;
+  /** the server's Content-Type, when it sent one (`text/html; charset=utf-8`) */
+  contentType?: string;
 }
 
 /** Downloads `url` (following redirects) to `path`, atomically: all of it, checked, or nothing. */
@@ -139,7 +141,8 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
     } catch (e) {
       throw new CharrnnError(`cannot write '${path}': ${networkReason(e)}`, 'choose another place');
     }
-    return { path, bytes: received, sha256 };
+    const contentType = res.headers.get('content-type');
+    return { path, bytes: received, sha256, ...(contentType !== null && { contentType }) };
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
     try {

@@ -50,6 +50,11 @@ before(async () => {
     if (kind === 'ok') {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': TEXT.length });
       res.end(TEXT);
+    } else if (kind === 'page') {
+      // a web page about the file (as GitHub's blob view is), answered 200
+      const page = Buffer.from('<!DOCTYPE html>\n<html><body><pre>To be, or not to be</pre></body></html>\n');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length });
+      res.end(page);
     } else if (kind === 'moved') {
       res.writeHead(302, { location: `/ok${path.slice('/moved'.length)}` });
       res.end();
@@ -149,6 +154,28 @@ describe('charrnn download --url', () => {
     const r = await charrnn(['download', '--url', `${base}/ok/text.txt`, '--sha256', SHA, '-o', out]);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(filesIn(folder).sort(), [live, other, 'text.txt'].sort());
+  });
+
+  it('a web page (text/html) is saved, as any file is, with a line saying what it is and where the raw text is', async () => {
+    const out = join(dir, 'page', 'text.txt');
+    const r = await charrnn(['download', '--url', `${base}/page/text.txt`, '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `${out}\n`);
+    assert.equal(
+      r.stderr.trimEnd().split('\n').at(-1),
+      'charrnn: the server sent a web page (Content-Type text/html; charset=utf-8), which trains as HTML: if ' +
+        "you meant the text it shows, give --url the raw file's address (on GitHub: the Raw button, raw.githubusercontent.com)",
+    );
+    // a text/plain file: no such line
+    const plain = await charrnn([
+      'download',
+      '--url',
+      `${base}/ok/text.txt`,
+      '-o',
+      join(dir, 'page', 'ok.txt'),
+    ]);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.doesNotMatch(plain.stderr, /web page/);
   });
 
   it('a wrong checksum: one line with the expected and the actual SHA-256, and the file deleted', async () => {
