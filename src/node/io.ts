@@ -45,9 +45,17 @@ function openForReading(path: string, what: string): number {
 function fileError(e: unknown, path: string, what: string): CharrnnError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new CharrnnError(`${what} '${path}' does not exist`, 'check the path');
-  if (code === 'EACCES')
+  if (code === 'EACCES' || code === 'EPERM')
     return new CharrnnError(`${what} '${path}' cannot be read: permission denied`, 'check its permissions');
-  return new CharrnnError(`${what} '${path}' cannot be read: ${(e as Error).message}`, 'check the path');
+  // in words, not Node's `ELOOP: too many symbolic links encountered, stat 'x'`
+  const words: Record<string, string> = {
+    ELOOP: 'its symbolic links form a loop',
+    ENOTDIR: 'a part of its path is not a folder',
+    ENAMETOOLONG: 'its name is too long',
+    EIO: 'an input/output error (a failing disk or a lost network share)',
+  };
+  const why = (code && words[code]) ?? (e as Error).message;
+  return new CharrnnError(`${what} '${path}' cannot be read: ${why}`, 'check the path');
 }
 
 /** A pipe (`<(zcat a.gz)`, a FIFO) or a socket: what it holds is known only at its end (stat says 0 bytes). */

@@ -5,7 +5,15 @@
 // and in process, reading in small chunks: characters split between chunks, and the offset of a bad byte.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -220,6 +228,30 @@ describe('train FOLDER', () => {
       String(iconv.stderr),
     );
     ok(charrnn(['train', 'broken.txt.utf8', ...quick, ...f64]));
+  });
+
+  it("a symbolic link loop, or a path through a file, is one line in words (not Node's error code)", () => {
+    symlinkSync('loop-b', join(dir, 'loop-a'));
+    symlinkSync('loop-a', join(dir, 'loop-b'));
+    file('plain-file.txt', A);
+    for (const [args, line] of [
+      [
+        ['train', 'loop-a'],
+        "charrnn: the text file 'loop-a' cannot be read: its symbolic links form a loop; check the path",
+      ],
+      [
+        ['train', 'plain-file.txt/x'],
+        "charrnn: the text file 'plain-file.txt/x' cannot be read: a part of its path is not a folder; check the path",
+      ],
+      [
+        ['sample', 'loop-b'],
+        "charrnn: the checkpoint 'loop-b' cannot be read: its symbolic links form a loop; check the path",
+      ],
+    ] as const) {
+      const r = charrnn([...args]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr, `${line}\n`);
+    }
   });
 
   it('a folder with no text files in it is one line', () => {
