@@ -5,7 +5,7 @@
 // texts in the same vocabulary, and the trainer is told where they start.
 import { statSync } from 'node:fs';
 import { findText } from '../data/catalog.js';
-import { type Corpus, hasNulCharacters } from '../data/text.js';
+import type { Corpus } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 import { readStdin, readTexts, type TextInput } from '../node/io.js';
 import { catalogText } from './download.js';
@@ -51,10 +51,17 @@ export async function readInputs(
     );
   }
   for (const line of readTwice(read.partFiles)) warn(line);
-  if (hasNulCharacters(read.corpus)) {
+  if (read.withNul.length > 0) {
+    // named by the first such document (a folder's file, standard input), unless it is the only text
+    const [first, ...others] = read.withNul;
+    const all = read.documents.reduce((a, b) => a + b, 0);
+    const who =
+      all === 1
+        ? 'the text'
+        : `${first.name === STDIN_NAME ? STDIN_NAME : `'${first.name}'`}${others.length > 0 ? ` (and ${others.length} other text${others.length > 1 ? 's' : ''})` : ''}`;
     warn(
-      'the text contains NUL characters (U+0000), as UTF-16 and binary files do; they count as characters ' +
-        `(to convert UTF-16: iconv -f ${utf16Guess(read.corpus)} -t UTF-8)`,
+      `${who} contains NUL characters (U+0000), as UTF-16 and binary files do; they count as characters ` +
+        `(to convert UTF-16: iconv -f ${first.utf16 ?? 'UTF-16LE (or UTF-16BE)'} -t UTF-8)`,
     );
   }
   return {
@@ -110,19 +117,6 @@ function readTwice(parts: readonly (readonly string[])[]): string[] {
     }
   }
   return lines;
-}
-
-/**
- * The byte order of a text that may be UTF-16 without a byte-order mark, from where its first NUL falls
- * (ASCII in UTF-16 LE is the byte, then 0; in BE, 0 first). iconv's plain UTF-16 takes one order when
- * there is no mark, so the other would come out garbled.
- */
-function utf16Guess(corpus: Corpus): string {
-  const nul = corpus.vocab.id(0);
-  const [first, second] = corpus.ids;
-  if (first !== nul && second === nul) return 'UTF-16LE';
-  if (first === nul && second !== nul) return 'UTF-16BE';
-  return 'UTF-16LE (or UTF-16BE)';
 }
 
 /** The arguments as inputs: standard input read, catalog names fetched. */

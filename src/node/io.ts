@@ -141,6 +141,12 @@ export interface TextsRead {
   files: string[];
   /** the same, for each part */
   partFiles: string[][];
+  /**
+   * the documents with NUL characters (valid UTF-8, but the mark of UTF-16 without a byte-order mark, or of
+   * a binary file), in order, with the UTF-16 byte order their first two bytes suggest (ASCII in UTF-16 LE
+   * is the byte, then 0; in BE, 0 first), if they suggest one
+   */
+  withNul: { name: string; utf16?: 'UTF-16LE' | 'UTF-16BE' }[];
 }
 
 /** A document: a file or standard input's bytes; `listed`: found in a folder (skipped, not refused, if bad). */
@@ -152,6 +158,10 @@ interface Doc {
   listed: boolean;
   /** its characters, counted while it is checked */
   characters: number;
+  /** whether it holds a NUL character (found while it is checked) */
+  nul?: boolean;
+  /** its first two bytes (found while it is checked) */
+  head?: number[];
 }
 
 /**
@@ -224,6 +234,7 @@ export function readTexts(
     skipped,
     files: docsOf.flat().flatMap((d) => (d.path === undefined ? [] : [d.path])),
     partFiles: docsOf.map((docs) => docs.flatMap((d) => (d.path === undefined ? [] : [d.path]))),
+    withNul: docsOf.flat().flatMap((d) => (d.nul ? [{ name: d.name, ...utf16Order(d.head ?? []) }] : [])),
   };
 }
 
@@ -290,6 +301,13 @@ function documentsOf(input: TextInput): Doc[] {
   return docs;
 }
 
+/** The UTF-16 byte order that a text's first two bytes suggest: ASCII is the byte, then 0 (LE), or 0 first (BE). */
+function utf16Order([b0, b1]: number[]): { utf16?: 'UTF-16LE' | 'UTF-16BE' } {
+  if (b0 !== 0 && b1 === 0) return { utf16: 'UTF-16LE' };
+  if (b0 === 0 && b1 !== undefined && b1 !== 0) return { utf16: 'UTF-16BE' };
+  return {};
+}
+
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function noText(inputs: readonly TextInput[]): CharrnnError {
@@ -335,8 +353,12 @@ function checkUtf8(doc: Doc, buffer: Uint8Array): CharrnnError | undefined {
   let carried = 0;
   let valid = true;
   let characters = 0;
+  const head: number[] = [];
+  let nul = false;
   forEachChunk(doc, buffer, (chunk) => {
     if (!valid) return;
+    for (let k = 0; head.length < 2 && k < chunk.length; k++) head.push(chunk[k]);
+    nul ||= chunk.includes(0); // NUL is ASCII: never part of a sequence, so a chunk boundary does not matter
     let i = 0;
     if (carried > 0) {
       const need = utf8Length(carry[0]);
@@ -359,6 +381,8 @@ function checkUtf8(doc: Doc, buffer: Uint8Array): CharrnnError | undefined {
   });
   if (valid && carried === 0) {
     doc.characters = characters;
+    doc.nul = nul;
+    doc.head = head;
     return undefined;
   }
   // the encoder's own message, with the offset of the first bad byte in this document

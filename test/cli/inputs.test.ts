@@ -162,6 +162,15 @@ describe('train FOLDER', () => {
       const iconv = spawnSync('sh', ['-c', `${hint[1]} ${name}`], { cwd: dir, encoding: 'utf8' });
       assert.equal(iconv.stdout, A, `${hint[1]} ${name}: ${iconv.stderr}`);
     }
+    // in a folder, after a plain text: the line names the file with NULs (and how many more), and its order
+    file('mixed16/a-plain.txt', A);
+    file('mixed16/b-be.txt', be);
+    file('mixed16/c-le.txt', le);
+    const folder = ok(charrnn(['train', 'mixed16', ...quick, ...f64]));
+    assert.match(
+      folder.stderr,
+      /^charrnn: 'mixed16\/b-be\.txt' \(and 1 other text\) contains NUL characters \(U\+0000\), as UTF-16 and binary files do; they count as characters \(to convert UTF-16: iconv -f UTF-16BE -t UTF-8\)$/m,
+    );
     assert.deepEqual(dataLine(trained), [2 * A.length, new Set(A).size + 1]);
     assert.doesNotMatch(ok(charrnn(['train', file('plain.txt', A), ...quick, ...f64])).stderr, /NUL/);
   });
