@@ -32,6 +32,13 @@ export async function runDownload(name: string | undefined, o: DownloadCliOption
       `saved ${got.bytes} bytes to '${got.path}'; SHA-256 ${got.sha256}` +
         (o.sha256 !== undefined ? ' (as expected)' : ' (not checked: give --sha256 to check it)'),
     );
+    if (/^\s*(text\/html|application\/xhtml\+xml)\b/i.test(got.contentType ?? '')) {
+      // a page about the file (GitHub's blob view, a login or error page) rather than the file itself
+      say(
+        `the server sent a web page (Content-Type ${got.contentType}), which trains as HTML: if you meant ` +
+          "the text it shows, give --url the raw file's address (on GitHub: the Raw button, raw.githubusercontent.com)",
+      );
+    }
     await writeStdout(`${got.path}\n`);
     return;
   }

@@ -29,7 +29,7 @@ export async function runEval(checkpoint: string, files: string[]): Promise<void
   }
   const r = trainer.score(corpus);
   await writeStdout(
-    `loss ${r.valLoss.toFixed(4)} nats/char, ${r.valBits.toFixed(4)} bits/char over ${r.characters} characters of ` +
+    `loss ${r.valLoss.toFixed(4)} nats/char, ${r.valBits.toFixed(4)} bits/char over ${r.characters} character${r.characters === 1 ? '' : 's'} of ` +
       `${describeInputs(files)}${documents > 1 ? ` (${documents} documents)` : ''}\n`,
   );
 }

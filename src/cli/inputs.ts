@@ -5,7 +5,7 @@
 // texts in the same vocabulary, and the trainer is told where they start.
 import { statSync } from 'node:fs';
 import { findText } from '../data/catalog.js';
-import { type Corpus, hasNulCharacters } from '../data/text.js';
+import type { Corpus } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 import { readStdin, readTexts, type TextInput } from '../node/io.js';
 import { catalogText } from './download.js';
@@ -50,10 +50,18 @@ export async function readInputs(
         : 'skipped 1 file that is not valid UTF-8',
     );
   }
-  if (hasNulCharacters(read.corpus)) {
+  for (const line of readTwice(read.partFiles)) warn(line);
+  if (read.withNul.length > 0) {
+    // named by the first such document (a folder's file, standard input), unless it is the only text
+    const [first, ...others] = read.withNul;
+    const all = read.documents.reduce((a, b) => a + b, 0);
+    const who =
+      all === 1
+        ? 'the text'
+        : `${first.name === STDIN_NAME ? STDIN_NAME : `'${first.name}'`}${others.length > 0 ? ` (and ${others.length} other text${others.length > 1 ? 's' : ''})` : ''}`;
     warn(
-      'the text contains NUL characters (U+0000), as UTF-16 and binary files do; they count as characters ' +
-        '(to convert UTF-16: iconv -f UTF-16 -t UTF-8)',
+      `${who} contains NUL characters (U+0000), as UTF-16 and binary files do; they count as characters ` +
+        `(to convert UTF-16: iconv -f ${first.utf16 ?? 'UTF-16LE (or UTF-16BE)'} -t UTF-8)`,
     );
   }
   return {
@@ -63,6 +71,52 @@ export async function readInputs(
     valDocuments: read.documents[1] ?? 0,
     files: read.files,
   };
+}
+
+/**
+ * Warnings for a file read twice (by two names, or by its name and in a folder): twice in the training texts
+ * (it weighs double), twice in the validation texts, or, worst, as a training and a validation text, where
+ * the validation loss no longer measures text the model has not seen. One line for each such file.
+ */
+function readTwice(parts: readonly (readonly string[])[]): string[] {
+  // each file (by device and inode) with the paths it was read by, in each part
+  const files = new Map<string, string[][]>();
+  parts.forEach((paths, part) => {
+    for (const path of paths) {
+      let key: string;
+      try {
+        const st = statSync(path);
+        key = `${st.dev}:${st.ino}`;
+      } catch {
+        continue; // read a moment ago; gone now
+      }
+      const byPart = files.get(key) ?? parts.map(() => []);
+      byPart[part].push(path);
+      files.set(key, byPart);
+    }
+  });
+  const lines: string[] = [];
+  const named = (paths: readonly string[]) =>
+    [...new Set(paths)].map((p, i) => (i === 0 ? `'${p}'` : `(also '${p}')`)).join(' ');
+  for (const [train, val = []] of files.values()) {
+    if (train.length > 0 && val.length > 0) {
+      lines.push(
+        `${named([...train, ...val])} is both a training text and a --val-file text: the validation loss then ` +
+          'measures text the model trains on, not held-out text; give --val-file a text that is not among the training texts',
+      );
+    }
+    for (const [paths, which] of [
+      [train, 'texts'],
+      [val, '--val-file texts'],
+    ] as const) {
+      if (paths.length > 1) {
+        lines.push(
+          `${named(paths)} is read ${paths.length === 2 ? 'twice' : `${paths.length} times`} in the ${which}, so it counts ${paths.length === 2 ? 'double' : `${paths.length} times`}; give it once if that is not meant`,
+        );
+      }
+    }
+  }
+  return lines;
 }
 
 /** The arguments as inputs: standard input read, catalog names fetched. */

@@ -275,4 +275,8 @@ async function main(): Promise<number> {
   }
 }
 
+// Standard error that cannot be written (its reader went away: `2>&1 | head`, or no space) has no one to
+// tell: its lines are dropped, and the command ends as it would have, not with an uncaught 'error' event
+// (exit 1, its stack written nowhere). A closed standard output still ends it with 141 (output.ts, train.ts).
+process.stderr.on('error', () => undefined);
 process.exitCode = await main();

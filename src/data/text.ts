@@ -1,7 +1,7 @@
 // Text: the vocabulary (Unicode code points, sorted by code point) and the corpus as a typed array of ids.
 // Decoding is strict UTF-8 in one streaming pass over byte chunks, so a corpus is never one JavaScript
 // string (V8 caps strings near 2^29 units) and ids live in the narrowest typed array that fits.
-import { CharrnnError, shown } from '../errors.js';
+import { CharrnnError } from '../errors.js';
 
 export type IdArray = Uint8Array | Uint16Array | Uint32Array;
 
@@ -63,9 +63,25 @@ export class Vocab {
   }
 }
 
+/**
+ * What a message calls the characters of messy text that show as nothing or as a space, after their code
+ * point: a prime file saved with a byte-order mark or Windows line ends names them so.
+ */
+const NAMED: ReadonlyMap<number, string> = new Map([
+  [0x00, 'NUL'],
+  [0x09, 'a tab'],
+  [0x0a, 'a newline'],
+  [0x0d, 'a carriage return, as in Windows line ends'],
+  [0xa0, 'a no-break space'],
+  [0x200b, 'a zero-width space'],
+  [0xfeff, 'a byte-order mark'],
+]);
+
 export function describeChar(ch: string): string {
   const cp = ch.codePointAt(0)!;
   const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  const name = NAMED.get(cp);
+  if (name !== undefined) return `${hex} (${name})`;
   // control characters, line separators and lone surrogates by number only: a message stays one printable line
   const unprintable =
     cp < 0x20 ||
@@ -117,6 +133,8 @@ export class CorpusEncoder {
   private pending = new Uint8Array(4);
   private pendingLength = 0;
   private pendingOffset = 0;
+  // whether a multi-byte UTF-8 character came before: then the text is UTF-8 with bad bytes in it
+  private multiByte = false;
 
   constructor(private readonly capacity: number) {
     if (capacity > MAX_TEXT_BYTES) throw textTooLong('the text', capacity);
@@ -134,7 +152,8 @@ export class CorpusEncoder {
         this.bytesRead += i;
         return;
       }
-      const cp = decodeSequence(this.pending, 0, this.pendingLength, this.pendingOffset);
+      const cp = decodeSequence(this.pending, 0, this.pendingLength);
+      if (cp < 0) throw this.invalid(this.pendingOffset);
       this.push(cp);
       this.pendingLength = 0;
     }
@@ -161,20 +180,40 @@ export class CorpusEncoder {
       const len = sequenceLength(b);
       if (len === 0) {
         const at = this.bytesRead + i;
-        // FF FE or FE FF first: a UTF-16 byte-order mark (0xFE and 0xFF never occur in UTF-8)
-        if (at === 0 && i + 1 < n && (b === 0xff || b === 0xfe) && chunk[i + 1] === (b ^ 1)) throw utf16();
-        throw invalidUtf8(at);
+        // FF FE or FE FF first: a UTF-16 byte-order mark (0xFE and 0xFF never occur in UTF-8); FF FE 00 00
+        // first, or 00 00 FE FF (two NULs read already), UTF-32's
+        if (at === 0 && i + 3 < n && b === 0xff && chunk[1] === 0xfe && chunk[2] === 0 && chunk[3] === 0) {
+          throw byteOrderMark('UTF-32');
+        }
+        if (
+          at === 2 &&
+          i === 2 &&
+          n > 3 &&
+          chunk[0] === 0 &&
+          chunk[1] === 0 &&
+          b === 0xfe &&
+          chunk[3] === 0xff
+        ) {
+          throw byteOrderMark('UTF-32');
+        }
+        if (at === 0 && i + 1 < n && (b === 0xff || b === 0xfe) && chunk[i + 1] === (b ^ 1)) {
+          throw byteOrderMark('UTF-16');
+        }
+        throw this.invalid(at);
       }
       if (i + len > n) {
         // validate what we have now so an error names the right offset, then carry the rest over
-        for (let j = i + 1; j < n; j++) if ((chunk[j] & 0xc0) !== 0x80) throw invalidUtf8(this.bytesRead + i);
+        for (let j = i + 1; j < n; j++)
+          if ((chunk[j] & 0xc0) !== 0x80) throw this.invalid(this.bytesRead + i);
         this.pending.set(chunk.subarray(i, n));
         this.pendingLength = n - i;
         this.pendingOffset = this.bytesRead + i;
         break;
       }
       this.length = length;
-      this.push(decodeSequence(chunk, i, len, this.bytesRead + i));
+      const cp = decodeSequence(chunk, i, len);
+      if (cp < 0) throw this.invalid(this.bytesRead + i); // like Python: the offset of the sequence's first byte
+      this.push(cp);
       ids = this.ids;
       length = this.length;
       i += len;
@@ -185,7 +224,7 @@ export class CorpusEncoder {
 
   /** Ends the stream: checks nothing is left half-decoded, sorts the vocabulary and remaps ids in place. */
   finish(): Corpus {
-    if (this.pendingLength > 0) throw invalidUtf8(this.pendingOffset, 'a truncated sequence');
+    if (this.pendingLength > 0) throw this.invalid(this.pendingOffset, 'a truncated sequence');
     const sorted = [...this.firstSeen].sort((a, b) => a - b);
     const vocab = new Vocab(sorted);
     const remap = new Uint32Array(sorted.length);
@@ -197,7 +236,13 @@ export class CorpusEncoder {
     return { vocab, ids };
   }
 
+  /** The refusal of invalid UTF-8 at `offset`, its hint by what came before (see invalidUtf8). */
+  private invalid(offset: number, what?: string): CharrnnError {
+    return invalidUtf8(offset, what, this.multiByte);
+  }
+
   private push(cp: number): void {
+    this.multiByte = true; // every code point but ASCII's comes here
     let id = this.provisional.get(cp);
     if (id === undefined) id = this.newSymbol(cp);
     this.append(id);
@@ -244,17 +289,17 @@ function sequenceLength(lead: number): number {
   return 0; // continuation byte, overlong lead (C0, C1) or beyond U+10FFFF (F5..FF)
 }
 
-/** Decodes one validated multi-byte sequence at bytes[i..i+len); rejects overlongs and surrogates. */
-function decodeSequence(bytes: Uint8Array, i: number, len: number, offset: number): number {
+/** Decodes one multi-byte sequence at bytes[i..i+len); -1 when it is not valid (overlongs, surrogates too). */
+function decodeSequence(bytes: Uint8Array, i: number, len: number): number {
   const b0 = bytes[i];
   let cp = len === 2 ? b0 & 0x1f : len === 3 ? b0 & 0x0f : b0 & 0x07;
   for (let k = 1; k < len; k++) {
     const b = bytes[i + k];
-    if ((b & 0xc0) !== 0x80) throw invalidUtf8(offset); // like Python: the offset of the sequence's first byte
+    if ((b & 0xc0) !== 0x80) return -1;
     cp = (cp << 6) | (b & 0x3f);
   }
-  if (len === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) throw invalidUtf8(offset);
-  if (len === 4 && (cp < 0x10000 || cp > 0x10ffff)) throw invalidUtf8(offset);
+  if (len === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) return -1;
+  if (len === 4 && (cp < 0x10000 || cp > 0x10ffff)) return -1;
   return cp;
 }
 
@@ -266,22 +311,38 @@ export function hasNulCharacters(corpus: Corpus): boolean {
   return corpus.vocab.id(0) !== undefined;
 }
 
-function utf16(): CharrnnError {
+function byteOrderMark(encoding: 'UTF-16' | 'UTF-32'): CharrnnError {
   return new CharrnnError(
-    'the text is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8',
-    'convert the file to UTF-8 (for example with iconv -f UTF-16 -t UTF-8) and try again',
+    `the text is ${encoding} (it starts with a ${encoding} byte-order mark), not UTF-8`,
+    `convert the file to UTF-8 (for example with iconv -f ${encoding} -t UTF-8) and try again`,
   );
 }
 
-function invalidUtf8(offset: number, what = 'an invalid byte'): CharrnnError {
+/**
+ * The refusal of invalid UTF-8, with what to do. A text that had only ASCII before the bad byte is most often
+ * Latin-1 or Windows-1252 (a superset of Latin-1's printable characters), in which é, ü or “ are one byte of
+ * their own: the hint is the command that converts it. One that had UTF-8's multi-byte characters before is
+ * UTF-8 with bad bytes in it (cut, or joined from pieces), which that command would garble: the hint is the one
+ * that drops them.
+ */
+function invalidUtf8(offset: number, what = 'an invalid byte', utf8Before = false): CharrnnError {
   return new CharrnnError(
     `the text is not valid UTF-8: ${what} at byte offset ${offset}`,
-    'convert the file to UTF-8 (for example with iconv) and try again',
+    utf8Before
+      ? 'it is UTF-8 before that: remove the bad bytes and try again (iconv -f UTF-8 -t UTF-8 -c FILE > FILE.utf8 drops them)'
+      : 'convert the file to UTF-8 and try again (Latin-1 or Windows-1252 text: iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8)',
   );
 }
 
-/** The corpus's ids in `vocab`'s numbering; a symbol outside `vocab` is a clear error. */
-export function remapCorpus(corpus: Corpus, vocab: Vocab): IdArray {
+/**
+ * The corpus's ids in `vocab`'s numbering; a symbol outside `vocab` is a clear error, with `hint` (by
+ * default what to do when training on the text) for what to do.
+ */
+export function remapCorpus(
+  corpus: Corpus,
+  vocab: Vocab,
+  hint = 'train on text with the same symbols, or start a new model on this text',
+): IdArray {
   if (corpus.vocab === vocab || corpus.vocab.toString() === vocab.toString()) return corpus.ids;
   const table = new Int32Array(corpus.vocab.size);
   const missing: string[] = [];
@@ -291,13 +352,11 @@ export function remapCorpus(corpus: Corpus, vocab: Vocab): IdArray {
     table[i] = id ?? -1;
   });
   if (missing.length > 0) {
-    const listed = missing
-      .slice(0, 5)
-      .map((c) => shown(JSON.stringify(c))) // JSON escapes C0 controls; shown the rest (C1, U+2028)
-      .join(', ');
+    // each with its code point: a combining mark or an invisible character shows nothing of its own
+    const listed = missing.slice(0, 5).map(describeChar).join(', ');
     throw new CharrnnError(
       `the text has ${missing.length} symbol${missing.length > 1 ? 's' : ''} outside the model's vocabulary (${listed}${missing.length > 5 ? ', ...' : ''})`,
-      'train on text with the same symbols, or start a new model on this text',
+      hint,
     );
   }
   const n = corpus.ids.length;

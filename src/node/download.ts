@@ -6,10 +6,10 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { CatalogEntry } from '../data/catalog.js';
 import { CharrnnError } from '../errors.js';
-import { notAFile } from './io.js';
+import { notAFile, removeStaleTemporaries } from './io.js';
 
 /** Seconds without a byte from the server (to connect, to answer, between chunks) before giving up. */
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -43,6 +43,8 @@ export interface Downloaded {
   bytes: number;
   /** the hex SHA-256 of the bytes */
   sha256: string;
+  /** the server's Content-Type, when it sent one (`text/html; charset=utf-8`) */
+  contentType?: string;
 }
 
 /** Downloads `url` (following redirects) to `path`, atomically: all of it, checked, or nothing. */
@@ -85,6 +87,8 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
       // found now, not after the whole download, when the rename would fail (or replace a device)
       throw new CharrnnError(`cannot write '${path}': ${not}`, 'give -o the path of a file', 'usage');
     }
+    // the partial files of downloads to this path that were killed (kill -9, a crash): never read, so removed
+    removeStaleTemporaries(dirname(path), [basename(path)], 'part');
     arm();
     let res: Response;
     try {
@@ -137,7 +141,8 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
     } catch (e) {
       throw new CharrnnError(`cannot write '${path}': ${networkReason(e)}`, 'choose another place');
     }
-    return { path, bytes: received, sha256 };
+    const contentType = res.headers.get('content-type');
+    return { path, bytes: received, sha256, ...(contentType !== null && { contentType }) };
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
     try {

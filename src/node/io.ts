@@ -46,9 +46,17 @@ function openForReading(path: string, what: string): number {
 function fileError(e: unknown, path: string, what: string): CharrnnError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new CharrnnError(`${what} '${path}' does not exist`, 'check the path');
-  if (code === 'EACCES')
+  if (code === 'EACCES' || code === 'EPERM')
     return new CharrnnError(`${what} '${path}' cannot be read: permission denied`, 'check its permissions');
-  return new CharrnnError(`${what} '${path}' cannot be read: ${(e as Error).message}`, 'check the path');
+  // in words, not Node's `ELOOP: too many symbolic links encountered, stat 'x'`
+  const words: Record<string, string> = {
+    ELOOP: 'its symbolic links form a loop',
+    ENOTDIR: 'a part of its path is not a folder',
+    ENAMETOOLONG: 'its name is too long',
+    EIO: 'an input/output error (a failing disk or a lost network share)',
+  };
+  const why = (code && words[code]) ?? (e as Error).message;
+  return new CharrnnError(`${what} '${path}' cannot be read: ${why}`, 'check the path');
 }
 
 /** A pipe (`<(zcat a.gz)`, a FIFO) or a socket: what it holds is known only at its end (stat says 0 bytes). */
@@ -132,6 +140,14 @@ export interface TextsRead {
   skipped: number;
   /** the paths of the files read (not standard input's), in order */
   files: string[];
+  /** the same, for each part */
+  partFiles: string[][];
+  /**
+   * the documents with NUL characters (valid UTF-8, but the mark of UTF-16 without a byte-order mark, or of
+   * a binary file), in order, with the UTF-16 byte order their first two bytes suggest (ASCII in UTF-16 LE
+   * is the byte, then 0; in BE, 0 first), if they suggest one
+   */
+  withNul: { name: string; utf16?: 'UTF-16LE' | 'UTF-16BE' }[];
 }
 
 /** A document: a file or standard input's bytes; `listed`: found in a folder (skipped, not refused, if bad). */
@@ -143,6 +159,10 @@ interface Doc {
   listed: boolean;
   /** its characters, counted while it is checked */
   characters: number;
+  /** whether it holds a NUL character (found while it is checked) */
+  nul?: boolean;
+  /** its first two bytes (found while it is checked) */
+  head?: number[];
 }
 
 /**
@@ -214,6 +234,8 @@ export function readTexts(
     documents: docsOf.map((docs) => docs.length),
     skipped,
     files: docsOf.flat().flatMap((d) => (d.path === undefined ? [] : [d.path])),
+    partFiles: docsOf.map((docs) => docs.flatMap((d) => (d.path === undefined ? [] : [d.path]))),
+    withNul: docsOf.flat().flatMap((d) => (d.nul ? [{ name: d.name, ...utf16Order(d.head ?? []) }] : [])),
   };
 }
 
@@ -280,6 +302,13 @@ function documentsOf(input: TextInput): Doc[] {
   return docs;
 }
 
+/** The UTF-16 byte order that a text's first two bytes suggest: ASCII is the byte, then 0 (LE), or 0 first (BE). */
+function utf16Order([b0, b1]: number[]): { utf16?: 'UTF-16LE' | 'UTF-16BE' } {
+  if (b0 !== 0 && b1 === 0) return { utf16: 'UTF-16LE' };
+  if (b0 === 0 && b1 !== undefined && b1 !== 0) return { utf16: 'UTF-16BE' };
+  return {};
+}
+
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function noText(inputs: readonly TextInput[]): CharrnnError {
@@ -325,8 +354,12 @@ function checkUtf8(doc: Doc, buffer: Uint8Array): CharrnnError | undefined {
   let carried = 0;
   let valid = true;
   let characters = 0;
+  const head: number[] = [];
+  let nul = false;
   forEachChunk(doc, buffer, (chunk) => {
     if (!valid) return;
+    for (let k = 0; head.length < 2 && k < chunk.length; k++) head.push(chunk[k]);
+    nul ||= chunk.includes(0); // NUL is ASCII: never part of a sequence, so a chunk boundary does not matter
     let i = 0;
     if (carried > 0) {
       const need = utf8Length(carry[0]);
@@ -349,6 +382,8 @@ function checkUtf8(doc: Doc, buffer: Uint8Array): CharrnnError | undefined {
   });
   if (valid && carried === 0) {
     doc.characters = characters;
+    doc.nul = nul;
+    doc.head = head;
     return undefined;
   }
   // the encoder's own message, with the offset of the first bad byte in this document
@@ -588,10 +623,11 @@ export function prepareSavePath(path: string): void {
 }
 
 /**
- * Removes `<name>.<pid>.tmp` in `dir`, for each of `names`, when no process `pid` runs any more (a save
- * killed before its rename). A live process's file is left alone: it may be writing it now.
+ * Removes `<name>.<pid>.tmp` (or `.<ext>`: a download's `.part`) in `dir`, for each of `names`, when no
+ * process `pid` runs any more (a save or a download killed before its rename). A live process's file is left
+ * alone: it may be writing it now.
  */
-function removeStaleTemporaries(dir: string, names: readonly string[]): void {
+export function removeStaleTemporaries(dir: string, names: readonly string[], ext = 'tmp'): void {
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -599,8 +635,8 @@ function removeStaleTemporaries(dir: string, names: readonly string[]): void {
     return;
   }
   for (const entry of entries) {
-    const m = /^(.*)\.(\d+)\.tmp$/.exec(entry);
-    if (!m || !names.includes(m[1]) || isRunning(Number(m[2]))) continue;
+    const m = /^(.*)\.(\d+)\.([a-z]+)$/.exec(entry);
+    if (!m || m[3] !== ext || !names.includes(m[1]) || isRunning(Number(m[2]))) continue;
     try {
       unlinkSync(join(dir, entry));
     } catch {

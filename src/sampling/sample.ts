@@ -57,8 +57,10 @@ export function* generate(
 ): Generator<number, void, undefined> {
   const V = model.vocabSize;
   const invT = 1 / (options.temperature ?? 1);
-  // a temperature so near 0 that 1/T overflows (below ~5.6e-309) is argmax, the limit as T goes to 0
-  const greedy = options.argmax === true || !Number.isFinite(invT);
+  // a temperature so near 0 that 1/T overflows is argmax, the limit as T goes to 0: below ~5.6e-309 in f64,
+  // and below ~2.9e-39 in f32, where the kernels take 1/T as an f32 (an infinite 1/T makes the softmax NaN)
+  const inKernel = model.kernels.dtype === 'f32' ? Math.fround(invT) : invT;
+  const greedy = options.argmax === true || !Number.isFinite(inKernel);
   const topK = options.topK ?? 0;
   const cdf = new Float64Array(V);
   const order = topK > 0 && topK < V ? new Int32Array(V) : undefined;

@@ -410,7 +410,11 @@ export class Trainer {
    * starting from the same state as `sample`. In nats and bits per character.
    */
   score(corpus: Corpus): Evaluation {
-    const ids = remapCorpus(corpus, this.vocab);
+    const ids = remapCorpus(
+      corpus,
+      this.vocab,
+      'the model gives no probability to a symbol it never saw: score a text without them, or a model trained on them',
+    );
     if (ids.length < 2) {
       throw new CharrnnError(
         `the text has ${ids.length} character, and scoring needs at least 2`,

@@ -298,7 +298,7 @@ describe('bad input: one line, non-zero exit, no stack trace', () => {
       'a prime file starting with a UTF-8 byte-order mark: kept as a character, as training keeps it',
       () => ['sample', ckpt(), '--prime-file', file('bom-prime.txt', '\uFEFFThe')],
       1,
-      /the prime text contains .* \(U\+FEFF\), which is not in the model's vocabulary/,
+      /the prime text contains U\+FEFF \(a byte-order mark\), which is not in the model's vocabulary/,
     ],
     [
       'a prime file in UTF-16',

@@ -50,6 +50,11 @@ before(async () => {
     if (kind === 'ok') {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': TEXT.length });
       res.end(TEXT);
+    } else if (kind === 'page') {
+      // a web page about the file (as GitHub's blob view is), answered 200
+      const page = Buffer.from('<!DOCTYPE html>\n<html><body><pre>To be, or not to be</pre></body></html>\n');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length });
+      res.end(page);
     } else if (kind === 'moved') {
       res.writeHead(302, { location: `/ok${path.slice('/moved'.length)}` });
       res.end();
@@ -131,6 +136,46 @@ describe('charrnn download --url', () => {
     assert.deepEqual(readFileSync(out), TEXT);
     assert.deepEqual(filesIn(join(dir, 'got')), ['text.txt']);
     assert.deepEqual(requests, ['/moved/text.txt', '/ok/text.txt']);
+  });
+
+  it("removes the partial file a killed download left there (its process is gone), not a running one's", async () => {
+    const folder = join(dir, 'killed');
+    const out = join(folder, 'text.txt');
+    mkdirSync(folder, { recursive: true });
+    // a process that has ended: its pid runs no more (kill -9 leaves `<file>.<pid>.part` behind)
+    const gone = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['-e', '']);
+      child.on('close', () => resolve(child.pid!));
+    });
+    const stale = `text.txt.${gone}.part`;
+    const live = `text.txt.${process.pid}.part`; // a download running now: left alone
+    const other = `other.txt.${gone}.part`; // another file's
+    for (const name of [stale, live, other]) writeFileSync(join(folder, name), TEXT.subarray(0, 1000));
+    const r = await charrnn(['download', '--url', `${base}/ok/text.txt`, '--sha256', SHA, '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(filesIn(folder).sort(), [live, other, 'text.txt'].sort());
+  });
+
+  it('a web page (text/html) is saved, as any file is, with a line saying what it is and where the raw text is', async () => {
+    const out = join(dir, 'page', 'text.txt');
+    const r = await charrnn(['download', '--url', `${base}/page/text.txt`, '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `${out}\n`);
+    assert.equal(
+      r.stderr.trimEnd().split('\n').at(-1),
+      'charrnn: the server sent a web page (Content-Type text/html; charset=utf-8), which trains as HTML: if ' +
+        "you meant the text it shows, give --url the raw file's address (on GitHub: the Raw button, raw.githubusercontent.com)",
+    );
+    // a text/plain file: no such line
+    const plain = await charrnn([
+      'download',
+      '--url',
+      `${base}/ok/text.txt`,
+      '-o',
+      join(dir, 'page', 'ok.txt'),
+    ]);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.doesNotMatch(plain.stderr, /web page/);
   });
 
   it('a wrong checksum: one line with the expected and the actual SHA-256, and the file deleted', async () => {

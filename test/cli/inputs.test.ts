@@ -5,7 +5,15 @@
 // and in process, reading in small chunks: characters split between chunks, and the offset of a bad byte.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -139,8 +147,120 @@ describe('train FOLDER', () => {
     file('u16-nobom.txt', u16([], A));
     const trained = ok(charrnn(['train', 'u16-nobom.txt', ...quick, ...f64]));
     assert.match(trained.stderr, nul);
+    // the conversion it names is the file's byte order (iconv's plain UTF-16 assumes one): little endian
+    // here, big endian with the bytes of each pair swapped; each converts back to the text
+    const le = u16([], A);
+    const be = le.map((_, i) => le[i ^ 1]);
+    file('u16be-nobom.txt', be);
+    const trainedBe = ok(charrnn(['train', 'u16be-nobom.txt', ...quick, ...f64]));
+    for (const [name, r, order] of [
+      ['u16-nobom.txt', trained, 'UTF-16LE'],
+      ['u16be-nobom.txt', trainedBe, 'UTF-16BE'],
+    ] as const) {
+      const hint = /\(to convert UTF-16: (iconv -f (\S+) -t UTF-8)\)$/m.exec(r.stderr);
+      assert.equal(hint?.[2], order, r.stderr);
+      const iconv = spawnSync('sh', ['-c', `${hint[1]} ${name}`], { cwd: dir, encoding: 'utf8' });
+      assert.equal(iconv.stdout, A, `${hint[1]} ${name}: ${iconv.stderr}`);
+    }
+    // in a folder, after a plain text: the line names the file with NULs (and how many more), and its order
+    file('mixed16/a-plain.txt', A);
+    file('mixed16/b-be.txt', be);
+    file('mixed16/c-le.txt', le);
+    const folder = ok(charrnn(['train', 'mixed16', ...quick, ...f64]));
+    assert.match(
+      folder.stderr,
+      /^charrnn: 'mixed16\/b-be\.txt' \(and 1 other text\) contains NUL characters \(U\+0000\), as UTF-16 and binary files do; they count as characters \(to convert UTF-16: iconv -f UTF-16BE -t UTF-8\)$/m,
+    );
     assert.deepEqual(dataLine(trained), [2 * A.length, new Set(A).size + 1]);
     assert.doesNotMatch(ok(charrnn(['train', file('plain.txt', A), ...quick, ...f64])).stderr, /NUL/);
+  });
+
+  it('Latin-1 and Windows-1252: refused in one line that gives the command that converts them, which works', () => {
+    // "café" in Latin-1 (é is 0xE9, a lead byte with no continuation) and “quoted” in Windows-1252 (0x93
+    // and 0x94, bytes that only continue a UTF-8 sequence)
+    const latin1 = Buffer.concat([Buffer.from(A), Buffer.from('caf\xe9 na\xefve\n', 'latin1')]);
+    const cp1252 = Buffer.concat([
+      Buffer.from(A),
+      Uint8Array.of(0x93),
+      Buffer.from('quoted'),
+      Uint8Array.of(0x94, 0x0a),
+    ]);
+    for (const [name, bytes, text] of [
+      ['latin1.txt', latin1, `${A}café naïve\n`],
+      ['cp1252.txt', cp1252, `${A}“quoted”\n`],
+    ] as const) {
+      file(name, bytes);
+      const refused = charrnn(['train', name, ...quick]);
+      assert.equal(refused.status, 1, refused.stderr);
+      assert.equal(
+        refused.stderr,
+        `charrnn: ${name}: the text is not valid UTF-8: an invalid byte at byte offset ${A.length + (name === 'latin1.txt' ? 3 : 0)}; ` +
+          'convert the file to UTF-8 and try again (Latin-1 or Windows-1252 text: iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8)\n',
+      );
+      // the command as the hint gives it, FILE being the file
+      const hint = /\((?:Latin-1 or Windows-1252 text: )(iconv [^>]+) > FILE\.utf8\)$/.exec(
+        refused.stderr.trim(),
+      );
+      assert.ok(hint, refused.stderr);
+      const iconv = spawnSync('sh', ['-c', `${hint[1].replace('FILE', name)} > ${name}.utf8`], { cwd: dir });
+      assert.equal(iconv.status, 0, String(iconv.stderr));
+      assert.equal(readFileSync(join(dir, `${name}.utf8`), 'utf8'), text);
+      ok(charrnn(['train', `${name}.utf8`, ...quick, ...f64]));
+    }
+  });
+
+  it('UTF-8 with bad bytes in it: the hint drops them, and does not convert it from Windows-1252 (garbling it)', () => {
+    // "café" in UTF-8, then an encoded lone surrogate (ED A0 80) and a stray 0xFF: broken UTF-8, not Latin-1
+    const broken = Buffer.concat([
+      Buffer.from(`${A}café `),
+      Uint8Array.of(0xed, 0xa0, 0x80),
+      Buffer.from(' and '),
+      Uint8Array.of(0xff),
+      Buffer.from(' more\n'),
+    ]);
+    file('broken.txt', broken);
+    const refused = charrnn(['train', 'broken.txt', ...quick]);
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.equal(
+      refused.stderr,
+      `charrnn: broken.txt: the text is not valid UTF-8: an invalid byte at byte offset ${Buffer.byteLength(`${A}café `)}; ` +
+        'it is UTF-8 before that: remove the bad bytes and try again (iconv -f UTF-8 -t UTF-8 -c FILE > FILE.utf8 drops them)\n',
+    );
+    const hint = /\((iconv [^>]+) > FILE\.utf8 drops them\)$/.exec(refused.stderr.trim());
+    assert.ok(hint, refused.stderr);
+    const iconv = spawnSync('sh', ['-c', `${hint[1].replace('FILE', 'broken.txt')} > broken.txt.utf8`], {
+      cwd: dir,
+    });
+    assert.equal(
+      readFileSync(join(dir, 'broken.txt.utf8'), 'utf8'),
+      `${A}café  and  more\n`,
+      String(iconv.stderr),
+    );
+    ok(charrnn(['train', 'broken.txt.utf8', ...quick, ...f64]));
+  });
+
+  it("a symbolic link loop, or a path through a file, is one line in words (not Node's error code)", () => {
+    symlinkSync('loop-b', join(dir, 'loop-a'));
+    symlinkSync('loop-a', join(dir, 'loop-b'));
+    file('plain-file.txt', A);
+    for (const [args, line] of [
+      [
+        ['train', 'loop-a'],
+        "charrnn: the text file 'loop-a' cannot be read: its symbolic links form a loop; check the path",
+      ],
+      [
+        ['train', 'plain-file.txt/x'],
+        "charrnn: the text file 'plain-file.txt/x' cannot be read: a part of its path is not a folder; check the path",
+      ],
+      [
+        ['sample', 'loop-b'],
+        "charrnn: the checkpoint 'loop-b' cannot be read: its symbolic links form a loop; check the path",
+      ],
+    ] as const) {
+      const r = charrnn([...args]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr, `${line}\n`);
+    }
   });
 
   it('a folder with no text files in it is one line', () => {
@@ -233,6 +353,26 @@ describe('several files', () => {
   });
 });
 
+describe('eval on texts the model does not know', () => {
+  it('names each unseen symbol by its code point (a combining mark shows nothing alone), with what to do', () => {
+    ok(charrnn(['train', file('known.txt', A), ...quick, ...f64, '--save', 'known.ckpt']));
+    // "é" as e and a combining acute accent (decomposed, as NFD text has it), an emoji, a zero-width space
+    const r = charrnn(['eval', 'known.ckpt', file('unseen.txt', `${A}cafe\u0301 \u{1f600}\u200b\n`)]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(
+      r.stderr,
+      "charrnn: the text has 3 symbols outside the model's vocabulary ('\u0301' (U+0301), U+200B (a zero-width space), " +
+        "'\u{1f600}' (U+1F600)); the model gives no probability to a symbol it never saw: score a text " +
+        'without them, or a model trained on them\n',
+    );
+    // the fewest characters that can be scored, two, score one
+    assert.match(
+      ok(charrnn(['eval', 'known.ckpt', file('two.txt', 'th')])).stdout,
+      / over 1 character of 'two\.txt'\n$/,
+    );
+  });
+});
+
 describe('--val-file', () => {
   const V = 'the held-out text: words the first text has, in another order.\n';
 
@@ -322,6 +462,27 @@ describe('--val-file', () => {
     // and from standard input, the same
     const fromStdin = ok(charrnn([...args, '--val-file', '-', '--log-file', 'stdin.log'], V));
     assert.equal(fromStdin.stdout, r.stdout);
+  });
+
+  it('a file that is also a training text (by any path, or in a folder) is named in one line; so is a text read twice', () => {
+    const train = file('tv/train.txt', A);
+    const val = file('tv-val.txt', V);
+    const run = (...files: string[]) => ok(charrnn(['train', ...files, ...quick, ...f64])).stderr;
+    const lines = (stderr: string) =>
+      stderr.split('\n').filter((l) => / text: the validation loss| is read /.test(l));
+    const both = (names: string) =>
+      `charrnn: ${names} is both a training text and a --val-file text: the validation loss then measures text ` +
+      'the model trains on, not held-out text; give --val-file a text that is not among the training texts';
+    assert.deepEqual(lines(run(train, '--val-file', train)), [both("'tv/train.txt'")]);
+    // the folder holds it; the validation text names it by another path
+    assert.deepEqual(lines(run('tv', '--val-file', val, `./${train}`)), [
+      both("'tv/train.txt' (also './tv/train.txt')"),
+    ]);
+    assert.deepEqual(lines(run('tv', train, '--val-file', val)), [
+      "charrnn: 'tv/train.txt' is read twice in the texts, so it counts double; give it once if that is not meant",
+    ]);
+    // held-out text that is not a training text: no line
+    assert.deepEqual(lines(run(train, '--val-file', val)), []);
   });
 });
 

@@ -219,6 +219,31 @@ describe('standard output that fails or goes away (sample, eval, info, download)
   });
 });
 
+describe('standard error that goes away (2>&1 | head) or fails', () => {
+  it('train into one pipe for both, closed by its reader: it stops, saves, and exits 141 as for stdout alone', () => {
+    file('both.txt', TEXT);
+    // the first line (train's status line on stderr) read, then the reader is gone: the next write to either
+    // stream fails; stdout's ends the run (141), and stderr's summary line is dropped, not an uncaught error
+    const r = charrnn([], {
+      shell:
+        '$CHARRNN train both.txt --hidden 8 --seq-length 8 --iters 100000 --log-every 1 --sample-every 0 ' +
+        '--seed 1 --save both.ckpt 2>&1 | head -1 > first.txt; echo "$PIPESTATUS"',
+    });
+    assert.equal(r.stdout.trim(), '141', r.stderr);
+    assert.match(readFileSync(join(dir, 'first.txt'), 'utf8'), /^charrnn: training rnn 1x8/);
+    assert.ok(existsSync(join(dir, 'both.ckpt')), 'the run saved');
+    // stderr gone, stdout not: the run ends as it would have (0), and a user error keeps its status (1)
+    const done = charrnn([], {
+      shell: `$CHARRNN train both.txt ${SMALL.join(' ')} --log-every 1 2>&1 >/dev/null | true; echo "$PIPESTATUS"`,
+    });
+    assert.equal(done.stdout.trim(), '0', done.stderr);
+    const refused = charrnn([], {
+      shell: '$CHARRNN eval both.ckpt missing.txt 2>&1 >/dev/null | true; echo "$PIPESTATUS"',
+    });
+    assert.equal(refused.stdout.trim(), '1', refused.stderr);
+  });
+});
+
 describe('texts, primes and checkpoints that are pipes (<(zcat a.gz), a FIFO)', () => {
   it('train, eval, sample --prime-file and info read a pipe as they read the file', () => {
     const text = file('pipe.txt', TEXT);

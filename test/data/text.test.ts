@@ -25,6 +25,27 @@ describe('vocabulary', () => {
       (e: unknown) => e instanceof CharrnnError && /the prime text contains 'x' \(U\+0078\)/.test(e.message),
     );
   });
+
+  it('names the characters that show as nothing or as a space (Windows line ends, a byte-order mark)', () => {
+    const v = Vocab.fromText('hello there');
+    for (const [text, named] of [
+      ['hello\r\n', 'U+000D (a carriage return, as in Windows line ends)'],
+      ['\ufeffhello', 'U+FEFF (a byte-order mark)'],
+      ['hello\tthere', 'U+0009 (a tab)'],
+      ['hello\u00a0there', 'U+00A0 (a no-break space)'],
+      ['hello\u200b', 'U+200B (a zero-width space)'],
+      ['hello\0', 'U+0000 (NUL)'],
+    ]) {
+      assert.throws(
+        () => v.encode(text, 'the prime text'),
+        (e: unknown) =>
+          e instanceof CharrnnError &&
+          e.message ===
+            `the prime text contains ${named}, which is not in the model's vocabulary of 7 symbols`,
+        JSON.stringify(text),
+      );
+    }
+  });
 });
 
 describe('corpus encoding', () => {
@@ -70,7 +91,7 @@ describe('corpus encoding', () => {
     });
   }
 
-  it('names UTF-16 when the text starts with its byte-order mark (little or big endian), only there', () => {
+  it('names UTF-16 and UTF-32 when the text starts with a byte-order mark (little or big endian), only there', () => {
     const utf16 = /^the text is UTF-16 \(it starts with a UTF-16 byte-order mark\), not UTF-8$/;
     for (const bom of [
       [0xff, 0xfe],
@@ -81,8 +102,23 @@ describe('corpus encoding', () => {
         (e: unknown) => e instanceof CharrnnError && utf16.test(e.message),
       );
     }
+    // UTF-32's marks (FF FE 00 00 starts with UTF-16 LE's) are UTF-32, with the conversion that fits it
+    const utf32 = /^the text is UTF-32 \(it starts with a UTF-32 byte-order mark\), not UTF-8$/;
+    for (const bom of [
+      [0xff, 0xfe, 0, 0],
+      [0, 0, 0xfe, 0xff],
+    ]) {
+      assert.throws(
+        () => encodeCorpus(Uint8Array.from([...bom, 0x41, 0, 0, 0])),
+        (e: unknown) =>
+          e instanceof CharrnnError && utf32.test(e.message) && e.hint.includes('iconv -f UTF-32 -t UTF-8'),
+        JSON.stringify(bom),
+      );
+    }
     for (const [bytes, offset] of [
       [[0x41, 0xff, 0xfe, 0x41], 1], // not at the start
+      [[0x41, 0, 0xfe, 0xff], 2], // not after two NULs
+      [[0, 0, 0xfe, 0xfe], 2], // not UTF-32's mark
       [[0xff, 0xff, 0x41], 0], // not a byte-order mark
     ] as const) {
       assert.throws(

@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CharrnnError } from '../../src/errors.js';
+import { bytesFor, createKernels, initKernels } from '../../src/kernels/index.js';
 import { RefKernels } from '../../src/kernels/ref.js';
-import type { FloatArray } from '../../src/kernels/types.js';
+import type { Dtype, FloatArray } from '../../src/kernels/types.js';
 import { MT19937 } from '../../src/rng.js';
 import {
   checkSampleOptions,
@@ -277,6 +278,36 @@ describe('sampling: the edges', () => {
     // four equal symbols: the first two (lower ids) hold exactly one half, so the nucleus is {0, 1}
     const tied = [...generate(fixed([0, 0, 0, 0]), new MT19937(6), 0, 400, { topP: 0.5 })];
     assert.deepEqual(new Set(tied), new Set([0, 1]));
+  });
+
+  it("a temperature whose 1/T overflows the kernels' float is argmax, in f32 (below ~2.9e-39) as in f64", async () => {
+    assert.ok(await initKernels(), 'the wasm kernels load');
+    // the most likely symbol is not the last one: a NaN softmax draws the last
+    const logits = [0.3, 2.5, -1, 1.9, 0.7];
+    for (const backend of ['wasm', 'ref'] as const) {
+      for (const dtype of ['f32', 'f64'] as Dtype[]) {
+        const kernels = createKernels({ backend, dtype, capacityBytes: bytesFor(dtype, [logits.length]) });
+        const out = kernels.alloc(logits.length);
+        const model: Stepper = {
+          vocabSize: logits.length,
+          kernels,
+          forwardOne: () => {
+            out.set(logits);
+            return out;
+          },
+        };
+        // 1e-39: 1/T is 1e39, past f32's largest (3.4e38); 1e-320: past f64's
+        for (const temperature of [1e-39, 1e-100, 1e-300, 1e-320]) {
+          const ids = [...generate(model, new MT19937(1), 0, 20, { temperature })];
+          const wrong = ids.findIndex((id) => id !== 1);
+          assert.equal(
+            wrong,
+            -1,
+            `${backend} ${dtype} temperature ${temperature}: drew ${ids[wrong]} at ${wrong}, not 1`,
+          );
+        }
+      }
+    }
   });
 
   it('top-k 0 and top-k at the vocabulary size keep every symbol', () => {
