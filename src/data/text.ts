@@ -1,7 +1,7 @@
 // Text: the vocabulary (Unicode code points, sorted by code point) and the corpus as a typed array of ids.
 // Decoding is strict UTF-8 in one streaming pass over byte chunks, so a corpus is never one JavaScript
 // string (V8 caps strings near 2^29 units) and ids live in the narrowest typed array that fits.
-import { CharrnnError, shown } from '../errors.js';
+import { CharrnnError, shown, shownValue } from '../errors.js';
 
 export type IdArray = Uint8Array | Uint16Array | Uint32Array;
 
@@ -103,8 +103,9 @@ export function textTooLong(what: string, bytes?: number): CharrnnError {
 
 /**
  * Streaming strict UTF-8 decoder that assigns ids in one pass. Ids are provisional (order of first
- * appearance) while reading and remapped to the sorted vocabulary in place at the end.
- * `capacity` is an upper bound on the number of characters (the byte length of the input serves).
+ * appearance) while reading and remapped to the sorted vocabulary in place at the end, by `finish()`, which
+ * ends the encoder: it gives one corpus. `capacity` is an upper bound on the number of characters (the byte
+ * length of the input serves).
  */
 export class CorpusEncoder {
   private ids: IdArray;
@@ -118,12 +119,34 @@ export class CorpusEncoder {
   private pendingLength = 0;
   private pendingOffset = 0;
 
+  /** set by finish(): its corpus's ids are this encoder's array, remapped */
+  private finished = false;
+
   constructor(private readonly capacity: number) {
+    if (!(Number.isSafeInteger(capacity) && capacity >= 0)) {
+      throw new CharrnnError(
+        `a CorpusEncoder's capacity must be a whole number >= 0, got ${shownValue(capacity)}`,
+        'give the byte length of the whole text',
+        'usage',
+      );
+    }
     if (capacity > MAX_TEXT_BYTES) throw textTooLong('the text', capacity);
     this.ids = new Uint8Array(capacity);
   }
 
   write(chunk: Uint8Array): void {
+    this.checkOpen();
+    // a chunk of n bytes holds at most n characters: one that may hold more than there is room for is
+    // written in parts that cannot (at least a byte at a time: a byte that ends a character or starts one
+    // past the capacity is refused then), so that the capacity counts characters, not bytes
+    for (let at = 0; at < chunk.length; ) {
+      const part = Math.max(1, this.capacity - this.length);
+      this.writePart(at === 0 && part >= chunk.length ? chunk : chunk.subarray(at, at + part));
+      at += part;
+    }
+  }
+
+  private writePart(chunk: Uint8Array): void {
     let i = 0;
     if (this.pendingLength > 0) {
       // complete the sequence split across chunks, one byte at a time
@@ -141,7 +164,7 @@ export class CorpusEncoder {
     const ascii = this.ascii;
     const n = chunk.length;
     // a chunk of n bytes holds at most n characters
-    if (this.length + n - i > this.capacity) throw new Error('corpus capacity exceeded');
+    if (this.length + n - i > this.capacity) throw this.overCapacity();
     // the hot loop keeps the id array and the length in locals; slow paths write them back
     let ids = this.ids;
     let length = this.length;
@@ -185,7 +208,9 @@ export class CorpusEncoder {
 
   /** Ends the stream: checks nothing is left half-decoded, sorts the vocabulary and remaps ids in place. */
   finish(): Corpus {
+    this.checkOpen();
     if (this.pendingLength > 0) throw invalidUtf8(this.pendingOffset, 'a truncated sequence');
+    this.finished = true;
     const sorted = [...this.firstSeen].sort((a, b) => a - b);
     const vocab = new Vocab(sorted);
     const remap = new Uint32Array(sorted.length);
@@ -195,6 +220,24 @@ export class CorpusEncoder {
     const ids = this.ids.subarray(0, this.length);
     for (let i = 0; i < ids.length; i++) ids[i] = remap[ids[i]];
     return { vocab, ids };
+  }
+
+  /** Another write or finish once the corpus is given would renumber its ids in place: refused. */
+  private checkOpen(): void {
+    if (this.finished) {
+      throw new CharrnnError(
+        'this CorpusEncoder has already finished its corpus',
+        'make a new CorpusEncoder for another text',
+        'usage',
+      );
+    }
+  }
+
+  private overCapacity(): CharrnnError {
+    return new CharrnnError(
+      `the text has more characters than the CorpusEncoder's capacity of ${this.capacity}`,
+      'give the encoder the byte length of the whole text',
+    );
   }
 
   private push(cp: number): void {
@@ -219,7 +262,7 @@ export class CorpusEncoder {
   }
 
   private append(id: number): void {
-    if (this.length >= this.capacity) throw new Error('corpus capacity exceeded');
+    if (this.length >= this.capacity) throw this.overCapacity();
     this.ids[this.length++] = id;
   }
 }

@@ -106,3 +106,42 @@ describe('corpus encoding', () => {
     assert.equal(big.vocab.size, 65537);
   });
 });
+
+describe('CorpusEncoder used as a library', () => {
+  const refused = (pattern: RegExp) => (e: unknown) =>
+    e instanceof CharrnnError && pattern.test(e.message) && !e.message.includes('\n');
+
+  it('finishes once: another finish() or write() is refused instead of renumbering the corpus it gave', () => {
+    const enc = new CorpusEncoder(3);
+    enc.write(utf8('cba'));
+    const corpus = enc.finish();
+    assert.equal(corpus.vocab.decode(corpus.ids), 'cba');
+    assert.throws(() => enc.finish(), refused(/already finished/));
+    assert.throws(() => enc.write(utf8('ab')), refused(/already finished/));
+    // the corpus it gave is untouched (a second finish() used to remap its ids in place: 'abc')
+    assert.equal(corpus.vocab.decode(corpus.ids), 'cba');
+  });
+
+  it('holds as many characters as its capacity, however many bytes they take, and names one over it', () => {
+    const enc = new CorpusEncoder(3); // 3 characters in 6 bytes: a capacity in characters, as documented
+    enc.write(utf8('éé'));
+    enc.write(utf8('é'));
+    assert.equal(enc.finish().ids.length, 3);
+    for (const chunks of [['abcd'], ['ab', 'cd'], ['é', 'éé', 'é']]) {
+      const over = new CorpusEncoder(3);
+      assert.throws(
+        () => {
+          for (const c of chunks) over.write(utf8(c));
+        },
+        refused(/more characters than the CorpusEncoder's capacity of 3/),
+      );
+    }
+  });
+
+  it('refuses a capacity that is not a whole number >= 0, naming it', () => {
+    for (const capacity of [-1, Number.NaN, 1.5, Infinity]) {
+      assert.throws(() => new CorpusEncoder(capacity), refused(/capacity must be a whole number/));
+    }
+    assert.equal(new CorpusEncoder(0).finish().ids.length, 0);
+  });
+});
