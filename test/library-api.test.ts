@@ -1,0 +1,39 @@
+// The library used the wrong way, as a program (not the CLI's parser) can: every misuse is a one-line
+// CharrnnError that names the problem, never a raw TypeError or a silent wrong result. The first test runs
+// before initKernels() in this process, so it must stay first.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CharrnnError, corpusFromString, initKernels, Trainer } from '../src/index.js';
+
+const text = 'hello world, this is a tiny text for a tiny model.\n'.repeat(20);
+const corpus = corpusFromString(text);
+const small = { seed: 1, hidden: 8, sampleEvery: 0 };
+
+/** A CharrnnError of `kind` whose one-line message matches `pattern`. */
+function refused(pattern: RegExp, kind = 'usage') {
+  return (e: unknown) => {
+    assert.ok(e instanceof CharrnnError, `not a CharrnnError: ${String((e as Error)?.stack ?? e)}`);
+    assert.match(e.message, pattern);
+    assert.equal(e.kind, kind);
+    assert.ok(!e.line.includes('\n'), e.line);
+    return true;
+  };
+}
+
+describe('before initKernels()', () => {
+  it("refuses the wasm backend by name, saying to await initKernels(); 'ref' and the default work", () => {
+    assert.throws(
+      () => Trainer.create(corpus, { ...small, backend: 'wasm' }),
+      refused(/the wasm backend is not available: .*initKernels\(\)/),
+    );
+    Trainer.create(corpus, { ...small, backend: 'ref' }).step();
+    Trainer.create(corpus, small).step(); // the reference kernels, as documented
+  });
+});
+
+describe('after initKernels()', () => {
+  it('compiles the kernels', async () => {
+    assert.equal(await initKernels(), true);
+    Trainer.create(corpus, { ...small, backend: 'wasm' }).step();
+  });
+});
