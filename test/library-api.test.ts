@@ -3,7 +3,7 @@
 // before initKernels() in this process, so it must stay first.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CharrnnError, corpusFromString, initKernels, Trainer } from '../src/index.js';
+import { CharrnnError, corpusFromString, initKernels, RunLoop, Trainer } from '../src/index.js';
 
 const text = 'hello world, this is a tiny text for a tiny model.\n'.repeat(20);
 const corpus = corpusFromString(text);
@@ -35,5 +35,29 @@ describe('after initKernels()', () => {
   it('compiles the kernels', async () => {
     assert.equal(await initKernels(), true);
     Trainer.create(corpus, { ...small, backend: 'wasm' }).step();
+  });
+});
+
+describe('the run loop', () => {
+  it('refuses --patience without a validation split on its first next(), instead of ignoring it', () => {
+    const t = Trainer.create(corpus, { ...small, patience: 2, iters: 5 });
+    const run = new RunLoop(t);
+    assert.throws(
+      () => run.next(),
+      refused(/--patience 2 watches the validation loss, but there is no validation split/),
+    );
+    assert.equal(t.iter, 0);
+    assert.equal(run.next(), undefined); // ended
+  });
+
+  it('refuses to run a trainer that is already at its --iters, instead of finishing at once', () => {
+    const t = Trainer.create(corpus, { ...small, iters: 2 });
+    t.step();
+    t.step();
+    const run = new RunLoop(t, { checkpoints: true });
+    assert.throws(() => run.next(), refused(/the run is already at iteration 2, as far as --iters 2 goes/));
+    // a run with somewhere to go still goes there
+    const more = Trainer.fromCheckpoint(t.toCheckpoint(), corpus, { iters: 3 });
+    assert.equal(new RunLoop(more).next()?.type, 'step');
   });
 });

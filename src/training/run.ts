@@ -130,7 +130,8 @@ export class RunLoop {
 
   /**
    * Throws a usage error, naming the setting, when the run cannot start: it has nothing left to do (a
-   * finished run resumed), or --patience has no validation loss to watch.
+   * finished run resumed), or --patience has no validation loss to watch. The first next() throws it too;
+   * a host calls it first to hear it before it starts anything else.
    */
   checkLimits(): void {
     const t = this.trainer;
@@ -159,6 +160,7 @@ export class RunLoop {
   private *run(): Generator<RunEvent, void, undefined> {
     const t = this.trainer;
     const c = t.config;
+    this.checkLimits(); // a host may have called it already; a library user need not know to
     if (this.options.evalAtStart) yield* this.evaluate();
     while (!this.stopping && !this.limitReached) {
       yield { type: 'step', ...t.step() };
