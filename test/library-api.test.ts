@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CharrnnError, corpusFromString, initKernels, RunLoop, Trainer } from '../src/index.js';
+import { nodeHost } from '../src/node/index.js';
 
 const text = 'hello world, this is a tiny text for a tiny model.\n'.repeat(20);
 const corpus = corpusFromString(text);
@@ -60,4 +61,31 @@ describe('the run loop', () => {
     const more = Trainer.fromCheckpoint(t.toCheckpoint(), corpus, { iters: 3 });
     assert.equal(new RunLoop(more).next()?.type, 'step');
   });
+});
+
+describe('a closed trainer', () => {
+  for (const threads of [1, 2]) {
+    it(`refuses every use after close(), on ${threads} thread${threads > 1 ? 's' : ''} alike`, () => {
+      const t = Trainer.create(corpus, { ...small, batch: 2, threads, valFraction: 0.2 }, nodeHost);
+      t.step();
+      const bytes = t.toCheckpoint();
+      t.close();
+      t.close(); // twice is fine
+      const closed = refused(/^this trainer is closed$/);
+      assert.throws(() => t.step(), closed);
+      assert.throws(() => t.evaluate(), closed);
+      assert.throws(() => t.score(corpus), closed);
+      assert.throws(() => [...t.sample(5)], closed);
+      assert.throws(() => t.toCheckpoint(), closed);
+      assert.throws(() => t.checkpointParts(), closed);
+      assert.throws(() => t.setData(corpus), closed);
+      // its checkpoint from before goes on
+      const again = Trainer.fromCheckpoint(bytes, corpus, { threads }, 'the checkpoint', nodeHost);
+      try {
+        assert.equal(again.step().iter, 1);
+      } finally {
+        again.close();
+      }
+    });
+  }
 });

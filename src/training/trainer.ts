@@ -100,6 +100,8 @@ export class Trainer {
   private readonly targets: Int32Array;
   /** the training states, held aside while an evaluation runs on the model */
   private heldState: Float64Array | undefined;
+  /** close() was called: the worker threads, if any, are stopped */
+  private closed = false;
 
   private constructor(
     readonly config: TrainConfig,
@@ -250,6 +252,7 @@ export class Trainer {
    * valFraction of the text.
    */
   setData(corpus: Corpus, split: DataSplit = {}): void {
+    this.checkOpen();
     const { train, val } = layText(remapCorpus(corpus, this.vocab), this.config, split.valFrom);
     this.train = train;
     this.val = val;
@@ -300,6 +303,7 @@ export class Trainer {
 
   /** One iteration: the seed's while-loop body, for any model. */
   step(): StepEvent {
+    this.checkOpen();
     const started = performance.now();
     const s = this.train;
     if (!s) throw new CharrnnError('this model has no training text', 'give it a corpus first');
@@ -367,6 +371,7 @@ export class Trainer {
    * them from there) and put back when it returns or is abandoned (`return()`).
    */
   *evaluation(): Generator<number, Evaluation, undefined> {
+    this.checkOpen();
     if (!this.val) {
       throw new CharrnnError(
         'there is no validation split',
@@ -405,6 +410,7 @@ export class Trainer {
    * starting from the same state as `sample`. In nats and bits per character.
    */
   score(corpus: Corpus): Evaluation {
+    this.checkOpen();
     const ids = remapCorpus(corpus, this.vocab);
     if (ids.length < 2) {
       throw new CharrnnError(
@@ -426,6 +432,7 @@ export class Trainer {
    * carried state of a one-stream model, else from zero, with this trainer's RNG.
    */
   *sample(length: number, prime = '', options: SampleOptions = {}): Generator<string, void, undefined> {
+    this.checkOpen();
     checkSampleOptions(options);
     if (!(Number.isSafeInteger(length) && length >= 0))
       throw new CharrnnError(`the sample length must be a whole number >= 0, got ${length}`, 'try 200');
@@ -442,6 +449,7 @@ export class Trainer {
    * diverged error: no checkpoint ever holds one.
    */
   snapshot(): Checkpoint {
+    this.checkOpen();
     const m = this.model;
     const dtype = this.config.dtype === 'f64' ? 'F64' : 'F32';
     const params = new Map<string, Tensor>();
@@ -490,8 +498,22 @@ export class Trainer {
     return checkpointParts(this.snapshot());
   }
 
-  /** Stops the worker threads, if any. */
+  /**
+   * Stops the worker threads, if any, and ends the trainer: whatever its thread count, using it after (a
+   * step, an evaluation, a sample, a score, a checkpoint, new data) is a usage error. Closing twice is fine.
+   */
   close(): void {
+    this.closed = true;
     this.model.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) {
+      throw new CharrnnError(
+        'this trainer is closed',
+        'take its checkpoint before close(), and restore it with Trainer.fromCheckpoint to go on',
+        'usage',
+      );
+    }
   }
 }
