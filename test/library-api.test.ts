@@ -3,7 +3,18 @@
 // before initKernels() in this process, so it must stay first.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CharrnnError, corpusFromString, initKernels, RunLoop, Trainer } from '../src/index.js';
+import { runInNewContext } from 'node:vm';
+import {
+  CharrnnError,
+  corpusFromString,
+  exportTorch,
+  importTorch,
+  initKernels,
+  RunLoop,
+  readAnyCheckpoint,
+  readCheckpoint,
+  Trainer,
+} from '../src/index.js';
 import { nodeHost } from '../src/node/index.js';
 
 const text = 'hello world, this is a tiny text for a tiny model.\n'.repeat(20);
@@ -88,4 +99,39 @@ describe('a closed trainer', () => {
       }
     });
   }
+});
+
+describe("a checkpoint's bytes", () => {
+  it('must be a Uint8Array: an ArrayBuffer (what fetch gives) or a string is named, not a TypeError', () => {
+    const t = Trainer.create(corpus, small);
+    t.step();
+    const bytes = t.toCheckpoint();
+    const torch = exportTorch(t.snapshot());
+    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    const asAny = (x: unknown) => x as Uint8Array;
+    for (const read of [
+      (b: Uint8Array) => Trainer.fromCheckpoint(b),
+      (b: Uint8Array) => readCheckpoint(b),
+      (b: Uint8Array) => readAnyCheckpoint(b),
+      (b: Uint8Array) => importTorch(b),
+    ]) {
+      assert.throws(
+        () => read(asAny(buffer)),
+        refused(/must be given as a Uint8Array of the file's bytes, got an ArrayBuffer$/),
+      );
+      assert.throws(
+        () => read(asAny('abc')),
+        refused(/must be given as a Uint8Array of the file's bytes, got 'abc'$/),
+      );
+    }
+    // a Buffer, a view into a larger buffer, and another realm's Uint8Array are read
+    assert.equal(Trainer.fromCheckpoint(Buffer.from(bytes)).iter, 1);
+    const inside = new Uint8Array(bytes.length + 5);
+    inside.set(bytes, 5);
+    assert.equal(Trainer.fromCheckpoint(inside.subarray(5)).iter, 1);
+    const foreign = runInNewContext('(b) => new Uint8Array(b)')(bytes) as Uint8Array;
+    assert.ok(!(foreign instanceof Uint8Array));
+    assert.equal(Trainer.fromCheckpoint(foreign).iter, 1);
+    assert.equal(importTorch(runInNewContext('(b) => new Uint8Array(b)')(torch)).config.hidden, 8);
+  });
 });
