@@ -7,12 +7,18 @@ import { runInNewContext } from 'node:vm';
 import {
   CharrnnError,
   corpusFromString,
+  defaultPreset,
   exportTorch,
   importTorch,
   initKernels,
+  type ModelKind,
+  parseOption,
+  presetConfig,
   RunLoop,
   readAnyCheckpoint,
   readCheckpoint,
+  resolveConfig,
+  type TrainConfig,
   Trainer,
 } from '../src/index.js';
 import { nodeHost } from '../src/node/index.js';
@@ -133,5 +139,60 @@ describe("a checkpoint's bytes", () => {
     assert.ok(!(foreign instanceof Uint8Array));
     assert.equal(Trainer.fromCheckpoint(foreign).iter, 1);
     assert.equal(importTorch(runInNewContext('(b) => new Uint8Array(b)')(torch)).config.hidden, 8);
+  });
+});
+
+describe('settings and names a program gets wrong', () => {
+  const untyped = <T>(x: unknown) => x as T;
+
+  it('settings that are not an object are named, not a TypeError', () => {
+    for (const bad of [null, 'hidden=8', 5, [8]]) {
+      const settings = untyped<Partial<TrainConfig>>(bad);
+      const named = refused(/^the settings must be an object of TrainConfig's keys, got /);
+      assert.throws(() => resolveConfig(settings), named);
+      assert.throws(() => presetConfig('char-lstm', settings), named);
+      assert.throws(() => Trainer.create(corpus, settings), named);
+    }
+    assert.equal(resolveConfig(undefined).hidden, 100);
+  });
+
+  it('parseOption names an unknown setting, and wants text', () => {
+    assert.throws(
+      () => parseOption(untyped<keyof TrainConfig>('hiden'), '8'),
+      refused(/^unknown setting 'hiden'$/),
+    );
+    assert.throws(
+      () => parseOption('hidden', untyped<string>(8)),
+      refused(/^parseOption parses text: give the value of hidden as a string, got 8$/),
+    );
+    assert.equal(parseOption('hidden', ' 8 '), 8);
+  });
+
+  it('defaultPreset names an unknown model kind instead of returning undefined', () => {
+    assert.throws(
+      () => defaultPreset(untyped<ModelKind>('transformer')),
+      refused(/^unknown model kind 'transformer'$/),
+    );
+    assert.equal(defaultPreset('gru').name, 'char-gru');
+    assert.equal(defaultPreset().name, 'min-char-rnn');
+  });
+
+  it('Trainer.create takes a corpus: a string is named, with what to call', () => {
+    for (const bad of [text, null, { ids: [1, 2] }]) {
+      assert.throws(
+        () => Trainer.create(untyped<typeof corpus>(bad), small),
+        refused(/^Trainer.create takes a corpus, got .*$/),
+      );
+    }
+    const t = Trainer.create(corpus, small);
+    assert.throws(
+      () => t.setData(untyped<typeof corpus>(text)),
+      refused(/^setData takes a corpus, got 'hello/),
+    );
+    assert.throws(() => t.score(untyped<typeof corpus>(text)), refused(/^score takes a corpus, got 'hello/));
+    assert.throws(
+      () => Trainer.fromCheckpoint(t.toCheckpoint(), untyped<typeof corpus>(text)),
+      refused(/^setData takes a corpus/),
+    );
   });
 });

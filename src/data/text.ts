@@ -323,6 +323,27 @@ function invalidUtf8(offset: number, what = 'an invalid byte'): CharrnnError {
   );
 }
 
+/**
+ * Throws a usage error when `corpus` is not one (a string passed for `corpusFromString(text)`, say); `who`
+ * names the call that takes it.
+ */
+export function checkCorpus(corpus: Corpus, who: string): void {
+  const c = corpus as Partial<Corpus> | null;
+  const isCorpus =
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.vocab?.size === 'number' &&
+    ArrayBuffer.isView(c.ids) &&
+    !(c.ids instanceof DataView);
+  if (!isCorpus) {
+    throw new CharrnnError(
+      `${who} takes a corpus, got ${shownValue(corpus)}`,
+      'make one with corpusFromString(text) or encodeCorpus(bytes)',
+      'usage',
+    );
+  }
+}
+
 /** The corpus's ids in `vocab`'s numbering; a symbol outside `vocab` is a clear error. */
 export function remapCorpus(corpus: Corpus, vocab: Vocab): IdArray {
   if (corpus.vocab === vocab || corpus.vocab.toString() === vocab.toString()) return corpus.ids;

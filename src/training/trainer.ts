@@ -16,7 +16,7 @@ import {
 } from '../checkpoint/format.js';
 import type { Tensor } from '../checkpoint/safetensors.js';
 import { digestOf, fillWindow, layText, type Streams } from '../data/streams.js';
-import { type Corpus, remapCorpus, type Vocab } from '../data/text.js';
+import { type Corpus, checkCorpus, remapCorpus, type Vocab } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
 import type { FloatArray } from '../kernels/types.js';
 import type { SequenceModel } from '../models/types.js';
@@ -134,6 +134,7 @@ export class Trainer {
     host?: Host,
     split: DataSplit = {},
   ): Trainer {
+    checkCorpus(corpus, 'Trainer.create');
     if (corpus.ids.length === 0)
       throw new CharrnnError('the text is empty', 'give it some text to learn from');
     const config = resolveConfig(settings);
@@ -253,6 +254,7 @@ export class Trainer {
    */
   setData(corpus: Corpus, split: DataSplit = {}): void {
     this.checkOpen();
+    checkCorpus(corpus, 'setData');
     const { train, val } = layText(remapCorpus(corpus, this.vocab), this.config, split.valFrom);
     this.train = train;
     this.val = val;
@@ -411,6 +413,7 @@ export class Trainer {
    */
   score(corpus: Corpus): Evaluation {
     this.checkOpen();
+    checkCorpus(corpus, 'score');
     const ids = remapCorpus(corpus, this.vocab);
     if (ids.length < 2) {
       throw new CharrnnError(
