@@ -196,3 +196,40 @@ describe('settings and names a program gets wrong', () => {
     );
   });
 });
+
+describe('calls out of order', () => {
+  const withVal = { ...small, valFraction: 0.5, seqLength: 10, evalChars: 0 };
+  const trained = () => {
+    const t = Trainer.create(corpus, withVal);
+    for (let i = 0; i < 5; i++) t.step();
+    return t;
+  };
+  const during = refused(/^an evaluation of this trainer is in progress$/);
+
+  it('an evaluation in progress refuses a step, new data and a second evaluation, and keeps the training states', () => {
+    const t = trained();
+    const twin = trained();
+    const run = t.evaluation();
+    run.next();
+    assert.throws(() => t.step(), during);
+    assert.throws(() => t.setData(corpus), during);
+    // a second evaluation used to overwrite the held training states, then throw a TypeError
+    assert.throws(() => t.evaluation().next(), during);
+    assert.throws(() => t.evaluate(), during);
+    for (let r = run.next(); !r.done; r = run.next());
+    // sampling, scoring and checkpoints are fine during an evaluation; after it, training goes on as if
+    // there had been none
+    assert.equal(t.evaluate().valLoss, twin.evaluate().valLoss);
+    assert.equal(t.step().loss, twin.step().loss);
+  });
+
+  it("a checkpoint event's bytes read after the next event: a usage error", () => {
+    const run = new RunLoop(Trainer.create(corpus, { ...small, iters: 1 }), { checkpoints: true });
+    let checkpoint: { bytes: Uint8Array } | undefined;
+    for (let e = run.next(); e; e = run.next()) if (e.type === 'checkpoint') checkpoint = e;
+    assert.throws(
+      () => checkpoint!.bytes,
+      refused(/^a checkpoint event's bytes were first read after the next event was asked for$/),
+    );
+  });
+});

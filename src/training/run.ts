@@ -209,7 +209,11 @@ export class RunLoop {
       get bytes() {
         if (bytes === undefined && moved()) {
           // the parts are views of a state that has moved on: refuse rather than hand out a mix of two
-          throw new Error("a checkpoint event's bytes were first read after the next event was asked for");
+          throw new CharrnnError(
+            "a checkpoint event's bytes were first read after the next event was asked for",
+            'read them (or write its parts) before calling next() again',
+            'usage',
+          );
         }
         bytes ??= concatBytes(parts);
         return bytes;

@@ -254,6 +254,7 @@ export class Trainer {
    */
   setData(corpus: Corpus, split: DataSplit = {}): void {
     this.checkOpen();
+    this.checkNotEvaluating();
     checkCorpus(corpus, 'setData');
     const { train, val } = layText(remapCorpus(corpus, this.vocab), this.config, split.valFrom);
     this.train = train;
@@ -309,7 +310,7 @@ export class Trainer {
     const started = performance.now();
     const s = this.train;
     if (!s) throw new CharrnnError('this model has no training text', 'give it a corpus first');
-    if (this.heldState) throw new Error('step() during an evaluation');
+    this.checkNotEvaluating();
     const c = this.config;
     const n = this.iter;
     if (n >= Number.MAX_SAFE_INTEGER || this.optimizer.t >= Number.MAX_SAFE_INTEGER) {
@@ -374,6 +375,7 @@ export class Trainer {
    */
   *evaluation(): Generator<number, Evaluation, undefined> {
     this.checkOpen();
+    this.checkNotEvaluating();
     if (!this.val) {
       throw new CharrnnError(
         'there is no validation split',
@@ -508,6 +510,20 @@ export class Trainer {
   close(): void {
     this.closed = true;
     this.model.close();
+  }
+
+  /**
+   * An evaluation holds the training states aside until it returns: a step, new data or a second
+   * evaluation meanwhile would train on, or hold aside, the evaluation's states.
+   */
+  private checkNotEvaluating(): void {
+    if (this.heldState) {
+      throw new CharrnnError(
+        'an evaluation of this trainer is in progress',
+        'run it to its end, or return() it, first',
+        'usage',
+      );
+    }
   }
 
   private checkOpen(): void {
