@@ -233,3 +233,19 @@ describe('calls out of order', () => {
     );
   });
 });
+
+describe("a trainer's settings", () => {
+  it('are read-only, in the typings and at run time: a change would not be honoured, nor checked', () => {
+    const t = Trainer.create(corpus, small);
+    // @ts-expect-error the typings refuse it (TrainConfig's fields are writable, the trainer's are not)
+    assert.throws(() => (t.config.lr = Number.NaN), TypeError);
+    assert.throws(() => ((t.config as TrainConfig).hidden = 5), TypeError);
+    assert.equal(t.config.lr, 0.1);
+    assert.equal(t.config.hidden, 8);
+    assert.ok(Number.isFinite(t.step().loss));
+    // a resume is how a setting changes, checked
+    const again = Trainer.fromCheckpoint(t.toCheckpoint(), corpus, { lr: 0.05 });
+    assert.equal(again.config.lr, 0.05);
+    assert.deepEqual(again.changedOnResume, ['lr']);
+  });
+});

@@ -103,11 +103,19 @@ export class Trainer {
   /** close() was called: the worker threads, if any, are stopped */
   private closed = false;
 
+  /**
+   * The settings, checked and resolved (the seed and the threads made concrete), frozen: the model, the
+   * optimizer and the data are built from them, so a change would not be honoured (or checked). A resume
+   * (`fromCheckpoint`'s overrides) is how a setting changes.
+   */
+  readonly config: Readonly<TrainConfig>;
+
   private constructor(
-    readonly config: TrainConfig,
+    config: TrainConfig,
     readonly vocab: Vocab,
     host: Host | undefined,
   ) {
+    this.config = Object.freeze({ ...config });
     this.model = buildModel(config, vocab.size, host);
     this.optimizer = new Optimizer(this.model, {
       kind: config.optimizer,
