@@ -249,3 +249,26 @@ describe("a trainer's settings", () => {
     assert.deepEqual(again.changedOnResume, ['lr']);
   });
 });
+
+describe('threads without a host', () => {
+  it("names what to pass: nodeHost from 'charrnn/node', or threads 1", () => {
+    assert.throws(
+      () => Trainer.create(corpus, { ...small, batch: 2, threads: 2 }),
+      (e: unknown) =>
+        refused(/^--threads 2 needs worker threads, and no host was given to start them$/)(e) &&
+        /nodeHost from 'charrnn\/node'/.test((e as CharrnnError).hint),
+    );
+    // a time preset sets 2 threads: the same message
+    assert.throws(
+      () => Trainer.create(corpus, presetConfig('shakespeare-5min', { hidden: 8, batch: 2 })),
+      /no host was given/,
+    );
+    // with one, they start
+    const t = Trainer.create(corpus, { ...small, batch: 2, threads: 2 }, nodeHost);
+    try {
+      assert.ok(Number.isFinite(t.step().loss));
+    } finally {
+      t.close();
+    }
+  });
+});

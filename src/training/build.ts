@@ -55,8 +55,8 @@ export function buildModel(c: TrainConfig, V: number, host: Host | undefined): S
   if (c.threads === 1) return local;
   if (!host) {
     throw new CharrnnError(
-      `--threads ${c.threads} needs worker threads, which this host cannot start`,
-      'use --threads 1',
+      `--threads ${c.threads} needs worker threads, and no host was given to start them`,
+      "pass a Host (in Node: nodeHost from 'charrnn/node'), or use --threads 1",
       'usage',
     );
   }
