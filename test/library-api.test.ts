@@ -140,6 +140,19 @@ describe("a checkpoint's bytes", () => {
     assert.equal(Trainer.fromCheckpoint(foreign).iter, 1);
     assert.equal(importTorch(runInNewContext('(b) => new Uint8Array(b)')(torch)).config.hidden, 8);
   });
+
+  it('in the PyTorch layout are named so by the charrnn reader, with the readers that take them', () => {
+    const t = Trainer.create(corpus, small);
+    const torch = exportTorch(t.snapshot());
+    const named = (e: unknown) =>
+      refused(/^the checkpoint is a model in the PyTorch layout, not a charrnn checkpoint$/, 'input')(e) &&
+      /readAnyCheckpoint/.test((e as CharrnnError).hint); // not 'check the path, or save it again'
+    assert.throws(() => Trainer.fromCheckpoint(torch), named);
+    assert.throws(() => readCheckpoint(torch), named);
+    const back = Trainer.restore(readAnyCheckpoint(torch), corpus);
+    assert.equal(back.config.hidden, 8);
+    assert.ok(Number.isFinite(back.step().loss));
+  });
 });
 
 describe('settings and names a program gets wrong', () => {
