@@ -422,7 +422,6 @@ export class Trainer {
    * starting from the same state as `sample`. In nats and bits per character.
    */
   score(corpus: Corpus): Evaluation {
-    this.checkOpen();
     checkCorpus(corpus, 'score');
     const ids = remapCorpus(corpus, this.vocab);
     if (ids.length < 2) {
@@ -445,7 +444,6 @@ export class Trainer {
    * carried state of a one-stream model, else from zero, with this trainer's RNG.
    */
   *sample(length: number, prime = '', options: SampleOptions = {}): Generator<string, void, undefined> {
-    this.checkOpen();
     checkSampleOptions(options);
     if (!(Number.isSafeInteger(length) && length >= 0))
       throw new CharrnnError(`the sample length must be a whole number >= 0, got ${length}`, 'try 200');
@@ -512,8 +510,9 @@ export class Trainer {
   }
 
   /**
-   * Stops the worker threads, if any, and ends the trainer: whatever its thread count, using it after (a
-   * step, an evaluation, a sample, a score, a checkpoint, new data) is a usage error. Closing twice is fine.
+   * Stops the worker threads, if any, and ends the training: whatever the thread count, a step, an
+   * evaluation, new data or a checkpoint after it is a usage error (they need the workers' states).
+   * Sampling and scoring, which need only the weights and run on this thread, go on. Closing twice is fine.
    */
   close(): void {
     this.closed = true;
