@@ -6,8 +6,10 @@ import { describe, it } from 'node:test';
 import { runInNewContext } from 'node:vm';
 import {
   CharrnnError,
+  type Checkpoint,
   corpusFromString,
   defaultPreset,
+  exportOnnx,
   exportTorch,
   importTorch,
   initKernels,
@@ -15,11 +17,13 @@ import {
   parseOption,
   presetConfig,
   RunLoop,
+  type RunOptions,
   readAnyCheckpoint,
   readCheckpoint,
   resolveConfig,
   type TrainConfig,
   Trainer,
+  writeCheckpoint,
 } from '../src/index.js';
 import { nodeHost } from '../src/node/index.js';
 
@@ -284,5 +288,67 @@ describe('threads without a host', () => {
     } finally {
       t.close();
     }
+  });
+});
+
+describe('the other arguments a program passes', () => {
+  const untyped = <T>(x: unknown) => x as T;
+
+  it("Trainer.create's split: a validation start outside the text is a usage error, not a RangeError", () => {
+    for (const valFrom of [-5, 5000, 1.5, Number.NaN, '300']) {
+      assert.throws(
+        () => Trainer.create(corpus, small, undefined, { valFrom: untyped<number>(valFrom) }),
+        refused(/^the validation split must start within the text's 1020 characters, got /),
+      );
+    }
+    const t = Trainer.create(corpus, small, undefined, { valFrom: 500 });
+    assert.deepEqual(t.validationChars, { scored: 500, total: 500 });
+  });
+
+  it('RunLoop options: a misspelt one is named instead of ignored (no checkpoints, silently)', () => {
+    const t = Trainer.create(corpus, { ...small, iters: 2 });
+    assert.throws(
+      () => new RunLoop(t, untyped<RunOptions>({ checkpoint: true })),
+      refused(/^unknown run option 'checkpoint'$/),
+    );
+    assert.throws(
+      () => new RunLoop(t, untyped<RunOptions>({ checkpoints: 'yes' })),
+      refused(/^the run option checkpoints must be true or false, got 'yes'$/),
+    );
+    assert.throws(
+      () => new RunLoop(t, untyped<RunOptions>(null)),
+      refused(/^the run options must be an object, got null$/),
+    );
+    assert.throws(
+      () => new RunLoop(untyped<Trainer>(corpus)),
+      refused(/^RunLoop takes a Trainer, got an object$/),
+    );
+    const events: string[] = [];
+    const run = new RunLoop(t, { checkpoints: true, evalAtStart: false });
+    for (let e = run.next(); e; e = run.next()) events.push(e.type);
+    assert.deepEqual(events, ['step', 'step', 'checkpoint', 'finished']);
+  });
+
+  it('the exporters and Trainer.restore take a Checkpoint: the bytes of one are named, with what reads them', () => {
+    const t = Trainer.create(corpus, small);
+    const bytes = t.toCheckpoint();
+    const named = (who: string) =>
+      refused(
+        new RegExp(
+          `^${who} takes a Checkpoint \\(readAnyCheckpoint\\(bytes\\) or trainer.snapshot\\(\\)\\), got a Uint8Array$`,
+        ),
+      );
+    assert.throws(() => exportTorch(untyped<Checkpoint>(bytes)), named('exportTorch'));
+    assert.throws(() => exportOnnx(untyped<Checkpoint>(bytes)), named('exportOnnx'));
+    assert.throws(() => writeCheckpoint(untyped<Checkpoint>(bytes)), named('writeCheckpoint'));
+    assert.throws(() => Trainer.restore(untyped<Checkpoint>(bytes)), named('Trainer.restore'));
+    assert.throws(
+      () => exportTorch(untyped<Checkpoint>(null)),
+      refused(/^exportTorch takes a Checkpoint .*got null$/),
+    );
+    const ck = readAnyCheckpoint(bytes);
+    assert.ok(exportTorch(ck).length > 0 && exportOnnx(ck).length > 0);
+    assert.deepEqual(writeCheckpoint(ck), bytes);
+    assert.equal(Trainer.restore(ck).config.hidden, 8);
   });
 });

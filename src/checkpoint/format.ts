@@ -17,7 +17,7 @@
 // malformed field is one line naming it.
 
 import { Vocab } from '../data/text.js';
-import { CharrnnError, shown } from '../errors.js';
+import { CharrnnError, shown, shownValue } from '../errors.js';
 import type { FloatArray } from '../kernels/types.js';
 import { recurrentTensors } from '../models/recurrent.js';
 import type { RngState } from '../rng.js';
@@ -105,7 +105,30 @@ export function jsonNumber(v: unknown): number | undefined {
 // ---- writing ----
 
 export function writeCheckpoint(c: Checkpoint): Uint8Array {
+  checkIsCheckpoint(c, 'writeCheckpoint');
   return concatBytes(checkpointParts(c));
+}
+
+/**
+ * Throws a usage error when `ck`, passed to `who`, is not a Checkpoint: the bytes of one, above all (the
+ * readers make a Checkpoint of them).
+ */
+export function checkIsCheckpoint(ck: Checkpoint, who: string): void {
+  const c = ck as Partial<Checkpoint> | null;
+  const ok =
+    typeof c === 'object' &&
+    c !== null &&
+    !ArrayBuffer.isView(c) &&
+    typeof c.config === 'object' &&
+    typeof c.vocab?.size === 'number' &&
+    c.params instanceof Map;
+  if (!ok) {
+    throw new CharrnnError(
+      `${who} takes a Checkpoint (readAnyCheckpoint(bytes) or trainer.snapshot()), got ${shownValue(ck)}`,
+      '',
+      'usage',
+    );
+  }
 }
 
 /**
@@ -113,6 +136,7 @@ export function writeCheckpoint(c: Checkpoint): Uint8Array {
  * checkpoint's arrays, valid while those are unchanged. A host writes them one after the other.
  */
 export function checkpointParts(c: Checkpoint): Uint8Array[] {
+  checkIsCheckpoint(c, 'checkpointParts');
   const tensors = new Map<string, Tensor>(c.params);
   const dtype = c.config.dtype === 'f64' ? 'F64' : 'F32';
   for (const [name, data] of c.slots) tensors.set(`optim.${name}`, { dtype, shape: [data.length], data });

@@ -33,6 +33,7 @@ import {
   badCheckpoint,
   CHECKPOINT_FORMAT,
   type Checkpoint,
+  checkIsCheckpoint,
   firstNonFinite,
   isScalarValue,
   TORCH_FORMAT,
@@ -91,6 +92,7 @@ function transposed(b: FloatArray, rows: number, cols: number): FloatArray {
 
 /** The model of `ck` in the PyTorch layout, in its dtype; `what` names the checkpoint in errors. */
 export function exportTorch(ck: Checkpoint, what = 'the checkpoint'): Uint8Array {
+  checkIsCheckpoint(ck, 'exportTorch');
   const c = ck.config;
   const sizes: Sizes = { ...c, vocabSize: ck.vocab.size };
   const { vocabSize: V, hidden: H, embedding: E } = sizes;

@@ -9,6 +9,7 @@ import type { Checkpoint } from '../checkpoint/format.js';
 import {
   badCheckpoint,
   checkCheckpoint,
+  checkIsCheckpoint,
   checkpointParts,
   firstNonFinite,
   readCheckpoint,
@@ -182,6 +183,7 @@ export class Trainer {
     what = 'the checkpoint',
     host?: Host,
   ): Trainer {
+    checkIsCheckpoint(ck, 'Trainer.restore');
     checkCheckpoint(ck, what); // before the model is built: a file cannot claim more than it holds
     // a checkpoint that has not trained (an import: iteration 0, no carried state) may change its layout
     const started = ck.progress.iter > 0 || ck.state.some((x) => x !== 0);
