@@ -12,10 +12,25 @@ export class Vocab {
   private readonly chars: string[];
 
   constructor(readonly codePoints: readonly number[]) {
+    const isCodePoint = (cp: unknown) =>
+      Number.isInteger(cp) && (cp as number) >= 0 && (cp as number) <= 0x10ffff;
+    if (!Array.isArray(codePoints) || !codePoints.every(isCodePoint)) {
+      throw new CharrnnError(
+        `a Vocab is a list of code points (integers from 0 to 0x10FFFF), got ${shownValue(codePoints)}`,
+        'make one with Vocab.fromText(text)',
+        'usage',
+      );
+    }
     this.size = codePoints.length;
     this.chars = codePoints.map((cp) => String.fromCodePoint(cp));
     codePoints.forEach((cp, i) => {
-      if (i > 0 && cp <= codePoints[i - 1]) throw new Error('vocabulary must be sorted and unique');
+      if (i > 0 && cp <= codePoints[i - 1]) {
+        throw new CharrnnError(
+          "a Vocab's code points must be sorted ascending and unique",
+          'make one with Vocab.fromText(text)',
+          'usage',
+        );
+      }
       this.index.set(cp, i);
     });
   }

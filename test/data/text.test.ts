@@ -27,6 +27,30 @@ describe('vocabulary', () => {
   });
 });
 
+describe('Vocab made by a program', () => {
+  it('refuses code points that are not sorted, unique integers of Unicode, naming the problem', () => {
+    const refused = (pattern: RegExp) => (e: unknown) =>
+      e instanceof CharrnnError && e.kind === 'usage' && pattern.test(e.message);
+    for (const bad of [
+      [98, 97],
+      [97, 97],
+    ]) {
+      assert.throws(
+        () => new Vocab(bad),
+        refused(/^a Vocab's code points must be sorted ascending and unique$/),
+      );
+    }
+    for (const bad of [[-1], [1.5], [0x110000], ['a'], 'abc', null]) {
+      assert.throws(
+        () => new Vocab(bad as unknown as number[]),
+        refused(/^a Vocab is a list of code points \(integers from 0 to 0x10FFFF\), got /),
+      );
+    }
+    assert.equal(new Vocab([97, 98, 0x1f600]).toString(), 'ab😀');
+    assert.equal(new Vocab([]).size, 0);
+  });
+});
+
 describe('corpus encoding', () => {
   it('matches the same text decoded at once, whatever the chunk boundaries', () => {
     const text = 'Größe ☃ 😀 naïve\n日本語 ok';
