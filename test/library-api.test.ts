@@ -25,7 +25,7 @@ import {
   Trainer,
   writeCheckpoint,
 } from '../src/index.js';
-import { nodeHost } from '../src/node/index.js';
+import { nodeHost, readBytes, readText } from '../src/node/index.js';
 
 const text = 'hello world, this is a tiny text for a tiny model.\n'.repeat(20);
 const corpus = corpusFromString(text);
@@ -350,5 +350,21 @@ describe('the other arguments a program passes', () => {
     assert.ok(exportTorch(ck).length > 0 && exportOnnx(ck).length > 0);
     assert.deepEqual(writeCheckpoint(ck), bytes);
     assert.equal(Trainer.restore(ck).config.hidden, 8);
+  });
+});
+
+describe("'charrnn/node' called from JavaScript", () => {
+  it("readBytes and readText name the file without the what argument (not 'undefined')", () => {
+    const missing = '/nonexistent-charrnn-test/file';
+    const untypedRead = (read: (path: string, what: string) => unknown) => () =>
+      (read as unknown as (path: string) => unknown)(missing);
+    assert.throws(
+      untypedRead(readBytes),
+      refused(/^the file '\/nonexistent-charrnn-test\/file' does not exist$/, 'input'),
+    );
+    assert.throws(
+      untypedRead(readText),
+      refused(/^the text file '\/nonexistent-charrnn-test\/file' does not exist$/, 'input'),
+    );
   });
 });
