@@ -151,6 +151,7 @@ export class CorpusEncoder {
 
   write(chunk: Uint8Array): void {
     this.checkOpen();
+    checkBytes(chunk, 'CorpusEncoder.write');
     // a chunk of n bytes holds at most n characters: one that may hold more than there is room for is
     // written in parts that cannot (at least a byte at a time: a byte that ends a character or starts one
     // past the capacity is refused then), so that the capacity counts characters, not bytes
@@ -284,6 +285,7 @@ export class CorpusEncoder {
 
 /** Decodes a whole buffer (e.g. a file read at once, or text from a page) into a corpus. */
 export function encodeCorpus(bytes: Uint8Array): Corpus {
+  checkBytes(bytes, 'encodeCorpus');
   const encoder = new CorpusEncoder(bytes.length);
   encoder.write(bytes);
   return encoder.finish();
@@ -291,7 +293,25 @@ export function encodeCorpus(bytes: Uint8Array): Corpus {
 
 /** A corpus from a JavaScript string (for small texts: tests, the page's paste box). */
 export function corpusFromString(text: string): Corpus {
+  if (typeof text !== 'string') {
+    throw new CharrnnError(
+      `corpusFromString takes a string, got ${shownValue(text)}`,
+      "for a text's bytes use encodeCorpus",
+      'usage',
+    );
+  }
   return encodeCorpus(new TextEncoder().encode(text));
+}
+
+/** A string (or anything else) where bytes go would read as invalid UTF-8: named for what it is instead. */
+function checkBytes(bytes: Uint8Array, who: string): void {
+  if (!(bytes instanceof Uint8Array) && Object.prototype.toString.call(bytes) !== '[object Uint8Array]') {
+    throw new CharrnnError(
+      `${who} takes the text's UTF-8 bytes (a Uint8Array), got ${shownValue(bytes)}`,
+      typeof bytes === 'string' ? 'for a string use corpusFromString' : '',
+      'usage',
+    );
+  }
 }
 
 function sequenceLength(lead: number): number {

@@ -169,3 +169,30 @@ describe('CorpusEncoder used as a library', () => {
     assert.equal(new CorpusEncoder(0).finish().ids.length, 0);
   });
 });
+
+describe('a text given the wrong way', () => {
+  const refused = (pattern: RegExp) => (e: unknown) =>
+    e instanceof CharrnnError && e.kind === 'usage' && pattern.test(e.message);
+  const untyped = <T>(x: unknown) => x as T;
+
+  it("encodeCorpus and CorpusEncoder.write want bytes: a string is named, not 'not valid UTF-8'", () => {
+    assert.throws(
+      () => encodeCorpus(untyped<Uint8Array>('hello')),
+      refused(/^encodeCorpus takes the text's UTF-8 bytes \(a Uint8Array\), got 'hello'$/),
+    );
+    assert.throws(
+      () => new CorpusEncoder(5).write(untyped<Uint8Array>('hello')),
+      refused(/^CorpusEncoder.write takes the text's UTF-8 bytes \(a Uint8Array\), got 'hello'$/),
+    );
+    assert.equal(encodeCorpus(Buffer.from('hello')).ids.length, 5);
+  });
+
+  it('corpusFromString wants a string: a number or a buffer is not turned into its text', () => {
+    for (const bad of [5, null, utf8('hello')]) {
+      assert.throws(
+        () => corpusFromString(untyped<string>(bad)),
+        refused(/^corpusFromString takes a string, got /),
+      );
+    }
+  });
+});
