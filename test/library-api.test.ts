@@ -11,6 +11,7 @@ import {
   defaultPreset,
   exportOnnx,
   exportTorch,
+  type Host,
   importTorch,
   initKernels,
   type ModelKind,
@@ -366,5 +367,16 @@ describe("'charrnn/node' called from JavaScript", () => {
       untypedRead(readText),
       refused(/^the text file '\/nonexistent-charrnn-test\/file' does not exist$/, 'input'),
     );
+  });
+});
+
+describe('a host that is not one', () => {
+  it('is named, so that a split passed third (it goes fourth) is not ignored', () => {
+    const split = { valFrom: 900 } as unknown as Host;
+    const named = refused(/^the host must be a Host \(parallelism and spawnShard\), got an object$/);
+    assert.throws(() => Trainer.create(corpus, small, split), named);
+    const bytes = Trainer.create(corpus, small).toCheckpoint();
+    assert.throws(() => Trainer.fromCheckpoint(bytes, corpus, {}, 'the checkpoint', split), named);
+    assert.equal(Trainer.create(corpus, small, undefined, { valFrom: 900 }).hasValidation, true);
   });
 });

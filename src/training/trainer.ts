@@ -23,7 +23,7 @@ import type { FloatArray } from '../kernels/types.js';
 import type { SequenceModel } from '../models/types.js';
 import { MT19937 } from '../rng.js';
 import { checkSampleOptions, feedPrime, generate, type SampleOptions } from '../sampling/sample.js';
-import { buildModel, buildScorer, type Host, resolveThreads } from './build.js';
+import { buildModel, buildScorer, checkHost, type Host, resolveThreads } from './build.js';
 import { type ConfigKey, resolveConfig, resumeChanges, type TrainConfig } from './config.js';
 import { type Evaluation, evaluateStreams, evalWindows, scoreIds } from './evaluate.js';
 import { Optimizer } from './optim.js';
@@ -144,6 +144,7 @@ export class Trainer {
     split: DataSplit = {},
   ): Trainer {
     checkCorpus(corpus, 'Trainer.create');
+    checkHost(host);
     if (corpus.ids.length === 0)
       throw new CharrnnError('the text is empty', 'give it some text to learn from');
     const config = resolveConfig(settings);
@@ -184,6 +185,7 @@ export class Trainer {
     host?: Host,
   ): Trainer {
     checkIsCheckpoint(ck, 'Trainer.restore');
+    checkHost(host);
     checkCheckpoint(ck, what); // before the model is built: a file cannot claim more than it holds
     // a checkpoint that has not trained (an import: iteration 0, no carried state) may change its layout
     const started = ck.progress.iter > 0 || ck.state.some((x) => x !== 0);
