@@ -380,3 +380,17 @@ describe('a host that is not one', () => {
     assert.equal(Trainer.create(corpus, small, undefined, { valFrom: 900 }).hasValidation, true);
   });
 });
+
+describe('sample arguments', () => {
+  it('a prime that is not a string is named (it was a TypeError: not iterable)', () => {
+    const t = Trainer.create(corpus, small);
+    for (const prime of [5, null, ['h']]) {
+      assert.throws(
+        () => [...t.sample(5, prime as unknown as string)],
+        refused(/^the prime text must be a string, got /),
+      );
+    }
+    assert.equal([...t.sample(5, 'hello')].length, 5);
+    assert.equal([...t.sample(5)].length, 5);
+  });
+});

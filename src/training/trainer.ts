@@ -18,7 +18,7 @@ import {
 import type { Tensor } from '../checkpoint/safetensors.js';
 import { digestOf, fillWindow, layText, type Streams } from '../data/streams.js';
 import { type Corpus, checkCorpus, remapCorpus, type Vocab } from '../data/text.js';
-import { CharrnnError } from '../errors.js';
+import { CharrnnError, shownValue } from '../errors.js';
 import type { FloatArray } from '../kernels/types.js';
 import type { SequenceModel } from '../models/types.js';
 import { MT19937 } from '../rng.js';
@@ -449,8 +449,15 @@ export class Trainer {
    */
   *sample(length: number, prime = '', options: SampleOptions = {}): Generator<string, void, undefined> {
     checkSampleOptions(options);
-    if (!(Number.isSafeInteger(length) && length >= 0))
-      throw new CharrnnError(`the sample length must be a whole number >= 0, got ${length}`, 'try 200');
+    if (!(Number.isSafeInteger(length) && length >= 0)) {
+      throw new CharrnnError(
+        `the sample length must be a whole number >= 0, got ${shownValue(length)}`,
+        'try 200',
+        'usage',
+      );
+    }
+    if (typeof prime !== 'string')
+      throw new CharrnnError(`the prime text must be a string, got ${shownValue(prime)}`, '', 'usage');
     const ids = prime ? this.vocab.encode(prime, 'the prime text') : Int32Array.of(this.vocab.id(10) ?? 0);
     this.model.genState = this.startState();
     const seed = feedPrime(this.model, ids);
