@@ -39,12 +39,16 @@ export function shown(text: string, max = 40): string {
   return cut ? `${escaped}…` : escaped;
 }
 
-/** Any value as a message may show it: a string quoted (see `shown`), a number as it is, else its kind. */
+/**
+ * Any value as a message may show it: a string quoted (see `shown`), a number as it is, else its kind ('a
+ * list', 'a Uint8Array', 'an object', 'a function').
+ */
 export function shownValue(value: unknown): string {
   if (typeof value === 'string') return `'${shown(value)}'`;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return String(value);
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'a list';
-  return `a ${typeof value}`;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `a ${value.constructor.name}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

@@ -17,7 +17,7 @@
 // malformed field is one line naming it.
 
 import { Vocab } from '../data/text.js';
-import { CharrnnError, shown } from '../errors.js';
+import { CharrnnError, shown, shownValue } from '../errors.js';
 import type { FloatArray } from '../kernels/types.js';
 import { recurrentTensors } from '../models/recurrent.js';
 import type { RngState } from '../rng.js';
@@ -34,6 +34,8 @@ import {
 import { readV1 } from './v1.js';
 
 export const CHECKPOINT_FORMAT = 'charrnn-checkpoint';
+/** the format metadata of the PyTorch layout (torch.ts) */
+export const TORCH_FORMAT = 'charrnn-torch';
 export const CHECKPOINT_VERSION = 2;
 
 const DIGEST = /^[0-9a-f]{8}$/;
@@ -103,7 +105,30 @@ export function jsonNumber(v: unknown): number | undefined {
 // ---- writing ----
 
 export function writeCheckpoint(c: Checkpoint): Uint8Array {
+  checkIsCheckpoint(c, 'writeCheckpoint');
   return concatBytes(checkpointParts(c));
+}
+
+/**
+ * Throws a usage error when `ck`, passed to `who`, is not a Checkpoint: the bytes of one, above all (the
+ * readers make a Checkpoint of them).
+ */
+export function checkIsCheckpoint(ck: Checkpoint, who: string): void {
+  const c = ck as Partial<Checkpoint> | null;
+  const ok =
+    typeof c === 'object' &&
+    c !== null &&
+    !ArrayBuffer.isView(c) &&
+    typeof c.config === 'object' &&
+    typeof c.vocab?.size === 'number' &&
+    c.params instanceof Map;
+  if (!ok) {
+    throw new CharrnnError(
+      `${who} takes a Checkpoint (readAnyCheckpoint(bytes) or trainer.snapshot()), got ${shownValue(ck)}`,
+      '',
+      'usage',
+    );
+  }
 }
 
 /**
@@ -111,6 +136,7 @@ export function writeCheckpoint(c: Checkpoint): Uint8Array {
  * checkpoint's arrays, valid while those are unchanged. A host writes them one after the other.
  */
 export function checkpointParts(c: Checkpoint): Uint8Array[] {
+  checkIsCheckpoint(c, 'checkpointParts');
   const tensors = new Map<string, Tensor>(c.params);
   const dtype = c.config.dtype === 'f64' ? 'F64' : 'F32';
   for (const [name, data] of c.slots) tensors.set(`optim.${name}`, { dtype, shape: [data.length], data });
@@ -246,6 +272,19 @@ export class MetaReader {
   }
 }
 
+/**
+ * Whether a decoded file is in the PyTorch layout (torch.ts): its metadata says so, or it has none and the
+ * tensors are a PyTorch recurrent module's (`rnn.weight_hh_l0`, or under another name, which the import
+ * then names).
+ */
+export function isTorchLayout(st: SafeTensors): boolean {
+  const format = st.metadata.format;
+  if (format === TORCH_FORMAT) return true;
+  if (format !== undefined) return false;
+  for (const name of st.tensors.keys()) if (/(^|\.)weight_hh_l0$/.test(name)) return true;
+  return false;
+}
+
 export function badCheckpoint(what: string, problem: string): CharrnnError {
   return new CharrnnError(
     `${what} is not a valid charrnn checkpoint: ${problem}`,
@@ -256,7 +295,16 @@ export function badCheckpoint(what: string, problem: string): CharrnnError {
 /** Reads a checkpoint file of version 2 (or 1); `what` names it in errors (e.g. its path in quotes). */
 export function readCheckpoint(bytes: Uint8Array, what = 'the checkpoint'): Checkpoint {
   const r = new MetaReader(decodeSafetensors(bytes, what), what);
-  if (r.meta.format !== CHECKPOINT_FORMAT) throw r.bad('its metadata does not name the charrnn format');
+  if (r.meta.format !== CHECKPOINT_FORMAT) {
+    if (isTorchLayout(r.st)) {
+      // an export, or a PyTorch model: not damaged, and read by the other readers
+      throw new CharrnnError(
+        `${what} is a model in the PyTorch layout, not a charrnn checkpoint`,
+        'read it with readAnyCheckpoint (or importTorch), and Trainer.restore that to train or sample it',
+      );
+    }
+    throw r.bad('its metadata does not name the charrnn format');
+  }
   if (r.meta.version === '1') return checked(readV1(r), what);
   if (r.meta.version !== String(CHECKPOINT_VERSION)) {
     throw r.bad(

@@ -21,7 +21,7 @@ import { CharrnnError } from '../errors.js';
 import type { FloatArray } from '../kernels/types.js';
 import { GATES, recurrentTensors } from '../models/recurrent.js';
 import type { ModelKind } from '../models/types.js';
-import type { Checkpoint } from './format.js';
+import { type Checkpoint, checkIsCheckpoint } from './format.js';
 import { DataType, encodeModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './protobuf.js';
 
 export const ONNX_FORMAT = 'charrnn-onnx';
@@ -40,6 +40,7 @@ const OP_TYPE: Readonly<Record<ModelKind, string>> = { rnn: 'RNN', lstm: 'LSTM',
 
 /** The model of `ck` as an ONNX ModelProto (opset 17): input_ids, h0 (and c0) in; logits, hn (and cn) out. */
 export function exportOnnx(ck: Checkpoint): Uint8Array {
+  checkIsCheckpoint(ck, 'exportOnnx');
   const { model: kind, layers: N, hidden: H, embedding: E } = ck.config;
   const V = ck.vocab.size;
   const lstm = kind === 'lstm';

@@ -69,6 +69,14 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 export function decodeSafetensors(bytes: Uint8Array, what = 'the checkpoint'): SafeTensors {
   const bad = (problem: string, hint = 'check the path, or save it again') =>
     new CharrnnError(`${what} is not a valid charrnn checkpoint: ${problem}`, hint);
+  // any realm's Uint8Array (a Node Buffer is one); an ArrayBuffer, say from fetch, would be a TypeError below
+  if (Object.prototype.toString.call(bytes) !== '[object Uint8Array]') {
+    throw new CharrnnError(
+      `${what} must be given as a Uint8Array of the file's bytes, got ${bytes instanceof ArrayBuffer ? 'an ArrayBuffer' : shownValue(bytes)}`,
+      'wrap an ArrayBuffer as new Uint8Array(buffer)',
+      'usage',
+    );
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerSize = bytes.length < 8 ? 0 : Number(view.getBigUint64(0, true));
   if (headerSize < 2 || headerSize > MAX_HEADER || 8 + headerSize > bytes.length) {

@@ -33,8 +33,10 @@ import {
   badCheckpoint,
   CHECKPOINT_FORMAT,
   type Checkpoint,
+  checkIsCheckpoint,
   firstNonFinite,
   isScalarValue,
+  TORCH_FORMAT,
 } from './format.js';
 import {
   decodeSafetensors,
@@ -44,7 +46,8 @@ import {
   type Tensor,
 } from './safetensors.js';
 
-export const TORCH_FORMAT = 'charrnn-torch';
+// the layout's name and its test live with the charrnn reader, which names such a file for what it is
+export { isTorchLayout, TORCH_FORMAT } from './format.js';
 
 /** What fixes the tensors of a model. */
 interface Sizes {
@@ -89,6 +92,7 @@ function transposed(b: FloatArray, rows: number, cols: number): FloatArray {
 
 /** The model of `ck` in the PyTorch layout, in its dtype; `what` names the checkpoint in errors. */
 export function exportTorch(ck: Checkpoint, what = 'the checkpoint'): Uint8Array {
+  checkIsCheckpoint(ck, 'exportTorch');
   const c = ck.config;
   const sizes: Sizes = { ...c, vocabSize: ck.vocab.size };
   const { vocabSize: V, hidden: H, embedding: E } = sizes;
@@ -150,18 +154,6 @@ export function dtypeHint(problem: string): string | undefined {
   const m = /^tensor '(.*)' has dtype /.exec(problem);
   if (m) return `charrnn reads the model's F32 or F64 tensors only: save the state_dict without '${m[1]}'`;
   return undefined;
-}
-
-/**
- * Whether a decoded file is in the PyTorch layout: its metadata says so, or it has none and the tensors are
- * a PyTorch recurrent module's (`rnn.weight_hh_l0`, or under another name, which the import then names).
- */
-export function isTorchLayout(st: SafeTensors): boolean {
-  const format = st.metadata.format;
-  if (format === TORCH_FORMAT) return true;
-  if (format !== undefined) return false;
-  for (const name of st.tensors.keys()) if (/(^|\.)weight_hh_l0$/.test(name)) return true;
-  return false;
 }
 
 /** Reads a file in the PyTorch layout into a fresh charrnn checkpoint; `what` names it in errors. */

@@ -3,7 +3,7 @@
 // Two rules say which windows exist (TrainConfig.windowing): 'streams' uses every character; 'seed' is
 // min-char-rnn's data pointer, which goes back to the start when a window would reach the last character
 // (`if p+seq_length+1 >= len(data)`), so with one stream it visits exactly the windows the seed visits.
-import { CharrnnError } from '../errors.js';
+import { CharrnnError, shownValue } from '../errors.js';
 import type { IdArray } from './text.js';
 
 export type Windowing = 'streams' | 'seed';
@@ -107,8 +107,10 @@ export function splitText(ids: IdArray, valFraction: number): { train: IdArray; 
 /** The text split at `valFrom`: the ids before it train, the ids from it on validate (a view each). */
 export function splitAt(ids: IdArray, valFrom: number): { train: IdArray; val: IdArray } {
   if (!Number.isSafeInteger(valFrom) || valFrom < 0 || valFrom > ids.length) {
-    throw new RangeError(
-      `the validation split must start within the text's ${ids.length} ids, got ${valFrom}`,
+    throw new CharrnnError(
+      `the validation split must start within the text's ${ids.length} characters, got ${shownValue(valFrom)}`,
+      'give valFrom, the index of its first character, from 1 to the length of the text',
+      'usage',
     );
   }
   return { train: ids.subarray(0, valFrom), val: ids.subarray(valFrom) };

@@ -1,7 +1,7 @@
 // Text: the vocabulary (Unicode code points, sorted by code point) and the corpus as a typed array of ids.
 // Decoding is strict UTF-8 in one streaming pass over byte chunks, so a corpus is never one JavaScript
 // string (V8 caps strings near 2^29 units) and ids live in the narrowest typed array that fits.
-import { CharrnnError } from '../errors.js';
+import { CharrnnError, shown, shownValue } from '../errors.js';
 
 export type IdArray = Uint8Array | Uint16Array | Uint32Array;
 
@@ -12,10 +12,25 @@ export class Vocab {
   private readonly chars: string[];
 
   constructor(readonly codePoints: readonly number[]) {
+    const isCodePoint = (cp: unknown) =>
+      Number.isInteger(cp) && (cp as number) >= 0 && (cp as number) <= 0x10ffff;
+    if (!Array.isArray(codePoints) || !codePoints.every(isCodePoint)) {
+      throw new CharrnnError(
+        `a Vocab is a list of code points (integers from 0 to 0x10FFFF), got ${shownValue(codePoints)}`,
+        'make one with Vocab.fromText(text)',
+        'usage',
+      );
+    }
     this.size = codePoints.length;
     this.chars = codePoints.map((cp) => String.fromCodePoint(cp));
     codePoints.forEach((cp, i) => {
-      if (i > 0 && cp <= codePoints[i - 1]) throw new Error('vocabulary must be sorted and unique');
+      if (i > 0 && cp <= codePoints[i - 1]) {
+        throw new CharrnnError(
+          "a Vocab's code points must be sorted ascending and unique",
+          'make one with Vocab.fromText(text)',
+          'usage',
+        );
+      }
       this.index.set(cp, i);
     });
   }
@@ -119,8 +134,9 @@ export function textTooLong(what: string, bytes?: number): CharrnnError {
 
 /**
  * Streaming strict UTF-8 decoder that assigns ids in one pass. Ids are provisional (order of first
- * appearance) while reading and remapped to the sorted vocabulary in place at the end.
- * `capacity` is an upper bound on the number of characters (the byte length of the input serves).
+ * appearance) while reading and remapped to the sorted vocabulary in place at the end, by `finish()`, which
+ * ends the encoder: it gives one corpus. `capacity` is an upper bound on the number of characters (the byte
+ * length of the input serves).
  */
 export class CorpusEncoder {
   private ids: IdArray;
@@ -136,12 +152,35 @@ export class CorpusEncoder {
   // whether a multi-byte UTF-8 character came before: then the text is UTF-8 with bad bytes in it
   private multiByte = false;
 
+  /** set by finish(): its corpus's ids are this encoder's array, remapped */
+  private finished = false;
+
   constructor(private readonly capacity: number) {
+    if (!(Number.isSafeInteger(capacity) && capacity >= 0)) {
+      throw new CharrnnError(
+        `a CorpusEncoder's capacity must be a whole number >= 0, got ${shownValue(capacity)}`,
+        'give the byte length of the whole text',
+        'usage',
+      );
+    }
     if (capacity > MAX_TEXT_BYTES) throw textTooLong('the text', capacity);
     this.ids = new Uint8Array(capacity);
   }
 
   write(chunk: Uint8Array): void {
+    this.checkOpen();
+    checkBytes(chunk, 'CorpusEncoder.write');
+    // a chunk of n bytes holds at most n characters: one that may hold more than there is room for is
+    // written in parts that cannot (at least a byte at a time: a byte that ends a character or starts one
+    // past the capacity is refused then), so that the capacity counts characters, not bytes
+    for (let at = 0; at < chunk.length; ) {
+      const part = Math.max(1, this.capacity - this.length);
+      this.writePart(at === 0 && part >= chunk.length ? chunk : chunk.subarray(at, at + part));
+      at += part;
+    }
+  }
+
+  private writePart(chunk: Uint8Array): void {
     let i = 0;
     if (this.pendingLength > 0) {
       // complete the sequence split across chunks, one byte at a time
@@ -160,7 +199,7 @@ export class CorpusEncoder {
     const ascii = this.ascii;
     const n = chunk.length;
     // a chunk of n bytes holds at most n characters
-    if (this.length + n - i > this.capacity) throw new Error('corpus capacity exceeded');
+    if (this.length + n - i > this.capacity) throw this.overCapacity();
     // the hot loop keeps the id array and the length in locals; slow paths write them back
     let ids = this.ids;
     let length = this.length;
@@ -224,7 +263,9 @@ export class CorpusEncoder {
 
   /** Ends the stream: checks nothing is left half-decoded, sorts the vocabulary and remaps ids in place. */
   finish(): Corpus {
+    this.checkOpen();
     if (this.pendingLength > 0) throw this.invalid(this.pendingOffset, 'a truncated sequence');
+    this.finished = true;
     const sorted = [...this.firstSeen].sort((a, b) => a - b);
     const vocab = new Vocab(sorted);
     const remap = new Uint32Array(sorted.length);
@@ -239,6 +280,24 @@ export class CorpusEncoder {
   /** The refusal of invalid UTF-8 at `offset`, its hint by what came before (see invalidUtf8). */
   private invalid(offset: number, what?: string): CharrnnError {
     return invalidUtf8(offset, what, this.multiByte);
+  }
+
+  /** Another write or finish once the corpus is given would renumber its ids in place: refused. */
+  private checkOpen(): void {
+    if (this.finished) {
+      throw new CharrnnError(
+        'this CorpusEncoder has already finished its corpus',
+        'make a new CorpusEncoder for another text',
+        'usage',
+      );
+    }
+  }
+
+  private overCapacity(): CharrnnError {
+    return new CharrnnError(
+      `the text has more characters than the CorpusEncoder's capacity of ${this.capacity}`,
+      'give the encoder the byte length of the whole text',
+    );
   }
 
   private push(cp: number): void {
@@ -264,13 +323,14 @@ export class CorpusEncoder {
   }
 
   private append(id: number): void {
-    if (this.length >= this.capacity) throw new Error('corpus capacity exceeded');
+    if (this.length >= this.capacity) throw this.overCapacity();
     this.ids[this.length++] = id;
   }
 }
 
 /** Decodes a whole buffer (e.g. a file read at once, or text from a page) into a corpus. */
 export function encodeCorpus(bytes: Uint8Array): Corpus {
+  checkBytes(bytes, 'encodeCorpus');
   const encoder = new CorpusEncoder(bytes.length);
   encoder.write(bytes);
   return encoder.finish();
@@ -278,7 +338,25 @@ export function encodeCorpus(bytes: Uint8Array): Corpus {
 
 /** A corpus from a JavaScript string (for small texts: tests, the page's paste box). */
 export function corpusFromString(text: string): Corpus {
+  if (typeof text !== 'string') {
+    throw new CharrnnError(
+      `corpusFromString takes a string, got ${shownValue(text)}`,
+      "for a text's bytes use encodeCorpus",
+      'usage',
+    );
+  }
   return encodeCorpus(new TextEncoder().encode(text));
+}
+
+/** A string (or anything else) where bytes go would read as invalid UTF-8: named for what it is instead. */
+function checkBytes(bytes: Uint8Array, who: string): void {
+  if (!(bytes instanceof Uint8Array) && Object.prototype.toString.call(bytes) !== '[object Uint8Array]') {
+    throw new CharrnnError(
+      `${who} takes the text's UTF-8 bytes (a Uint8Array), got ${shownValue(bytes)}`,
+      typeof bytes === 'string' ? 'for a string use corpusFromString' : '',
+      'usage',
+    );
+  }
 }
 
 function sequenceLength(lead: number): number {
@@ -332,6 +410,27 @@ function invalidUtf8(offset: number, what = 'an invalid byte', utf8Before = fals
       ? 'it is UTF-8 before that: remove the bad bytes and try again (iconv -f UTF-8 -t UTF-8 -c FILE > FILE.utf8 drops them)'
       : 'convert the file to UTF-8 and try again (Latin-1 or Windows-1252 text: iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8)',
   );
+}
+
+/**
+ * Throws a usage error when `corpus` is not one (a string passed for `corpusFromString(text)`, say); `who`
+ * names the call that takes it.
+ */
+export function checkCorpus(corpus: Corpus, who: string): void {
+  const c = corpus as Partial<Corpus> | null;
+  const isCorpus =
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.vocab?.size === 'number' &&
+    ArrayBuffer.isView(c.ids) &&
+    !(c.ids instanceof DataView);
+  if (!isCorpus) {
+    throw new CharrnnError(
+      `${who} takes a corpus, got ${shownValue(corpus)}`,
+      'make one with corpusFromString(text) or encodeCorpus(bytes)',
+      'usage',
+    );
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 // Backend selection: the WebAssembly SIMD kernels where the engine has them, the plain TypeScript
 // reference otherwise (feature detection, the plain path kept in the else).
+import { CharrnnError } from '../errors.js';
 import { RefKernels } from './ref.js';
 import type { BackendName, Dtype, Kernels } from './types.js';
 import { createWasmKernels, initWasm, type WasmOptions, wasmAvailable } from './wasm.js';
@@ -27,7 +28,13 @@ export interface KernelOptions {
 export function createKernels(options: KernelOptions): Kernels {
   const backend = options.backend ?? (wasmAvailable() ? 'wasm' : 'ref');
   if (backend === 'wasm') {
-    if (!wasmAvailable()) throw new Error('the wasm backend is not initialized: await initKernels() first');
+    if (!wasmAvailable()) {
+      throw new CharrnnError(
+        'the wasm backend is not available: its kernels are compiled by initKernels(), which has not succeeded',
+        'await initKernels() first (false: this engine has no WebAssembly SIMD), or use the ref backend',
+        'usage',
+      );
+    }
     return createWasmKernels(options.dtype, options.capacityBytes);
   }
   return new RefKernels(options.dtype);

@@ -438,8 +438,8 @@ export async function readStdin(): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-/** Reads a whole file (a checkpoint). */
-export function readBytes(path: string, what: string): Uint8Array {
+/** Reads a whole file (a checkpoint); `what` names it in errors. */
+export function readBytes(path: string, what = 'the file'): Uint8Array {
   const fd = openForReading(path, what);
   try {
     const st = fstatSync(fd);
@@ -465,7 +465,7 @@ export function readBytes(path: string, what: string): Uint8Array {
  * Reads a small UTF-8 text file (a prime) as a string, a byte-order mark kept as a character as training
  * keeps it; invalid UTF-8 is an error naming the byte offset, and an empty file one that says so.
  */
-export function readText(path: string, what: string): string {
+export function readText(path: string, what = 'the text file'): string {
   const bytes = readBytes(path, what);
   if (bytes.length === 0) throw new CharrnnError(`${what} '${path}' is empty`, 'give it some text');
   try {

@@ -3,7 +3,7 @@
 // then only the k most likely symbols kept, then of those only the smallest most likely set whose
 // probability (renormalized over the k) reaches p, then one draw. With temperature 1 and nothing else it
 // draws exactly as numpy's np.random.choice(range(V), p=p.ravel()) does, from the same MT19937 stream.
-import { CharrnnError } from '../errors.js';
+import { CharrnnError, shown, shownValue } from '../errors.js';
 import type { FloatArray, Kernels } from '../kernels/types.js';
 import type { MT19937 } from '../rng.js';
 
@@ -28,19 +28,52 @@ export interface SampleOptions {
   argmax?: boolean;
 }
 
+const SAMPLE_OPTIONS: readonly string[] = [
+  'temperature',
+  'topK',
+  'topP',
+  'argmax',
+] satisfies (keyof SampleOptions)[];
+
+/**
+ * Throws a usage CharrnnError naming the first option that is not one, or out of its range: what a
+ * program can pass that the types do not allow (a misspelt key, a string for a number) is refused rather
+ * than ignored.
+ */
 export function checkSampleOptions(o: SampleOptions): void {
-  if (o.temperature !== undefined && !(o.temperature > 0 && Number.isFinite(o.temperature))) {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    throw new CharrnnError(`the sample options must be an object, got ${shownValue(o)}`, '', 'usage');
+  }
+  for (const key of Object.keys(o)) {
+    if (!SAMPLE_OPTIONS.includes(key)) {
+      throw new CharrnnError(
+        `unknown sample option '${shown(key)}'`,
+        `known options: ${SAMPLE_OPTIONS.join(', ')}`,
+        'usage',
+      );
+    }
+  }
+  const isNumber = (x: unknown): x is number => typeof x === 'number';
+  const t = o.temperature;
+  if (t !== undefined && !(isNumber(t) && t > 0 && Number.isFinite(t))) {
     throw new CharrnnError(
-      `temperature must be a number > 0, got ${o.temperature}`,
+      `temperature must be a number > 0, got ${shownValue(t)}`,
       'try 1 (the seed) or 0.5',
       'usage',
     );
   }
-  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) {
-    throw new CharrnnError(`top-k must be an integer >= 0, got ${o.topK}`, '', 'usage');
+  if (o.topK !== undefined && !(isNumber(o.topK) && Number.isInteger(o.topK) && o.topK >= 0)) {
+    throw new CharrnnError(`top-k must be an integer >= 0, got ${shownValue(o.topK)}`, '', 'usage');
   }
-  if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) {
-    throw new CharrnnError(`top-p must be a number > 0 and <= 1, got ${o.topP}`, 'try 0.9', 'usage');
+  if (o.topP !== undefined && !(isNumber(o.topP) && o.topP > 0 && o.topP <= 1)) {
+    throw new CharrnnError(
+      `top-p must be a number > 0 and <= 1, got ${shownValue(o.topP)}`,
+      'try 0.9',
+      'usage',
+    );
+  }
+  if (o.argmax !== undefined && typeof o.argmax !== 'boolean') {
+    throw new CharrnnError(`argmax must be true or false, got ${shownValue(o.argmax)}`, '', 'usage');
   }
 }
 

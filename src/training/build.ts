@@ -1,7 +1,7 @@
 // The model a configuration trains: the cell's model on this thread, or, with several threads, shard 0
 // here and the other shards in workers that a Host starts (parallel.ts). A worker builds its replica from
 // the same configuration with `startShardWorker`.
-import { CharrnnError } from '../errors.js';
+import { CharrnnError, shownValue } from '../errors.js';
 import { createModel } from '../models/index.js';
 import type { SequenceModel } from '../models/types.js';
 import type { TrainConfig } from './config.js';
@@ -20,6 +20,24 @@ export interface Host {
 interface ShardSpec {
   config: TrainConfig;
   vocabSize: number;
+}
+
+/** Throws a usage error when `host`, given, is not a Host (a split passed where the host goes, say). */
+export function checkHost(host: Host | undefined): void {
+  if (host === undefined) return;
+  const h = host as Partial<Host> | null;
+  if (
+    typeof h !== 'object' ||
+    h === null ||
+    typeof h.spawnShard !== 'function' ||
+    typeof h.parallelism !== 'number'
+  ) {
+    throw new CharrnnError(
+      `the host must be a Host (parallelism and spawnShard), got ${shownValue(host)}`,
+      "in Node: nodeHost from 'charrnn/node'; or leave it out (undefined) for one thread",
+      'usage',
+    );
+  }
 }
 
 /** `threads: 0` made concrete: the most threads the host can run that split the batch evenly (1 without a host). */
@@ -55,8 +73,8 @@ export function buildModel(c: TrainConfig, V: number, host: Host | undefined): S
   if (c.threads === 1) return local;
   if (!host) {
     throw new CharrnnError(
-      `--threads ${c.threads} needs worker threads, which this host cannot start`,
-      'use --threads 1',
+      `--threads ${c.threads} needs worker threads, and no host was given to start them`,
+      "pass a Host (in Node: nodeHost from 'charrnn/node'), or use --threads 1",
       'usage',
     );
   }

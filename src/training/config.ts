@@ -428,8 +428,22 @@ const BY_KEY = new Map(OPTIONS.map((s) => [s.key, s]));
 
 export function optionSpec(key: ConfigKey): OptionSpec {
   const spec = BY_KEY.get(key);
-  if (!spec) throw new Error(`no option '${key}'`);
+  if (!spec) throw unknownSetting(String(key));
   return spec;
+}
+
+function unknownSetting(key: string): CharrnnError {
+  return usage(`unknown setting '${shown(key)}'`, `known settings: ${OPTIONS.map((s) => s.key).join(', ')}`);
+}
+
+/** Settings as a program passes them: an object (of TrainConfig's keys, which the callers check), else a usage error. */
+function checkSettings(settings: unknown): void {
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+    throw usage(
+      `the settings must be an object of TrainConfig's keys, got ${shownValue(settings)}`,
+      'for example { hidden: 128 }',
+    );
+  }
 }
 
 /** How a setting is named to the user: its flag, or its key for the settings without one. */
@@ -473,6 +487,9 @@ export function checkOption(key: ConfigKey, value: unknown): void {
  */
 export function parseOption(key: ConfigKey, text: string): TrainConfig[ConfigKey] {
   const spec = optionSpec(key);
+  if (typeof text !== 'string') {
+    throw usage(`parseOption parses text: give the value of ${key} as a string, got ${shownValue(text)}`);
+  }
   const s = text.trim();
   if (spec.type === 'choice') {
     checkOption(key, s);
@@ -495,13 +512,10 @@ export function resolveConfig(
   overrides: Partial<TrainConfig> = {},
   base: Partial<TrainConfig> = {},
 ): TrainConfig {
+  checkSettings(overrides);
+  checkSettings(base);
   for (const key of [...Object.keys(base), ...Object.keys(overrides)]) {
-    if (!BY_KEY.has(key as ConfigKey)) {
-      throw usage(
-        `unknown setting '${shown(key)}'`,
-        `known settings: ${OPTIONS.map((s) => s.key).join(', ')}`,
-      );
-    }
+    if (!BY_KEY.has(key as ConfigKey)) throw unknownSetting(key);
   }
   const c: TrainConfig = { ...DEFAULTS };
   const assign = (from: Partial<TrainConfig>) => {
@@ -548,11 +562,12 @@ export function resumeChanges(
   overrides: Partial<TrainConfig>,
   started = true,
 ): ConfigKey[] {
+  checkSettings(overrides);
   const changed: ConfigKey[] = [];
   for (const [k, v] of Object.entries(overrides)) {
     const key = k as ConfigKey;
     const spec = BY_KEY.get(key);
-    if (!spec) throw usage(`unknown setting '${shown(k)}'`);
+    if (!spec) throw unknownSetting(k);
     if (v === undefined || Object.is(v, saved[key])) continue;
     if (spec.onResume === 'new') {
       throw usage(

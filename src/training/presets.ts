@@ -1,7 +1,7 @@
 // Named configurations for `--preset NAME`: data only, each a set of overrides of the defaults (which are
 // the seed's, so `min-char-rnn` overrides nothing). Settings given explicitly override a preset's.
-import { CharrnnError } from '../errors.js';
-import type { ModelKind } from '../models/types.js';
+import { CharrnnError, shownValue } from '../errors.js';
+import { MODEL_KINDS, type ModelKind } from '../models/types.js';
 import { resolveConfig, type TrainConfig } from './config.js';
 
 export interface Preset {
@@ -95,7 +95,15 @@ export function findPreset(name: string): Preset | undefined {
 
 /** The preset a run starts from when none is named: the seed, or the recipe of the cell asked for. */
 export function defaultPreset(model?: ModelKind): Preset {
-  return PRESETS.find((p) => (p.settings.model ?? 'rnn') === (model ?? 'rnn'))!;
+  const preset = PRESETS.find((p) => (p.settings.model ?? 'rnn') === (model ?? 'rnn'));
+  if (!preset) {
+    throw new CharrnnError(
+      `unknown model kind ${shownValue(model)}`,
+      `choose one of: ${MODEL_KINDS.join(', ')}`,
+      'usage',
+    );
+  }
+  return preset;
 }
 
 /** A preset's settings with `overrides` on top, every value checked. */

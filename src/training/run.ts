@@ -7,7 +7,7 @@
 // non-finite loss throws out of next() before the update, and a checkpoint of a non-finite state (a bad
 // gradient or an overflowing update) is never made: it throws instead.
 import { concatBytes } from '../checkpoint/safetensors.js';
-import { CharrnnError } from '../errors.js';
+import { CharrnnError, shown, shownValue } from '../errors.js';
 import { optionName } from './config.js';
 import type { Evaluation } from './evaluate.js';
 import type { StepEvent, Trainer } from './trainer.js';
@@ -72,6 +72,23 @@ export function noValidationToWatch(
   );
 }
 
+const RUN_OPTIONS: readonly string[] = ['checkpoints', 'evalAtStart'] satisfies (keyof RunOptions)[];
+
+/** What a program passes the run loop, checked: a misspelt option would silently do nothing. */
+function checkRunArguments(trainer: Trainer, options: RunOptions): void {
+  const refuse = (message: string, hint = '') => new CharrnnError(message, hint, 'usage');
+  if (typeof (trainer as Partial<Trainer> | null)?.step !== 'function')
+    throw refuse(`RunLoop takes a Trainer, got ${shownValue(trainer)}`, 'make one with Trainer.create');
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw refuse(`the run options must be an object, got ${shownValue(options)}`);
+  for (const [key, value] of Object.entries(options)) {
+    if (!RUN_OPTIONS.includes(key))
+      throw refuse(`unknown run option '${shown(key)}'`, `known options: ${RUN_OPTIONS.join(', ')}`);
+    if (value !== undefined && typeof value !== 'boolean')
+      throw refuse(`the run option ${key} must be true or false, got ${shownValue(value)}`);
+  }
+}
+
 export class RunLoop {
   private readonly events: Generator<RunEvent, void, undefined>;
   private stopping = false;
@@ -84,6 +101,7 @@ export class RunLoop {
     readonly trainer: Trainer,
     readonly options: RunOptions = {},
   ) {
+    checkRunArguments(trainer, options);
     this.events = this.run();
   }
 
@@ -130,7 +148,8 @@ export class RunLoop {
 
   /**
    * Throws a usage error, naming the setting, when the run cannot start: it has nothing left to do (a
-   * finished run resumed), or --patience has no validation loss to watch.
+   * finished run resumed), or --patience has no validation loss to watch. The first next() throws it too;
+   * a host calls it first to hear it before it starts anything else.
    */
   checkLimits(): void {
     const t = this.trainer;
@@ -159,6 +178,7 @@ export class RunLoop {
   private *run(): Generator<RunEvent, void, undefined> {
     const t = this.trainer;
     const c = t.config;
+    this.checkLimits(); // a host may have called it already; a library user need not know to
     if (this.options.evalAtStart) yield* this.evaluate();
     while (!this.stopping && !this.limitReached) {
       yield { type: 'step', ...t.step() };
@@ -207,7 +227,11 @@ export class RunLoop {
       get bytes() {
         if (bytes === undefined && moved()) {
           // the parts are views of a state that has moved on: refuse rather than hand out a mix of two
-          throw new Error("a checkpoint event's bytes were first read after the next event was asked for");
+          throw new CharrnnError(
+            "a checkpoint event's bytes were first read after the next event was asked for",
+            'read them (or write its parts) before calling next() again',
+            'usage',
+          );
         }
         bytes ??= concatBytes(parts);
         return bytes;

@@ -9,6 +9,7 @@ import type { Checkpoint } from '../checkpoint/format.js';
 import {
   badCheckpoint,
   checkCheckpoint,
+  checkIsCheckpoint,
   checkpointParts,
   firstNonFinite,
   readCheckpoint,
@@ -16,13 +17,13 @@ import {
 } from '../checkpoint/format.js';
 import type { Tensor } from '../checkpoint/safetensors.js';
 import { digestOf, fillWindow, layText, type Streams } from '../data/streams.js';
-import { type Corpus, remapCorpus, type Vocab } from '../data/text.js';
-import { CharrnnError } from '../errors.js';
+import { type Corpus, checkCorpus, remapCorpus, type Vocab } from '../data/text.js';
+import { CharrnnError, shownValue } from '../errors.js';
 import type { FloatArray } from '../kernels/types.js';
 import type { SequenceModel } from '../models/types.js';
 import { MT19937 } from '../rng.js';
 import { checkSampleOptions, feedPrime, generate, type SampleOptions } from '../sampling/sample.js';
-import { buildModel, buildScorer, type Host, resolveThreads } from './build.js';
+import { buildModel, buildScorer, checkHost, type Host, resolveThreads } from './build.js';
 import { type ConfigKey, resolveConfig, resumeChanges, type TrainConfig } from './config.js';
 import { type Evaluation, evaluateStreams, evalWindows, scoreIds } from './evaluate.js';
 import { Optimizer } from './optim.js';
@@ -100,12 +101,22 @@ export class Trainer {
   private readonly targets: Int32Array;
   /** the training states, held aside while an evaluation runs on the model */
   private heldState: Float64Array | undefined;
+  /** close() was called: the worker threads, if any, are stopped */
+  private closed = false;
+
+  /**
+   * The settings, checked and resolved (the seed and the threads made concrete), frozen: the model, the
+   * optimizer and the data are built from them, so a change would not be honoured (or checked). A resume
+   * (`fromCheckpoint`'s overrides) is how a setting changes.
+   */
+  readonly config: Readonly<TrainConfig>;
 
   private constructor(
-    readonly config: TrainConfig,
+    config: TrainConfig,
     readonly vocab: Vocab,
     host: Host | undefined,
   ) {
+    this.config = Object.freeze({ ...config });
     this.model = buildModel(config, vocab.size, host);
     this.optimizer = new Optimizer(this.model, {
       kind: config.optimizer,
@@ -132,6 +143,8 @@ export class Trainer {
     host?: Host,
     split: DataSplit = {},
   ): Trainer {
+    checkCorpus(corpus, 'Trainer.create');
+    checkHost(host);
     if (corpus.ids.length === 0)
       throw new CharrnnError('the text is empty', 'give it some text to learn from');
     const config = resolveConfig(settings);
@@ -171,6 +184,8 @@ export class Trainer {
     what = 'the checkpoint',
     host?: Host,
   ): Trainer {
+    checkIsCheckpoint(ck, 'Trainer.restore');
+    checkHost(host);
     checkCheckpoint(ck, what); // before the model is built: a file cannot claim more than it holds
     // a checkpoint that has not trained (an import: iteration 0, no carried state) may change its layout
     const started = ck.progress.iter > 0 || ck.state.some((x) => x !== 0);
@@ -250,6 +265,9 @@ export class Trainer {
    * valFraction of the text.
    */
   setData(corpus: Corpus, split: DataSplit = {}): void {
+    this.checkOpen();
+    this.checkNotEvaluating();
+    checkCorpus(corpus, 'setData');
     const { train, val } = layText(remapCorpus(corpus, this.vocab), this.config, split.valFrom);
     this.train = train;
     this.val = val;
@@ -300,10 +318,11 @@ export class Trainer {
 
   /** One iteration: the seed's while-loop body, for any model. */
   step(): StepEvent {
+    this.checkOpen();
     const started = performance.now();
     const s = this.train;
     if (!s) throw new CharrnnError('this model has no training text', 'give it a corpus first');
-    if (this.heldState) throw new Error('step() during an evaluation');
+    this.checkNotEvaluating();
     const c = this.config;
     const n = this.iter;
     if (n >= Number.MAX_SAFE_INTEGER || this.optimizer.t >= Number.MAX_SAFE_INTEGER) {
@@ -372,6 +391,8 @@ export class Trainer {
    * them from there) and put back when it returns or is abandoned (`return()`).
    */
   *evaluation(): Generator<number, Evaluation, undefined> {
+    this.checkOpen();
+    this.checkNotEvaluating();
     if (!this.val) {
       throw new CharrnnError(
         'there is no validation split',
@@ -410,6 +431,7 @@ export class Trainer {
    * starting from the same state as `sample`. In nats and bits per character.
    */
   score(corpus: Corpus): Evaluation {
+    checkCorpus(corpus, 'score');
     const ids = remapCorpus(
       corpus,
       this.vocab,
@@ -436,8 +458,15 @@ export class Trainer {
    */
   *sample(length: number, prime = '', options: SampleOptions = {}): Generator<string, void, undefined> {
     checkSampleOptions(options);
-    if (!(Number.isSafeInteger(length) && length >= 0))
-      throw new CharrnnError(`the sample length must be a whole number >= 0, got ${length}`, 'try 200');
+    if (!(Number.isSafeInteger(length) && length >= 0)) {
+      throw new CharrnnError(
+        `the sample length must be a whole number >= 0, got ${shownValue(length)}`,
+        'try 200',
+        'usage',
+      );
+    }
+    if (typeof prime !== 'string')
+      throw new CharrnnError(`the prime text must be a string, got ${shownValue(prime)}`, '', 'usage');
     const ids = prime ? this.vocab.encode(prime, 'the prime text') : Int32Array.of(this.vocab.id(10) ?? 0);
     this.model.genState = this.startState();
     const seed = feedPrime(this.model, ids);
@@ -451,6 +480,7 @@ export class Trainer {
    * diverged error: no checkpoint ever holds one.
    */
   snapshot(): Checkpoint {
+    this.checkOpen();
     const m = this.model;
     const dtype = this.config.dtype === 'f64' ? 'F64' : 'F32';
     const params = new Map<string, Tensor>();
@@ -499,8 +529,37 @@ export class Trainer {
     return checkpointParts(this.snapshot());
   }
 
-  /** Stops the worker threads, if any. */
+  /**
+   * Stops the worker threads, if any, and ends the training: whatever the thread count, a step, an
+   * evaluation, new data or a checkpoint after it is a usage error (they need the workers' states).
+   * Sampling and scoring, which need only the weights and run on this thread, go on. Closing twice is fine.
+   */
   close(): void {
+    this.closed = true;
     this.model.close();
+  }
+
+  /**
+   * An evaluation holds the training states aside until it returns: a step, new data or a second
+   * evaluation meanwhile would train on, or hold aside, the evaluation's states.
+   */
+  private checkNotEvaluating(): void {
+    if (this.heldState) {
+      throw new CharrnnError(
+        'an evaluation of this trainer is in progress',
+        'run it to its end, or return() it, first',
+        'usage',
+      );
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) {
+      throw new CharrnnError(
+        'this trainer is closed',
+        'take its checkpoint before close(), and restore it with Trainer.fromCheckpoint to go on',
+        'usage',
+      );
+    }
   }
 }

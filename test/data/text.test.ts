@@ -48,6 +48,30 @@ describe('vocabulary', () => {
   });
 });
 
+describe('Vocab made by a program', () => {
+  it('refuses code points that are not sorted, unique integers of Unicode, naming the problem', () => {
+    const refused = (pattern: RegExp) => (e: unknown) =>
+      e instanceof CharrnnError && e.kind === 'usage' && pattern.test(e.message);
+    for (const bad of [
+      [98, 97],
+      [97, 97],
+    ]) {
+      assert.throws(
+        () => new Vocab(bad),
+        refused(/^a Vocab's code points must be sorted ascending and unique$/),
+      );
+    }
+    for (const bad of [[-1], [1.5], [0x110000], ['a'], 'abc', null]) {
+      assert.throws(
+        () => new Vocab(bad as unknown as number[]),
+        refused(/^a Vocab is a list of code points \(integers from 0 to 0x10FFFF\), got /),
+      );
+    }
+    assert.equal(new Vocab([97, 98, 0x1f600]).toString(), 'ab😀');
+    assert.equal(new Vocab([]).size, 0);
+  });
+});
+
 describe('corpus encoding', () => {
   it('matches the same text decoded at once, whatever the chunk boundaries', () => {
     const text = 'Größe ☃ 😀 naïve\n日本語 ok';
@@ -140,5 +164,71 @@ describe('corpus encoding', () => {
     const big = corpusFromString(symbols(65537, 0x10000));
     assert.ok(big.ids instanceof Uint32Array);
     assert.equal(big.vocab.size, 65537);
+  });
+});
+
+describe('CorpusEncoder used as a library', () => {
+  const refused = (pattern: RegExp) => (e: unknown) =>
+    e instanceof CharrnnError && pattern.test(e.message) && !e.message.includes('\n');
+
+  it('finishes once: another finish() or write() is refused instead of renumbering the corpus it gave', () => {
+    const enc = new CorpusEncoder(3);
+    enc.write(utf8('cba'));
+    const corpus = enc.finish();
+    assert.equal(corpus.vocab.decode(corpus.ids), 'cba');
+    assert.throws(() => enc.finish(), refused(/already finished/));
+    assert.throws(() => enc.write(utf8('ab')), refused(/already finished/));
+    // the corpus it gave is untouched (a second finish() used to remap its ids in place: 'abc')
+    assert.equal(corpus.vocab.decode(corpus.ids), 'cba');
+  });
+
+  it('holds as many characters as its capacity, however many bytes they take, and names one over it', () => {
+    const enc = new CorpusEncoder(3); // 3 characters in 6 bytes: a capacity in characters, as documented
+    enc.write(utf8('éé'));
+    enc.write(utf8('é'));
+    assert.equal(enc.finish().ids.length, 3);
+    for (const chunks of [['abcd'], ['ab', 'cd'], ['é', 'éé', 'é']]) {
+      const over = new CorpusEncoder(3);
+      assert.throws(
+        () => {
+          for (const c of chunks) over.write(utf8(c));
+        },
+        refused(/more characters than the CorpusEncoder's capacity of 3/),
+      );
+    }
+  });
+
+  it('refuses a capacity that is not a whole number >= 0, naming it', () => {
+    for (const capacity of [-1, Number.NaN, 1.5, Infinity]) {
+      assert.throws(() => new CorpusEncoder(capacity), refused(/capacity must be a whole number/));
+    }
+    assert.equal(new CorpusEncoder(0).finish().ids.length, 0);
+  });
+});
+
+describe('a text given the wrong way', () => {
+  const refused = (pattern: RegExp) => (e: unknown) =>
+    e instanceof CharrnnError && e.kind === 'usage' && pattern.test(e.message);
+  const untyped = <T>(x: unknown) => x as T;
+
+  it("encodeCorpus and CorpusEncoder.write want bytes: a string is named, not 'not valid UTF-8'", () => {
+    assert.throws(
+      () => encodeCorpus(untyped<Uint8Array>('hello')),
+      refused(/^encodeCorpus takes the text's UTF-8 bytes \(a Uint8Array\), got 'hello'$/),
+    );
+    assert.throws(
+      () => new CorpusEncoder(5).write(untyped<Uint8Array>('hello')),
+      refused(/^CorpusEncoder.write takes the text's UTF-8 bytes \(a Uint8Array\), got 'hello'$/),
+    );
+    assert.equal(encodeCorpus(Buffer.from('hello')).ids.length, 5);
+  });
+
+  it('corpusFromString wants a string: a number or a buffer is not turned into its text', () => {
+    for (const bad of [5, null, utf8('hello')]) {
+      assert.throws(
+        () => corpusFromString(untyped<string>(bad)),
+        refused(/^corpusFromString takes a string, got /),
+      );
+    }
   });
 });

@@ -259,6 +259,29 @@ describe('sampling: the edges', () => {
     for (const ok of [{ topK: 0 }, { topP: 1 }, { temperature: 1e-9 }, {}]) checkSampleOptions(ok);
   });
 
+  it('refuses what a program can pass that the types do not allow, instead of ignoring it', () => {
+    const asOptions = (x: unknown) => x as SampleOptions;
+    for (const [bad, pattern] of [
+      // a misspelt option did nothing: the sample was drawn at temperature 1
+      [{ temprature: 0.5 }, /^unknown sample option 'temprature'$/],
+      [{ temperature: '0.5' }, /^temperature must be a number > 0, got '0.5'$/],
+      [{ topK: '3' }, /^top-k must be an integer >= 0, got '3'$/],
+      // a non-boolean argmax was not argmax, silently
+      [{ argmax: 'yes' }, /^argmax must be true or false, got 'yes'$/],
+      [{ argmax: 1 }, /^argmax must be true or false, got 1$/],
+      [null, /^the sample options must be an object, got null$/],
+      [[0.5], /^the sample options must be an object, got a list$/],
+    ] as const) {
+      assert.throws(
+        () => checkSampleOptions(asOptions(bad)),
+        (e: unknown) => e instanceof CharrnnError && e.kind === 'usage' && pattern.test(e.message),
+        `${JSON.stringify(bad)}`,
+      );
+    }
+    checkSampleOptions({ temperature: 0.5, topK: 3, topP: 0.9, argmax: false });
+    checkSampleOptions(asOptions({ temperature: undefined }));
+  });
+
   it('argmax breaks a tie toward the lower id, and so does top-k at its boundary', () => {
     assert.deepEqual(
       [...generate(fixed([0.5, 3, 1, 3]), new MT19937(1), 0, 4, { argmax: true })],

@@ -222,8 +222,8 @@ describe('the optimizer state and the text layout at their edges', () => {
     const ids = corpus.ids;
     assert.equal(splitAt(ids, 0).train.length, 0);
     assert.equal(splitAt(ids, ids.length).val.length, 0);
-    assert.throws(() => splitAt(ids, ids.length + 1), RangeError);
-    assert.throws(() => splitAt(ids, -1), RangeError);
+    assert.throws(() => splitAt(ids, ids.length + 1), CharrnnError);
+    assert.throws(() => splitAt(ids, -1), CharrnnError);
   });
 
   it('an evaluation reports its progress window by window', () => {

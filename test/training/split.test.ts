@@ -82,7 +82,8 @@ describe('layText at a split point', () => {
   });
 
   it('refuses a split point outside the text', () => {
-    for (const bad of [-1, N + 1, 2.5, Number.NaN]) assert.throws(() => splitAt(corpus.ids, bad), RangeError);
+    for (const bad of [-1, N + 1, 2.5, Number.NaN])
+      assert.throws(() => splitAt(corpus.ids, bad), CharrnnError);
   });
 });
 
