@@ -1,7 +1,7 @@
 // Text: the vocabulary (Unicode code points, sorted by code point) and the corpus as a typed array of ids.
 // Decoding is strict UTF-8 in one streaming pass over byte chunks, so a corpus is never one JavaScript
 // string (V8 caps strings near 2^29 units) and ids live in the narrowest typed array that fits.
-import { CharrnnError, shown, shownValue } from '../errors.js';
+import { CharrnnError, shownValue } from '../errors.js';
 
 export type IdArray = Uint8Array | Uint16Array | Uint32Array;
 
