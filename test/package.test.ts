@@ -14,13 +14,14 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /**
- * Named bound on the tarball (gzip), 400 kB; 295 kB when written. Most of it is the built-in corpus (this
- * project's README and sources, ~360 kB raw, growing with them) and the WebAssembly kernels as base64
- * (two builds, ~185 kB raw); the rest is JavaScript and declarations. The margin leaves room to grow, and
- * the bound still refuses a package that ships its test fixtures (+370 kB) or source maps with their
- * sources inlined (+210 kB, half of it the base64 kernels again).
+ * Named bound on the tarball (gzip), 500 kB; 295 kB when first written, 408 kB on 2026-12-02 (when it
+ * was raised from 400 kB). Most of it is the built-in corpus (this project's README and sources, ~500 kB
+ * raw, growing with them) and the WebAssembly kernels as base64 (two builds, ~185 kB raw); the rest is
+ * JavaScript and declarations. The margin leaves room to grow, and the bound still refuses a package that
+ * ships its test fixtures (+370 kB) or source maps with their sources inlined (+210 kB, half of it the
+ * base64 kernels again).
  */
-const MAX_PACKED_BYTES = 400_000;
+const MAX_PACKED_BYTES = 500_000;
 /** Named bound on the kernels' declarations: the two names and their types, never the base64 (~92 kB each). */
 const MAX_WASM_DTS_BYTES = 2_000;
 /** Files written into dist/ by scripts/postbuild.mjs rather than compiled from src/. */
