@@ -10,7 +10,7 @@ import { CharrnnError } from '../../src/errors.js';
 import { initKernels } from '../../src/kernels/index.js';
 import type { TrainConfig } from '../../src/training/config.js';
 import { presetConfig } from '../../src/training/presets.js';
-import { type RunEvent, RunLoop } from '../../src/training/run.js';
+import { finishPhrase, type RunEvent, RunLoop } from '../../src/training/run.js';
 import { Trainer } from '../../src/training/trainer.js';
 import { golden } from '../helpers/golden.js';
 
@@ -238,6 +238,18 @@ describe('run loop', () => {
     assert.deepEqual(trace(loop), ['checkpoint:final@3', 'finished:stopped@3']);
   });
 
+  it('with saveEvery 0, saves only the best and the last', () => {
+    const t = Trainer.create(corpus, small({ iters: 7, evalEvery: 100, saveEvery: 0 }));
+    const events = collapse(trace(new RunLoop(t, { checkpoints: true }))).filter((x) => !x.startsWith('e×'));
+    assert.deepEqual(events, [
+      's×7',
+      'evaluation@7*',
+      'checkpoint:best@7',
+      'checkpoint:final@7',
+      'finished:iters@7',
+    ]);
+  });
+
   it('evaluates after every step with --eval-every 1, the first step included', () => {
     const t = Trainer.create(corpus, small({ iters: 3, evalEvery: 1 }));
     const evals = trace(new RunLoop(t)).filter((e) => e.startsWith('evaluation'));
@@ -400,6 +412,24 @@ describe('--patience: early stopping', () => {
     assert.deepEqual([legacy.bestValLoss, legacy.bestForgotten], [best, undefined]);
   });
 
+  it('names where the best was, and counts evaluations in the plural', () => {
+    const t = Trainer.create(corpus, small({ iters: 100, evalEvery: 2, patience: 3 }));
+    const loop = new RunLoop(t);
+    for (let e = loop.next(); e && !(e.type === 'evaluation' && e.iter === 4); e = loop.next());
+    assert.equal(t.bestValIter, 4);
+    t.bestValLoss = 0; // not beaten again: 6, 8 and 10 are the three evaluations in a row
+    trace(loop);
+    assert.throws(
+      () => new RunLoop(t).checkLimits(),
+      (e: unknown) =>
+        e instanceof CharrnnError &&
+        e.line.startsWith(
+          'the run stopped early at iteration 10: 3 evaluations in a row have not beaten its best ' +
+            'validation loss (0.0000 at iteration 4), and --patience is 3; ',
+        ),
+    );
+  });
+
   it('checkLimits: a run stopped early says so and how to go on; --patience needs a validation split', () => {
     const t = Trainer.create(corpus, small({ iters: 100, evalEvery: 2, patience: 1 }));
     t.bestValLoss = 0;
@@ -418,7 +448,22 @@ describe('--patience: early stopping', () => {
     const noVal = Trainer.create(corpus, small({ iters: 100, valFraction: 0, patience: 2 }));
     assert.throws(
       () => new RunLoop(noVal).checkLimits(),
-      /^CharrnnError: --patience 2 watches the validation loss, but there is no validation split$/,
+      (e: unknown) =>
+        e instanceof CharrnnError &&
+        e.kind === 'usage' &&
+        e.line ===
+          '--patience 2 watches the validation loss, but there is no validation split; set --val-fraction above 0, or give --val-file',
     );
+  });
+});
+
+describe('finishPhrase', () => {
+  it('says each reason a run finished, as a host writes it after "It"', () => {
+    assert.deepEqual((['iters', 'time', 'patience', 'stopped'] as const).map(finishPhrase), [
+      'reached --iters',
+      'reached --time-limit',
+      'stopped early (--patience: the validation loss stopped improving)',
+      'was stopped',
+    ]);
   });
 });
