@@ -165,7 +165,10 @@ describe('kill-safe checkpoints', { timeout: 120_000 }, () => {
       child.kill(signal);
       const end = await closed(child);
       assert.deepEqual(end, { status, signal: null }, `${signal}: ${stderr()}`);
-      const m = /\ncharrnn: interrupted at iteration (\d+) .*; saved '[^']*x\.ckpt'(, best '[^']*x\.best\.ckpt')?\n$/.exec(stderr());
+      const m =
+        /\ncharrnn: interrupted at iteration (\d+) .*; saved '[^']*x\.ckpt'(, best '[^']*x\.best\.ckpt')?\n$/.exec(
+          stderr(),
+        );
       assert.ok(m, `${signal}: ${stderr()}`);
       assert.deepEqual(temporaries(), []);
       assert.equal(loadsAndResumes(), Number(m[1]), `${signal}: the checkpoint is of the iteration named`);
