@@ -311,7 +311,11 @@ export class ShardedModel implements SequenceModel {
         if (performance.now() > deadline) {
           this.closed = true;
           for (const end of this.terminators) end();
-          throw new Error(`worker thread ${k} did not start within ${STARTUP_TIMEOUT_MS / 1000} s`);
+          throw new CharrnnError(
+            `worker thread ${k} did not start within ${STARTUP_TIMEOUT_MS / 1000} s`,
+            'run again, or with --threads 1 on a machine this busy',
+            'thread',
+          );
         }
         Atomics.wait(c, 1 + 2 * K + k, 0, 100);
       }
@@ -319,18 +323,20 @@ export class ShardedModel implements SequenceModel {
         if (seen === DEAD) throw this.lose(k);
         Atomics.wait(c, 1 + k, seen, 60_000);
       }
-      if (Atomics.load(c, 1 + this.K + k) !== 0) {
-        throw new Error(`worker thread ${k} failed: ${readMessage(this.v.messages[k])}`);
-      }
+      // its command threw (a replica it could not build, memory it could not grow): its state is unknown
+      if (Atomics.load(c, 1 + this.K + k) !== 0) throw this.lose(k, 'failed');
     }
   }
 
-  /** Shard k's worker died: stops the others, resets the states, and from now on fails every command. */
-  private lose(k: number): CharrnnError {
+  /**
+   * Shard k's worker died, or its command failed: stops the others, resets the states, and from now on
+   * fails every command.
+   */
+  private lose(k: number, how: 'died' | 'failed' = 'died'): CharrnnError {
     this.close();
     this.local.resetState();
     this.failure = new CharrnnError(
-      `worker thread ${k} died (${readMessage(this.v.messages[k])})`,
+      `worker thread ${k} ${how} (${readMessage(this.v.messages[k])})`,
       "the weights and optimizer from before the failed step are intact (the streams' carried states are lost): save them and resume",
       'thread',
     );

@@ -147,6 +147,11 @@ describe('a worker thread that dies mid-run (in-process, the real Node host)', (
     await checkStopped(t, run, /^worker thread 1 died \(it crashed: a crash on purpose\)$/, AT - 2);
   });
 
+  it('failing a command (an exception it catches and reports): the same, with the exception', async (t) => {
+    const run = await deadWorkerRun({ CHARRNN_TEST_DIE_AT: String(AT), CHARRNN_TEST_DIE_HOW: 'fail' }, dying);
+    await checkStopped(t, run, /^worker thread 1 failed \(a failure on purpose\)$/, AT - 2);
+  });
+
   it('exiting before it serves anything: the first command fails at once, not after the 60 s start timeout', async (t) => {
     const run = await deadWorkerRun({ CHARRNN_TEST_DIE_AT: '0', CHARRNN_TEST_DIE_HOW: 'exit' }, dying);
     await checkStopped(t, run, /^worker thread 1 died \(it exited with code 3\)$/, 0);
