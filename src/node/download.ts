@@ -8,7 +8,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writ
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { CatalogEntry } from '../data/catalog.js';
-import { CharrnnError } from '../errors.js';
+import { CharrnnError, shown } from '../errors.js';
 import { notAFile, removeStaleTemporaries } from './io.js';
 
 /** Seconds without a byte from the server (to connect, to answer, between chunks) before giving up. */
@@ -131,8 +131,11 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
     fd = undefined;
     const sha256 = hash.digest('hex');
     if (o.sha256 !== undefined && sha256 !== o.sha256.toLowerCase()) {
+      // what came, so that an error page or an empty answer is told from a changed file at a glance
+      const type = res.headers.get('content-type');
+      const sent = `${received} ${received === 1 ? 'byte' : 'bytes'}${type ? `, ${shown(type)}` : ''}`;
       throw new CharrnnError(
-        `the download of ${url} has the wrong SHA-256, expected ${o.sha256.toLowerCase()}, got ${sha256}; it was deleted`,
+        `the download of ${url} (${sent}) has the wrong SHA-256, expected ${o.sha256.toLowerCase()}, got ${sha256}; it was deleted`,
         `the server has another file there: check the address, or ${handHint}`,
       );
     }

@@ -182,7 +182,12 @@ describe('charrnn download --url', () => {
     const wrong = '0'.repeat(64);
     const out = join(dir, 'wrong', 'text.txt');
     const r = await charrnn(['download', '--url', `${base}/ok/text.txt`, '--sha256', wrong, '-o', out]);
-    failure(r, new RegExp(`wrong SHA-256, expected ${wrong}, got ${SHA}; it was deleted`));
+    failure(
+      r,
+      new RegExp(
+        `text\\.txt \\(${TEXT.length} bytes, text/plain\\) has the wrong SHA-256, expected ${wrong}, got ${SHA}; it was deleted`,
+      ),
+    );
     assert.deepEqual(filesIn(join(dir, 'wrong')), []);
   });
 });
@@ -248,7 +253,12 @@ describe('charrnn download NAME (through CHARRNN_MIRROR)', () => {
 
   it('a wrong checksum (the mirror serves another text): one line, expected and got, nothing kept', async () => {
     const r = await charrnn(['train', 'tiny-shakespeare', '--iters', '1']);
-    failure(r, new RegExp(`wrong SHA-256, expected ${SHAKESPEARE.sha256}, got ${SHA}; it was deleted`));
+    failure(
+      r,
+      new RegExp(
+        `tiny-shakespeare\\.txt \\(${TEXT.length} bytes, text/plain\\) has the wrong SHA-256, expected ${SHAKESPEARE.sha256}, got ${SHA}; it was deleted`,
+      ),
+    );
     assert.match(
       r.stderr,
       /tiny-shakespeare is not in the cache yet: downloading it from .*\/ok\/tiny-shakespeare\.txt/,
