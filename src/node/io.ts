@@ -98,10 +98,12 @@ export function readCorpus(path: string): Corpus {
       throw new CharrnnError(`the text file '${path}' is empty`, 'give a file with some text in it');
     const encoder = new CorpusEncoder(size);
     const buffer = new Uint8Array(Math.min(CHUNK, size));
-    for (;;) {
-      const n = readSync(fd, buffer, 0, buffer.length, null);
+    // the file as it was when opened: one still being written (a log) grows past its size meanwhile
+    for (let left = size; left > 0; ) {
+      const n = readSync(fd, buffer, 0, Math.min(buffer.length, left), null);
       if (n === 0) break;
       encoder.write(buffer.subarray(0, n));
+      left -= n;
     }
     return encoder.finish();
   } catch (e) {
