@@ -1,7 +1,9 @@
 // The models the page keeps: checkpoints in the browser's IndexedDB (database 'charrnn'), so they outlive a
 // reload. Two object stores under one key: 'models' holds what the list shows (a few numbers per model),
 // 'checkpoints' the checkpoint's bytes, read only to load or download that model. A full storage quota
-// (QuotaExceededError) becomes a one-line CharrnnError; nothing is kept then.
+// (QuotaExceededError) becomes a one-line CharrnnError; nothing is kept then. Every tab of the page shares
+// the store: a change made in one (a model kept or deleted) is announced on a BroadcastChannel, so the
+// others show it at once (onKeptChanged).
 import { CharrnnError } from '../src/errors.js';
 
 const DB_NAME = 'charrnn';
@@ -27,6 +29,20 @@ export interface KeptModel {
 }
 
 let opened: Promise<IDBDatabase> | undefined;
+
+const CHANNEL = 'charrnn-kept';
+/** the other tabs of the page hear of changes here (none where there is no BroadcastChannel) */
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : undefined;
+
+/** Tells the other tabs that the kept models changed. */
+function announce(): void {
+  channel?.postMessage('changed');
+}
+
+/** Calls `changed` when another tab of the page keeps or deletes a model. */
+export function onKeptChanged(changed: () => void): void {
+  channel?.addEventListener('message', () => changed());
+}
 
 function database(): Promise<IDBDatabase> {
   opened ??= new Promise<IDBDatabase>((resolve, reject) => {
@@ -77,6 +93,7 @@ export async function keepModel(model: Omit<KeptModel, 'id'>, bytes: Uint8Array)
       tx.objectStore(CHECKPOINTS).put(bytes, id);
     };
     await done;
+    announce();
     return { ...model, id };
   } catch (e) {
     if (e instanceof DOMException && e.name === 'QuotaExceededError') {
@@ -112,4 +129,5 @@ export async function deleteModel(id: number): Promise<void> {
   tx.objectStore(MODELS).delete(id);
   tx.objectStore(CHECKPOINTS).delete(id);
   await done;
+  announce();
 }

@@ -2,9 +2,17 @@
 // newest first, one row each: its name, model (cell, layers × hidden), iterations and best validation
 // loss, and four buttons: Load (then Generate, or Start to continue, as with a loaded file), Continue (load,
 // then Start at once on the chosen text), Download (its checkpoint file) and Delete. Save model keeps the
-// model in training or loaded, under the name typed beside it, else the name of its text.
+// model in training or loaded, under the name typed beside it, else the name of its text. The list follows
+// the other tabs of the page: a model kept or deleted in one shows in all.
 import type { ModelInfo } from '../protocol.js';
-import { deleteModel, type KeptModel, keepModel, keptCheckpoint, keptModels } from '../store.js';
+import {
+  deleteModel,
+  type KeptModel,
+  keepModel,
+  keptCheckpoint,
+  keptModels,
+  onKeptChanged,
+} from '../store.js';
 import { clearError, el, fmt, showError } from './dom.js';
 import { probe } from './probe.js';
 
@@ -45,7 +53,11 @@ function button(label: string, title: string, run: () => Promise<void>): HTMLBut
   b.title = title;
   b.addEventListener('click', () => {
     clearError();
-    run().catch(showError);
+    // (a model deleted in another tab meanwhile: the list shows it gone)
+    run().catch((e: unknown) => {
+      showError(e);
+      void refreshKept();
+    });
   });
   return b;
 }
@@ -136,5 +148,6 @@ export function setDefaultName(name: string | undefined): void {
 export function wireKept(a: KeptActions): void {
   actions = a;
   ui.note.textContent = 'Reading the kept models…';
+  onKeptChanged(() => void refreshKept()); // (kept or deleted in another tab)
   void refreshKept();
 }

@@ -1,0 +1,85 @@
+// End to end, the kept models in everyday use (test/e2e/page.ts builds, serves and drives the page), each
+// test in a fresh browser context with no error in the console: two tabs of the page open at once share
+// the list (a model kept or deleted in one shows in the other at once, and a model gone from the store
+// when its row is pressed is one line, and its row goes).
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { alertShows, probe, root, shared, until, WAIT } from './page.js';
+
+const SEED = join(root, 'test/fixtures/v1/seed.ckpt');
+
+/** A fresh browser context, closed after the test, which then fails on any error in any of its pages. */
+async function openContext(t: TestContext): Promise<{ context: BrowserContext; open: () => Promise<Page> }> {
+  const { url, browser } = await shared();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const errors: string[] = [];
+  t.after(async () => {
+    await context.close();
+    assert.deepEqual(errors, [], 'no uncaught error and no console error in the page');
+  });
+  const open = async () => {
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT);
+    page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    });
+    await page.goto(url);
+    await until(page, 'the worker to be ready', (p) => p.ready);
+    return page;
+  };
+  return { context, open };
+}
+
+/** A kept model's row in the list, by its name. */
+function keptRow(page: Page, name: string) {
+  const row = page.locator('#kept-rows tr').filter({ has: page.locator('.kept-name', { hasText: name }) });
+  return { row, button: (label: string) => row.getByRole('button', { name: label, exact: true }) };
+}
+
+/** Loads the version-1 seed checkpoint and keeps it under `name`. */
+async function keepSeed(page: Page, name: string, kept: number): Promise<void> {
+  await page.locator('#checkpoint-file').setInputFiles(SEED);
+  await until(page, 'the checkpoint to load', (p) => p.state === 'loaded');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByRole('button', { name: 'Save model' }).click();
+  await until(page, `${kept} kept models`, (p) => p.kept === kept);
+}
+
+test('two tabs share the list: kept or deleted in one, shown in the other at once', async (t) => {
+  const { open } = await openContext(t);
+  const a = await open();
+  const b = await open();
+  await keepSeed(a, 'from tab A', 1);
+  await until(b, 'tab B to list the model tab A kept', (p) => p.kept === 1);
+  await keptRow(b, 'from tab A').row.waitFor();
+  await keepSeed(b, 'from tab B', 2);
+  await until(a, 'tab A to list the model tab B kept', (p) => p.kept === 2);
+  await keptRow(a, 'from tab B').button('Delete').click();
+  await until(b, 'tab B to drop the model tab A deleted', (p) => p.kept === 1);
+  assert.deepEqual(await b.locator('#kept-rows .kept-name').allTextContents(), ['from tab A']);
+
+  // a model gone from the store without a word (a browser that has no BroadcastChannel, storage cleared):
+  // pressing its row says so in one line, and its row goes
+  await b.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('charrnn');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const tx = db.transaction(['models', 'checkpoints'], 'readwrite');
+    tx.objectStore('models').clear();
+    tx.objectStore('checkpoints').clear();
+    await new Promise((resolve) => {
+      tx.oncomplete = resolve;
+    });
+    db.close();
+  });
+  assert.equal((await probe(a)).kept, 1, 'tab A still lists it');
+  await keptRow(a, 'from tab A').button('Load').click();
+  await alertShows(a, /^that model is no longer kept; it was deleted, maybe in another tab$/);
+  await until(a, 'its row to go', (p) => p.kept === 0);
+  assert.equal(await a.locator('#kept').isVisible(), false);
+});
