@@ -11,7 +11,7 @@ const DB_VERSION = 1;
 const MODELS = 'models';
 const CHECKPOINTS = 'checkpoints';
 
-/** A kept model, as the list shows it. */
+/** A kept model, as the list shows it (NaN: a number its stored entry does not have; keptModels). */
 export interface KeptModel {
   id: number;
   name: string;
@@ -106,11 +106,36 @@ export async function keepModel(model: Omit<KeptModel, 'id'>, bytes: Uint8Array)
   }
 }
 
-/** The kept models, newest first. */
+/** A finite number, else NaN (unknown). */
+const numberOr = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN);
+
+/**
+ * A stored entry as the list shows it, whatever wrote it: a field it lacks (an entry written by another
+ * build of the page, or by hand) or holds as something else is unknown (NaN, 'unknown'), never undefined.
+ */
+function entry(stored: Record<string, unknown>, id: number): KeptModel {
+  const text = (v: unknown, none: string) => (typeof v === 'string' && v !== '' ? v : none);
+  return {
+    id,
+    name: text(stored.name, `model ${id}`),
+    model: text(stored.model, 'unknown'),
+    layers: numberOr(stored.layers),
+    hidden: numberOr(stored.hidden),
+    iter: numberOr(stored.iter),
+    valLoss: typeof stored.valLoss === 'number' && !Number.isNaN(stored.valLoss) ? stored.valLoss : Infinity,
+    size: numberOr(stored.size),
+    savedAt: numberOr(stored.savedAt),
+  };
+}
+
+/** The kept models, newest first (those not known when kept last). */
 export async function keptModels(): Promise<KeptModel[]> {
   const db = await database();
-  const all = await result(db.transaction(MODELS).objectStore(MODELS).getAll() as IDBRequest<KeptModel[]>);
-  return all.sort((a, b) => b.savedAt - a.savedAt || b.id - a.id);
+  const store = db.transaction(MODELS).objectStore(MODELS);
+  const [values, keys] = await Promise.all([result(store.getAll()), result(store.getAllKeys())]);
+  const all = values.map((v, i) => entry(v !== null && typeof v === 'object' ? v : {}, Number(keys[i])));
+  const when = (m: KeptModel) => (Number.isNaN(m.savedAt) ? -Infinity : m.savedAt);
+  return all.sort((a, b) => when(b) - when(a) || b.id - a.id);
 }
 
 /** A kept model's checkpoint bytes. */

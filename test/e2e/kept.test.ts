@@ -1,8 +1,11 @@
 // End to end, the kept models in everyday use (test/e2e/page.ts builds, serves and drives the page), each
 // test in a fresh browser context with no error in the console: two tabs of the page open at once share
 // the list (a model kept or deleted in one shows in the other at once, and a model gone from the store
-// when its row is pressed is one line, and its row goes).
+// when its row is pressed is one line, and its row goes); an entry written by another build, without the
+// fields this one shows (or with them as something else), is listed with what it has, '?' for the rest,
+// and loads and downloads.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -82,4 +85,59 @@ test('two tabs share the list: kept or deleted in one, shown in the other at onc
   await alertShows(a, /^that model is no longer kept; it was deleted, maybe in another tab$/);
   await until(a, 'its row to go', (p) => p.kept === 0);
   assert.equal(await a.locator('#kept').isVisible(), false);
+});
+
+test('entries written by another build, missing fields, are listed with what they have, and load', async (t) => {
+  const { open } = await openContext(t);
+  const page = await open();
+  const seed = [...readFileSync(SEED)];
+  // as a build that kept fewer fields would have (and one that kept none, one with nulls)
+  await page.evaluate(async (bytes) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('charrnn', 1);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const tx = db.transaction(['models', 'checkpoints'], 'readwrite');
+    const models = tx.objectStore('models');
+    const entries = [
+      { name: 'older', model: 'rnn', layers: 1, hidden: 24, iter: 300 },
+      {},
+      { name: 'nulls', model: null, layers: null, hidden: null, iter: null, valLoss: null, savedAt: null },
+    ];
+    for (const e of entries) {
+      const add = models.add(e);
+      add.onsuccess = () => tx.objectStore('checkpoints').put(Uint8Array.from(bytes), add.result);
+    }
+    await new Promise((resolve) => {
+      tx.oncomplete = resolve;
+    });
+    db.close();
+  }, seed);
+  await page.reload();
+  await until(page, 'the three entries', (p) => p.ready && p.kept === 3);
+  const rows = await page
+    .locator('#kept-rows tr')
+    .evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td:not(.kept-actions)')].map((td) => td.textContent)),
+    );
+  const id = Number(await page.locator('#kept-rows tr').nth(1).getAttribute('data-id'));
+  assert.deepEqual(rows, [
+    ['nulls', 'unknown ?×?', '?', '–'],
+    [`model ${id}`, 'unknown ?×?', '?', '–'],
+    ['older', 'rnn 1×24', '300', '–'],
+  ]);
+  for (const title of await page
+    .locator('#kept-rows tr')
+    .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('title') ?? '')))
+    assert.doesNotMatch(title, /Invalid|NaN|undefined|1970/, `the row's title: ${title}`);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    keptRow(page, `model ${id}`).button('Download').click(),
+  ]);
+  assert.equal(download.suggestedFilename(), `charrnn-model-${id}.safetensors`);
+  assert.deepEqual(readFileSync(await download.path()), readFileSync(SEED));
+  await keptRow(page, 'nulls').button('Load').click();
+  await until(page, 'the entry to load', (p) => p.state === 'loaded' && p.iter === 300);
+  assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
 });

@@ -36,8 +36,11 @@ let actions: KeptActions | undefined;
 /** A file name for a kept model: charrnn-<name>-<iter>.safetensors, with only safe characters. */
 function fileName(m: KeptModel): string {
   const slug = m.name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '');
-  return `charrnn-${slug || 'model'}-${m.iter}.safetensors`;
+  return `charrnn-${slug || 'model'}${Number.isNaN(m.iter) ? '' : `-${m.iter}`}.safetensors`;
 }
+
+/** A number of a kept model's entry, or '?' when its entry does not have it. */
+const known = (n: number): string => (Number.isNaN(n) ? '?' : fmt.format(n));
 
 function cell(text: string, className: string): HTMLTableCellElement {
   const td = document.createElement('td');
@@ -65,7 +68,8 @@ function button(label: string, title: string, run: () => Promise<void>): HTMLBut
 function row(m: KeptModel): HTMLTableRowElement {
   const tr = document.createElement('tr');
   tr.dataset.id = String(m.id);
-  tr.title = `kept ${new Date(m.savedAt).toLocaleString()}; ${fmt.format(m.size)} bytes`;
+  const when = Number.isNaN(m.savedAt) ? 'kept' : `kept ${new Date(m.savedAt).toLocaleString()}`;
+  tr.title = Number.isNaN(m.size) ? when : `${when}; ${fmt.format(m.size)} bytes`;
   const actionsCell = document.createElement('td');
   actionsCell.className = 'kept-actions';
   actionsCell.append(
@@ -85,8 +89,8 @@ function row(m: KeptModel): HTMLTableRowElement {
   );
   tr.append(
     cell(m.name, 'kept-name'),
-    cell(`${m.model} ${m.layers}×${m.hidden}`, 'kept-model'),
-    cell(fmt.format(m.iter), 'kept-iter'),
+    cell(`${m.model} ${known(m.layers)}×${known(m.hidden)}`, 'kept-model'),
+    cell(known(m.iter), 'kept-iter'),
     cell(Number.isFinite(m.valLoss) ? m.valLoss.toFixed(3) : '–', 'kept-val'),
     actionsCell,
   );
