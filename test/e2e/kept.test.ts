@@ -3,7 +3,8 @@
 // the list (a model kept or deleted in one shows in the other at once, and a model gone from the store
 // when its row is pressed is one line, and its row goes); an entry written by another build, without the
 // fields this one shows (or with them as something else), is listed with what it has, '?' for the rest,
-// and loads and downloads.
+// and loads and downloads; the site's data cleared while the page is open (the browser closes its store) empties
+// the list, and Save model and Delete work on, with no alert.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -140,4 +141,26 @@ test('entries written by another build, missing fields, are listed with what the
   await keptRow(page, 'nulls').button('Load').click();
   await until(page, 'the entry to load', (p) => p.state === 'loaded' && p.iter === 300);
   assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
+});
+
+test("the site's data cleared while the page is open: the list empties, Save model and Delete work on", async (t) => {
+  const { context, open } = await openContext(t);
+  const page = await open();
+  await keepSeed(page, 'first', 1);
+  await keepSeed(page, 'second', 2);
+  const { url } = await shared();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.clearDataForOrigin', { origin: new URL(url).origin, storageTypes: 'all' });
+  await until(page, 'the list to empty', (p) => p.kept === 0);
+  assert.equal(
+    await page.locator('#kept-note').textContent(),
+    'No models kept yet: Save model keeps the model in this browser.',
+  );
+  await page.getByRole('button', { name: 'Save model' }).click();
+  await until(page, 'a model kept again', (p) => p.kept === 1);
+  await keptRow(page, 'seed.ckpt').row.waitFor();
+  await keptRow(page, 'seed.ckpt').button('Delete').click();
+  await until(page, 'no model kept', (p) => p.kept === 0);
+  assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
+  assert.equal((await probe(page)).errors, 0, 'no error shown');
 });
