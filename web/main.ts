@@ -13,7 +13,7 @@ import { DEFAULTS } from '../src/training/config.js';
 import { shardEnded } from '../src/training/parallel.js';
 import { finishPhrase } from '../src/training/run.js';
 import type { FromWorker, ModelInfo, ToWorker, WorkerState } from './protocol.js';
-import { hold, keepRecovered, release, takeHeld } from './recover.js';
+import { hold, keepRecovered, keptAt, recoverEnded, release, takeHeld } from './recover.js';
 import {
   addPoint,
   addValidation,
@@ -273,10 +273,14 @@ function receive(msg: FromWorker): void {
     case 'checkpoint':
       if (msg.to === 'download') download(msg.bytes, CHECKPOINT_NAME);
       else {
-        void keepCheckpoint(msg.bytes, msg.info, model?.what ?? 'a model').finally(() => {
-          keeping = false;
-          setState(state);
-        });
+        void keepCheckpoint(msg.bytes, msg.info, model?.what ?? 'a model')
+          .then((kept) => {
+            if (kept) keptAt(msg.info.iter);
+          })
+          .finally(() => {
+            keeping = false;
+            setState(state);
+          });
       }
       break;
     case 'exported':
@@ -475,5 +479,6 @@ wireKept({
   },
   download,
 });
+void recoverEnded();
 setState('idle');
 draw();

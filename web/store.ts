@@ -248,3 +248,87 @@ export async function deleteModel(id: number): Promise<void> {
   }
   announce();
 }
+
+// ---- the autosave of a tab's model in training: outlives the tab, and becomes a kept model after it ----
+
+/** Where a tab keeps the latest checkpoint of its model in training: its own key in 'checkpoints'. */
+const autosaveKey = (tab: string) => `autosave:${tab}`;
+
+/** An autosave, as stored: the entry it becomes in the list, and its bytes. */
+interface Autosave {
+  model: Omit<KeptModel, 'id'>;
+  bytes: Uint8Array;
+}
+
+/** Writes (over the one before) tab `tab`'s latest checkpoint of its model in training. */
+export async function holdAutosave(
+  tab: string,
+  model: Omit<KeptModel, 'id'>,
+  bytes: Uint8Array,
+): Promise<void> {
+  try {
+    const tx = await transaction([CHECKPOINTS], 'readwrite');
+    const done = committed(tx);
+    tx.objectStore(CHECKPOINTS).put({ model, bytes } satisfies Autosave, autosaveKey(tab));
+    await done;
+  } catch (e) {
+    throw failed(e);
+  }
+}
+
+/** Forgets tab `tab`'s autosave (its model in training is gone: reset, replaced, or kept). */
+export async function dropAutosave(tab: string): Promise<void> {
+  try {
+    const tx = await transaction([CHECKPOINTS], 'readwrite');
+    const done = committed(tx);
+    tx.objectStore(CHECKPOINTS).delete(autosaveKey(tab));
+    await done;
+  } catch (e) {
+    throw failed(e);
+  }
+}
+
+/** The tabs that have an autosave in the store. */
+export async function autosavedTabs(): Promise<string[]> {
+  let keys: IDBValidKey[];
+  try {
+    keys = await result((await transaction([CHECKPOINTS])).objectStore(CHECKPOINTS).getAllKeys());
+  } catch (e) {
+    throw failed(e);
+  }
+  const prefix = autosaveKey('');
+  return keys
+    .filter((k) => typeof k === 'string' && k.startsWith(prefix))
+    .map((k) => (k as string).slice(prefix.length));
+}
+
+/**
+ * Makes tab `tab`'s autosave (the tab has ended) a kept model, in one transaction, so that of two tabs that
+ * try, one does; returns it, or undefined when there is none (any more).
+ */
+export async function keepAutosave(tab: string): Promise<KeptModel | undefined> {
+  let kept: KeptModel | undefined;
+  try {
+    const tx = await transaction([MODELS, CHECKPOINTS], 'readwrite');
+    const done = committed(tx);
+    const checkpoints = tx.objectStore(CHECKPOINTS);
+    const get = checkpoints.get(autosaveKey(tab));
+    get.onsuccess = () => {
+      const saved = get.result as Partial<Autosave> | undefined;
+      checkpoints.delete(autosaveKey(tab));
+      if (!saved?.model || !(saved.bytes instanceof Uint8Array)) return;
+      const { model, bytes } = saved as Autosave;
+      const add = tx.objectStore(MODELS).add(model);
+      add.onsuccess = () => {
+        kept = { ...model, id: add.result as number };
+        checkpoints.put(bytes, add.result);
+      };
+    };
+    await done;
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'QuotaExceededError') return undefined; // (nothing changed)
+    throw failed(e);
+  }
+  if (kept) announce();
+  return kept;
+}

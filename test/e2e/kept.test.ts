@@ -4,13 +4,16 @@
 // when its row is pressed is one line, and its row goes); an entry written by another build, without the
 // fields this one shows (or with them as something else), is listed with what it has, '?' for the rest,
 // and loads and downloads; the site's data cleared while the page is open (the browser closes its store) empties
-// the list, and Save model and Delete work on, with no alert.
+// the list, and Save model and Delete work on, with no alert. A reload in the middle of training keeps the
+// model in training (its checkpoint at most 5 s old; at a pause, exactly where it paused) as '<text>
+// (recovered at N)', which continues from there; one kept by Save model at that iteration, or Reset, is not
+// kept twice; a tab closed while another is open: the other lists its model in training.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { alertShows, probe, root, shared, until, WAIT } from './page.js';
+import { alertShows, fillFields, probe, root, shared, until, WAIT } from './page.js';
 
 const SEED = join(root, 'test/fixtures/v1/seed.ckpt');
 
@@ -163,4 +166,82 @@ test("the site's data cleared while the page is open: the list empties, Save mod
   await until(page, 'no model kept', (p) => p.kept === 0);
   assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
   assert.equal((await probe(page)).errors, 0, 'no error shown');
+});
+
+/** Starts the seed (one layer of 32, no samples) on the built-in text, and waits for it to run. */
+async function startSeed(page: Page): Promise<void> {
+  await until(page, 'the built-in text', (p) => p.textChars > 0);
+  await fillFields(page, [
+    ['--hidden', '32'],
+    ['--sample-every', '0'],
+  ]);
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await until(page, 'the run', (p) => p.state === 'running' && p.iter > 0);
+}
+
+test('a reload in the middle of training keeps the model in training, where it was', {
+  timeout: 120_000,
+}, async (t) => {
+  const { open } = await openContext(t);
+  const page = await open();
+  await startSeed(page);
+  // running: the checkpoint the page holds (its first after 5 s) is what a reload keeps
+  const held = await until(page, 'a checkpoint held', (p) => p.heldIter !== null, 20_000);
+  await page.reload();
+  const after = await until(page, 'the model in training kept', (p) => p.ready && p.kept === 1);
+  assert.equal(after.recovered, 1);
+  const name = (await page.locator('#kept-rows .kept-name').textContent()) ?? '';
+  const running = Number(/^the built-in text \(recovered at ([\d,]+)\)$/.exec(name)?.[1]?.replace(/,/g, ''));
+  assert.ok(running >= held.heldIter!, `kept at iteration ${running}, the page held ${held.heldIter}`);
+  assert.match(
+    (await page.locator('#kept-note').textContent()) ?? '',
+    /^Kept 'the built-in text \(recovered at [\d,]+\)': the model that was training when the page closed\. Press Continue to go on\.$/,
+  );
+  // Continue: from there; paused, a reload keeps it exactly where it paused
+  await keptRow(page, name).button('Continue').click();
+  await until(page, 'the kept model to train on', (p) => p.state === 'running' && p.iter > running);
+  assert.equal((await probe(page)).points[0]?.[0], running, 'it goes on from its iteration');
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const paused = await until(page, 'the pause', (p) => p.state === 'paused' && p.heldIter === p.iter);
+  await page.reload();
+  await until(page, 'the paused model kept', (p) => p.ready && p.kept === 2);
+  await keptRow(
+    page,
+    `the built-in text (recovered at ${paused.iter.toLocaleString('en-US')})`,
+  ).row.waitFor();
+
+  // kept by Save model where it paused: not kept again by a reload; nor after Reset
+  await startSeed(page);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await until(page, 'the pause', (p) => p.state === 'paused' && p.heldIter === p.iter);
+  await page.getByLabel('Name', { exact: true }).fill('saved');
+  await page.getByRole('button', { name: 'Save model' }).click();
+  await until(page, 'the model saved', (p) => p.kept === 3);
+  await page.reload();
+  await until(page, 'the worker to be ready', (p) => p.ready && p.kept === 3);
+  await startSeed(page);
+  await until(page, 'a checkpoint held', (p) => p.heldIter !== null, 20_000);
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await until(page, 'the reset', (p) => p.state === 'idle');
+  await page.reload();
+  await until(page, 'the worker to be ready', (p) => p.ready && p.kept === 3);
+  await new Promise((r) => setTimeout(r, 1000)); // (a model kept now would be too late: none is)
+  assert.equal((await probe(page)).kept, 3, 'nothing kept twice');
+  assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
+});
+
+test('a tab closed in the middle of training: another tab open keeps its model in training', {
+  timeout: 120_000,
+}, async (t) => {
+  const { open } = await openContext(t);
+  const a = await open();
+  await startSeed(a);
+  await a.getByRole('button', { name: 'Pause' }).click();
+  const paused = await until(a, 'the pause', (p) => p.state === 'paused' && p.heldIter === p.iter);
+  const b = await open();
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal((await probe(b)).kept, 0, "tab A's model is its own while it is open");
+  await a.close();
+  await until(b, "tab A's model kept", (p) => p.kept === 1);
+  await keptRow(b, `the built-in text (recovered at ${paused.iter.toLocaleString('en-US')})`).row.waitFor();
 });

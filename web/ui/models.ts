@@ -112,35 +112,51 @@ export async function refreshKept(): Promise<void> {
   probe.kept = models.length;
 }
 
-/** Keeps the checkpoint `bytes`, which `info` describes, in the browser under `name` (rejects on a full quota). */
-export function keepBytes(name: string, bytes: Uint8Array, info: ModelInfo): Promise<KeptModel> {
+/** The entry the list shows of the checkpoint `bytes`, which `info` describes, kept under `name`. */
+export function entryOf(name: string, bytes: Uint8Array, info: ModelInfo): Omit<KeptModel, 'id'> {
   const c = info.config;
-  return keepModel(
-    {
-      name,
-      model: c.model,
-      layers: c.layers,
-      hidden: c.hidden,
-      iter: info.iter,
-      valLoss: info.bestValLoss,
-      size: bytes.length,
-      savedAt: Date.now(),
-    },
-    bytes,
-  );
+  return {
+    name,
+    model: c.model,
+    layers: c.layers,
+    hidden: c.hidden,
+    iter: info.iter,
+    valLoss: info.bestValLoss,
+    size: bytes.length,
+    savedAt: Date.now(),
+  };
 }
 
-/** Keeps a checkpoint the worker saved, under the name typed, else `defaultName`; a full quota is an alert. */
-export async function keepCheckpoint(bytes: Uint8Array, info: ModelInfo, defaultName: string): Promise<void> {
+/** Keeps the checkpoint `bytes`, which `info` describes, in the browser under `name` (rejects on a full quota). */
+export function keepBytes(name: string, bytes: Uint8Array, info: ModelInfo): Promise<KeptModel> {
+  return keepModel(entryOf(name, bytes, info), bytes);
+}
+
+/** A line under the list (after refreshKept, which clears it). */
+export function showKeptNote(text: string): void {
+  ui.note.textContent = text;
+}
+
+/**
+ * Keeps a checkpoint the worker saved, under the name typed, else `defaultName`; a full quota is an alert.
+ * Resolves with whether it was kept.
+ */
+export async function keepCheckpoint(
+  bytes: Uint8Array,
+  info: ModelInfo,
+  defaultName: string,
+): Promise<boolean> {
   const name = ui.name.value.trim() || defaultName;
   try {
     await keepBytes(name, bytes, info);
     ui.name.value = '';
     await refreshKept();
     ui.note.textContent = `Kept '${name}' at iteration ${fmt.format(info.iter)}.`;
+    return true;
   } catch (e) {
     showError(e);
     await refreshKept();
+    return false;
   }
 }
 
