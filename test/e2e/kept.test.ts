@@ -7,7 +7,9 @@
 // the list, and Save model and Delete work on, with no alert. A reload in the middle of training keeps the
 // model in training (its checkpoint at most 5 s old; at a pause, exactly where it paused) as '<text>
 // (recovered at N)', which continues from there; one kept by Save model at that iteration, or Reset, is not
-// kept twice; a tab closed while another is open: the other lists its model in training.
+// kept twice; a tab closed while another is open: the other lists its model in training. A checkpoint
+// loaded over a model in training (a kept model's Load or Continue, a file) keeps that model first, unless
+// Save model kept it where it is.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -244,4 +246,38 @@ test('a tab closed in the middle of training: another tab open keeps its model i
   await a.close();
   await until(b, "tab A's model kept", (p) => p.kept === 1);
   await keptRow(b, `the built-in text (recovered at ${paused.iter.toLocaleString('en-US')})`).row.waitFor();
+});
+
+test('a model loaded over the model in training keeps that model first', { timeout: 120_000 }, async (t) => {
+  const { open } = await openContext(t);
+  const page = await open();
+  await keepSeed(page, 'the seed', 1);
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await until(page, 'the reset', (p) => p.state === 'idle');
+  await startSeed(page);
+  await until(page, 'some training', (p) => p.iter >= 100);
+  // a kept model's Load, while it runs: the run is kept where it was replaced
+  await keptRow(page, 'the seed').button('Load').click();
+  await until(page, 'the run kept', (p) => p.state === 'loaded' && p.kept === 2);
+  const name = (await page.locator('#kept-rows .kept-name').first().textContent()) ?? '';
+  const at = Number(/^the built-in text \(recovered at ([\d,]+)\)$/.exec(name)?.[1]?.replace(/,/g, ''));
+  assert.ok(at >= 100, `kept at iteration ${at}`);
+  assert.equal(
+    await page.locator('#kept-note').textContent(),
+    `The model that was training is kept as '${name}' in Kept models: press Continue there to go on.`,
+  );
+  assert.equal(await page.getByRole('alert').isVisible(), false, 'no alert');
+  // it continues from there
+  await keptRow(page, name).button('Continue').click();
+  await until(page, 'it to train on', (p) => p.state === 'running' && p.iter > at);
+  assert.equal((await probe(page)).points[0]?.[0], at);
+  // kept by Save model where it paused: a file loaded over it keeps nothing more
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await until(page, 'the pause', (p) => p.state === 'paused');
+  await page.getByRole('button', { name: 'Save model' }).click();
+  await until(page, 'the model saved', (p) => p.kept === 3);
+  await page.locator('#checkpoint-file').setInputFiles(SEED);
+  await until(page, 'the file to load', (p) => p.state === 'loaded' && p.iter === 300);
+  await new Promise((r) => setTimeout(r, 1000)); // (a model kept now would be too late: none is)
+  assert.equal((await probe(page)).kept, 3, 'nothing kept twice');
 });
