@@ -6,14 +6,15 @@
 // worker exports). Save model keeps the checkpoint in the browser (ui/models.ts); Download checkpoint
 // downloads it. When a thread dies, the page keeps the last consistent model (recover.ts): it watches
 // the shard workers for the training worker (which is blocked while they compute) and the training
-// worker itself (watch.ts), and starts a new training worker after one died.
+// worker itself (watch.ts), and starts a new training worker after one died. A checkpoint loaded over the
+// model in training keeps that model first (the worker sends it: 'replaced').
 
 import type { ExportFormatName } from '../src/checkpoint/interop.js';
 import { DEFAULTS } from '../src/training/config.js';
 import { shardEnded } from '../src/training/parallel.js';
 import { finishPhrase } from '../src/training/run.js';
 import type { FromWorker, ModelInfo, ToWorker, WorkerState } from './protocol.js';
-import { hold, keepRecovered, release, takeHeld } from './recover.js';
+import { hold, keepRecovered, keptAt, recoverEnded, release, takeHeld } from './recover.js';
 import {
   addPoint,
   addValidation,
@@ -31,7 +32,7 @@ import {
   setGenerateEnabled,
   wireGenerate,
 } from './ui/generate.js';
-import { keepCheckpoint, setDefaultName, wireKept } from './ui/models.js';
+import { keepCheckpoint, setDefaultName, showKeptNote, wireKept } from './ui/models.js';
 import { probe } from './ui/probe.js';
 import {
   fillFromCheckpoint,
@@ -87,6 +88,8 @@ let keeping = false;
 let startSent = false;
 /** a kept model's Continue: Start as soon as it has loaded */
 let continueAfterLoad = false;
+/** the iteration Save model last kept the model in training at (a model replaced there is kept already) */
+let keptRunAt: number | undefined;
 
 /** The chart shows the model's loss, or before there is a model, the loss the settings would train. */
 function updateChartSpec(): void {
@@ -219,6 +222,15 @@ function receive(msg: FromWorker): void {
     case 'autosave':
       if (model) hold({ bytes: msg.bytes, info: msg.info, what: model.what });
       break;
+    case 'replaced': {
+      // a checkpoint loaded over the model in training: that model is kept, unless Save model just did
+      if (msg.info.iter === keptRunAt) break;
+      const replaced = { bytes: msg.bytes, info: msg.info, what: model?.what ?? 'a model' };
+      void keepRecovered(replaced, download).then((kept) =>
+        showKeptNote(`The model that was training is ${kept}.`),
+      );
+      break;
+    }
     case 'lost': {
       release();
       const lost = { bytes: msg.bytes, info: msg.info, what: model?.what ?? 'a model' };
@@ -238,6 +250,7 @@ function receive(msg: FromWorker): void {
       break;
     case 'started':
       startSent = false; // (the 'running' state follows)
+      keptRunAt = undefined;
       finishedWhy = ''; // (a run before this one, then a checkpoint loaded: no Reset between)
       model = { what: msg.what, chars: msg.chars, info: msg.info, changed: msg.changed };
       setDefaultName(msg.what);
@@ -273,10 +286,15 @@ function receive(msg: FromWorker): void {
     case 'checkpoint':
       if (msg.to === 'download') download(msg.bytes, CHECKPOINT_NAME);
       else {
-        void keepCheckpoint(msg.bytes, msg.info, model?.what ?? 'a model').finally(() => {
-          keeping = false;
-          setState(state);
-        });
+        void keepCheckpoint(msg.bytes, msg.info, model?.what ?? 'a model')
+          .then((kept) => {
+            if (kept) keptAt(msg.info.iter);
+            if (kept && model && state !== 'loaded') keptRunAt = msg.info.iter;
+          })
+          .finally(() => {
+            keeping = false;
+            setState(state);
+          });
       }
       break;
     case 'exported':
@@ -475,5 +493,6 @@ wireKept({
   },
   download,
 });
+void recoverEnded();
 setState('idle');
 draw();

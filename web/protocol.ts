@@ -68,6 +68,8 @@ export type FromWorker =
    * before the failed step, for the page to keep
    */
   | { type: 'lost'; line: string; bytes: Uint8Array; info: ModelInfo }
+  /** the model in training, as a loaded checkpoint replaces it: for the page to keep */
+  | { type: 'replaced'; bytes: Uint8Array; info: ModelInfo }
   | { type: 'state'; state: WorkerState }
   /**
    * `what`: the text's name (TextSource.what); `changed`: the settings a continued checkpoint runs with

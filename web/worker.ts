@@ -156,6 +156,7 @@ function reset(): void {
 function load(file: Uint8Array, name: string): void {
   const bytes = checkpointBytes(file, name);
   const trainer = Trainer.fromCheckpoint(bytes, undefined, ONE_THREAD, name);
+  if (run) replaced(run.trainer);
   retire();
   loaded = { bytes, trainer };
   post({ type: 'loaded', name, info: info(trainer) });
@@ -283,6 +284,16 @@ function autosave(trainer: Trainer): void {
     post({ type: 'autosave', bytes, info: info(trainer) }, [bytes.buffer]);
   } catch (e) {
     console.warn('charrnn: no autosave', e); // (a diverged state is never saved; the run stops on it)
+  }
+}
+
+/** The model in training, which a loaded checkpoint replaces, to the page to keep: a click loses nothing. */
+function replaced(trainer: Trainer): void {
+  try {
+    const bytes = trainer.toCheckpoint();
+    post({ type: 'replaced', bytes, info: info(trainer) }, [bytes.buffer]);
+  } catch (e) {
+    console.warn('charrnn: the model replaced was not saved', e); // (a diverged state is never saved)
   }
 }
 

@@ -1108,6 +1108,9 @@ test('the page downloads tiny-shakespeare (checked, kept) and keeps models acros
     await kept.button('Delete').click();
     await until(page, 'no kept model', (p) => p.kept === 0);
     assert.equal(await page.locator('#kept').isVisible(), false);
+    // (Reset: the paused run would be kept by the reload, as the model in training when the page closed)
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await until(page, 'the reset', (p) => p.state === 'idle');
     await page.reload();
     await until(page, 'the worker to be ready after the reload', (p) => p.ready);
     await drawn(page, 'an empty list', () =>

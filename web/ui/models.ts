@@ -2,9 +2,17 @@
 // newest first, one row each: its name, model (cell, layers × hidden), iterations and best validation
 // loss, and four buttons: Load (then Generate, or Start to continue, as with a loaded file), Continue (load,
 // then Start at once on the chosen text), Download (its checkpoint file) and Delete. Save model keeps the
-// model in training or loaded, under the name typed beside it, else the name of its text.
+// model in training or loaded, under the name typed beside it, else the name of its text. The list follows
+// the other tabs of the page: a model kept or deleted in one shows in all.
 import type { ModelInfo } from '../protocol.js';
-import { deleteModel, type KeptModel, keepModel, keptCheckpoint, keptModels } from '../store.js';
+import {
+  deleteModel,
+  type KeptModel,
+  keepModel,
+  keptCheckpoint,
+  keptModels,
+  onKeptChanged,
+} from '../store.js';
 import { clearError, el, fmt, showError } from './dom.js';
 import { probe } from './probe.js';
 
@@ -28,8 +36,11 @@ let actions: KeptActions | undefined;
 /** A file name for a kept model: charrnn-<name>-<iter>.safetensors, with only safe characters. */
 function fileName(m: KeptModel): string {
   const slug = m.name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '');
-  return `charrnn-${slug || 'model'}-${m.iter}.safetensors`;
+  return `charrnn-${slug || 'model'}${Number.isNaN(m.iter) ? '' : `-${m.iter}`}.safetensors`;
 }
+
+/** A number of a kept model's entry, or '?' when its entry does not have it. */
+const known = (n: number): string => (Number.isNaN(n) ? '?' : fmt.format(n));
 
 function cell(text: string, className: string): HTMLTableCellElement {
   const td = document.createElement('td');
@@ -45,7 +56,11 @@ function button(label: string, title: string, run: () => Promise<void>): HTMLBut
   b.title = title;
   b.addEventListener('click', () => {
     clearError();
-    run().catch(showError);
+    // (a model deleted in another tab meanwhile: the list shows it gone)
+    run().catch((e: unknown) => {
+      showError(e);
+      void refreshKept();
+    });
   });
   return b;
 }
@@ -53,7 +68,8 @@ function button(label: string, title: string, run: () => Promise<void>): HTMLBut
 function row(m: KeptModel): HTMLTableRowElement {
   const tr = document.createElement('tr');
   tr.dataset.id = String(m.id);
-  tr.title = `kept ${new Date(m.savedAt).toLocaleString()}; ${fmt.format(m.size)} bytes`;
+  const when = Number.isNaN(m.savedAt) ? 'kept' : `kept ${new Date(m.savedAt).toLocaleString()}`;
+  tr.title = Number.isNaN(m.size) ? when : `${when}; ${fmt.format(m.size)} bytes`;
   const actionsCell = document.createElement('td');
   actionsCell.className = 'kept-actions';
   actionsCell.append(
@@ -73,8 +89,8 @@ function row(m: KeptModel): HTMLTableRowElement {
   );
   tr.append(
     cell(m.name, 'kept-name'),
-    cell(`${m.model} ${m.layers}×${m.hidden}`, 'kept-model'),
-    cell(fmt.format(m.iter), 'kept-iter'),
+    cell(`${m.model} ${known(m.layers)}×${known(m.hidden)}`, 'kept-model'),
+    cell(known(m.iter), 'kept-iter'),
     cell(Number.isFinite(m.valLoss) ? m.valLoss.toFixed(3) : '–', 'kept-val'),
     actionsCell,
   );
@@ -96,35 +112,51 @@ export async function refreshKept(): Promise<void> {
   probe.kept = models.length;
 }
 
-/** Keeps the checkpoint `bytes`, which `info` describes, in the browser under `name` (rejects on a full quota). */
-export function keepBytes(name: string, bytes: Uint8Array, info: ModelInfo): Promise<KeptModel> {
+/** The entry the list shows of the checkpoint `bytes`, which `info` describes, kept under `name`. */
+export function entryOf(name: string, bytes: Uint8Array, info: ModelInfo): Omit<KeptModel, 'id'> {
   const c = info.config;
-  return keepModel(
-    {
-      name,
-      model: c.model,
-      layers: c.layers,
-      hidden: c.hidden,
-      iter: info.iter,
-      valLoss: info.bestValLoss,
-      size: bytes.length,
-      savedAt: Date.now(),
-    },
-    bytes,
-  );
+  return {
+    name,
+    model: c.model,
+    layers: c.layers,
+    hidden: c.hidden,
+    iter: info.iter,
+    valLoss: info.bestValLoss,
+    size: bytes.length,
+    savedAt: Date.now(),
+  };
 }
 
-/** Keeps a checkpoint the worker saved, under the name typed, else `defaultName`; a full quota is an alert. */
-export async function keepCheckpoint(bytes: Uint8Array, info: ModelInfo, defaultName: string): Promise<void> {
+/** Keeps the checkpoint `bytes`, which `info` describes, in the browser under `name` (rejects on a full quota). */
+export function keepBytes(name: string, bytes: Uint8Array, info: ModelInfo): Promise<KeptModel> {
+  return keepModel(entryOf(name, bytes, info), bytes);
+}
+
+/** A line under the list (after refreshKept, which clears it). */
+export function showKeptNote(text: string): void {
+  ui.note.textContent = text;
+}
+
+/**
+ * Keeps a checkpoint the worker saved, under the name typed, else `defaultName`; a full quota is an alert.
+ * Resolves with whether it was kept.
+ */
+export async function keepCheckpoint(
+  bytes: Uint8Array,
+  info: ModelInfo,
+  defaultName: string,
+): Promise<boolean> {
   const name = ui.name.value.trim() || defaultName;
   try {
     await keepBytes(name, bytes, info);
     ui.name.value = '';
     await refreshKept();
     ui.note.textContent = `Kept '${name}' at iteration ${fmt.format(info.iter)}.`;
+    return true;
   } catch (e) {
     showError(e);
     await refreshKept();
+    return false;
   }
 }
 
@@ -136,5 +168,6 @@ export function setDefaultName(name: string | undefined): void {
 export function wireKept(a: KeptActions): void {
   actions = a;
   ui.note.textContent = 'Reading the kept models…';
+  onKeptChanged(() => void refreshKept()); // (kept or deleted in another tab)
   void refreshKept();
 }
