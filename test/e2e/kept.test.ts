@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { alertShows, fillFields, probe, root, shared, until, WAIT } from './page.js';
+import { alertShows, fillFields, keptRow, probe, root, shared, until, WAIT } from './page.js';
 
 const SEED = join(root, 'test/fixtures/v1/seed.ckpt');
 
@@ -40,12 +40,6 @@ async function openContext(t: TestContext): Promise<{ context: BrowserContext; o
     return page;
   };
   return { context, open };
-}
-
-/** A kept model's row in the list, by its name. */
-function keptRow(page: Page, name: string) {
-  const row = page.locator('#kept-rows tr').filter({ has: page.locator('.kept-name', { hasText: name }) });
-  return { row, button: (label: string) => row.getByRole('button', { name: label, exact: true }) };
 }
 
 /** Loads the version-1 seed checkpoint and keeps it under `name`. */
@@ -280,4 +274,42 @@ test('a model loaded over the model in training keeps that model first', { timeo
   await until(page, 'the file to load', (p) => p.state === 'loaded' && p.iter === 300);
   await new Promise((r) => setTimeout(r, 1000)); // (a model kept now would be too late: none is)
   assert.equal((await probe(page)).kept, 3, 'nothing kept twice');
+});
+
+test("the kept list by keyboard and screen reader: each row's buttons are described by its model; the focused file picker shows it", async (t) => {
+  const { open } = await openContext(t);
+  const page = await open();
+  await keepSeed(page, 'first', 1);
+  await keepSeed(page, 'second', 2);
+  // every button of a row is described by its model's name, so that rows are told apart without their cells
+  for (const name of ['first', 'second']) {
+    const described = await keptRow(page, name)
+      .row.getByRole('button')
+      .evaluateAll((bs) =>
+        bs.map(
+          (b) =>
+            `${b.textContent}: ${document.getElementById(b.getAttribute('aria-describedby') ?? '')?.textContent}`,
+        ),
+      );
+    assert.deepEqual(
+      described,
+      ['Load', 'Continue', 'Download', 'Delete'].map((l) => `${l}: ${name}`),
+    );
+  }
+  // the checkpoint picker is a hidden input behind its label: reached by Tab, the label shows the focus
+  const label = page.locator('label[for="checkpoint-file"]');
+  const outline = () => label.evaluate((l) => getComputedStyle(l).outlineStyle);
+  assert.equal(await outline(), 'none');
+  await page.getByRole('button', { name: 'Save model' }).focus();
+  for (
+    let i = 0;
+    i < 20 && !(await page.locator('#checkpoint-file').evaluate((e) => e === document.activeElement));
+    i++
+  )
+    await page.keyboard.press('Shift+Tab');
+  assert.ok(
+    await page.locator('#checkpoint-file').evaluate((e) => e === document.activeElement),
+    'Tab reaches it',
+  );
+  assert.equal(await outline(), 'solid', 'its label is outlined while it has the focus');
 });

@@ -60,6 +60,14 @@ export async function shardWorkers(page: Page, what: string, n: number): Promise
   }
 }
 
+/** A kept model's row in the list, by its name: a cell by its class's end ('iter', 'val'...), a button by its name. */
+export function keptRow(page: Page, name: string) {
+  const row = page.locator('#kept-rows tr').filter({ has: page.locator('.kept-name', { hasText: name }) });
+  const cell = async (c: string) => (await row.locator(`.kept-${c}`).textContent()) ?? '';
+  const button = (label: string) => row.getByRole('button', { name: label, exact: true });
+  return { row, cell, button };
+}
+
 /** A small LSTM that trains fast in the page: 1 layer of 64, batch 4 x seq-length 32, evaluations every 50. */
 export const SMALL_LSTM = [
   ['--layers', '1'],

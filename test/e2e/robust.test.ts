@@ -13,16 +13,20 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { PreviewServer } from 'vite';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
-import { fillFields, previewPage, probe, SMALL_LSTM, shardWorkers, shared, until, WAIT } from './page.js';
+import {
+  fillFields,
+  keptRow,
+  previewPage,
+  probe,
+  SMALL_LSTM,
+  shardWorkers,
+  shared,
+  until,
+  WAIT,
+} from './page.js';
 
 /** how soon a death must be told */
 const DETECT_MS = 5000;
-
-/** A kept model's row in the list, by its name. */
-function keptRow(page: Page, name: string) {
-  const row = page.locator('#kept-rows tr').filter({ has: page.locator('.kept-name', { hasText: name }) });
-  return { row, button: (label: string) => row.getByRole('button', { name: label, exact: true }) };
-}
 
 /** When the alert first shows a line matching `re` (Date.now()), and the line. */
 async function alertAt(

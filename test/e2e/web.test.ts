@@ -42,6 +42,7 @@ import {
   CLI,
   drawn,
   fillFields,
+  keptRow,
   previewPage,
   probe,
   root,
@@ -843,13 +844,6 @@ async function startMirror(text: Buffer): Promise<Mirror> {
 /** The texts the page keeps in Cache Storage. */
 const cachedTexts = (page: Page): Promise<number> =>
   page.evaluate(async () => (await (await caches.open('charrnn-texts')).keys()).length);
-
-/** A kept model's row in the list, by its name, and its cells. */
-function keptRow(page: Page, name: string) {
-  const row = page.locator('#kept-rows tr').filter({ has: page.locator('.kept-name', { hasText: name }) });
-  const cell = async (c: string) => (await row.locator(`.kept-${c}`).textContent()) ?? '';
-  return { row, cell, button: (label: string) => row.getByRole('button', { name: label, exact: true }) };
-}
 
 const thousands = new Intl.NumberFormat('en-US');
 

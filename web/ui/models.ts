@@ -49,10 +49,15 @@ function cell(text: string, className: string): HTMLTableCellElement {
   return td;
 }
 
-function button(label: string, title: string, run: () => Promise<void>): HTMLButtonElement {
+/**
+ * A row's button: described by the row's name cell (`nameId`), so that a screen reader tells the rows apart
+ * ("Load, button, shakespeare"), while its name stays what it says.
+ */
+function button(label: string, nameId: string, title: string, run: () => Promise<void>): HTMLButtonElement {
   const b = document.createElement('button');
   b.type = 'button';
   b.textContent = label;
+  b.setAttribute('aria-describedby', nameId);
   b.title = title;
   b.addEventListener('click', () => {
     clearError();
@@ -68,27 +73,28 @@ function button(label: string, title: string, run: () => Promise<void>): HTMLBut
 function row(m: KeptModel): HTMLTableRowElement {
   const tr = document.createElement('tr');
   tr.dataset.id = String(m.id);
+  const nameId = `kept-name-${m.id}`;
   const when = Number.isNaN(m.savedAt) ? 'kept' : `kept ${new Date(m.savedAt).toLocaleString()}`;
   tr.title = Number.isNaN(m.size) ? when : `${when}; ${fmt.format(m.size)} bytes`;
   const actionsCell = document.createElement('td');
   actionsCell.className = 'kept-actions';
   actionsCell.append(
-    button('Load', 'load it: then Generate, or Start to continue training', async () =>
+    button('Load', nameId, 'load it: then Generate, or Start to continue training', async () =>
       actions?.load(await keptCheckpoint(m.id), m.name, false),
     ),
-    button('Continue', 'load it and continue training on the chosen text', async () =>
+    button('Continue', nameId, 'load it and continue training on the chosen text', async () =>
       actions?.load(await keptCheckpoint(m.id), m.name, true),
     ),
-    button('Download', 'its checkpoint file', async () =>
+    button('Download', nameId, 'its checkpoint file', async () =>
       actions?.download(await keptCheckpoint(m.id), fileName(m)),
     ),
-    button('Delete', 'remove it from this browser', async () => {
+    button('Delete', nameId, 'remove it from this browser', async () => {
       await deleteModel(m.id);
       await refreshKept();
     }),
   );
   tr.append(
-    cell(m.name, 'kept-name'),
+    Object.assign(cell(m.name, 'kept-name'), { id: nameId }),
     cell(`${m.model} ${known(m.layers)}×${known(m.hidden)}`, 'kept-model'),
     cell(known(m.iter), 'kept-iter'),
     cell(Number.isFinite(m.valLoss) ? m.valLoss.toFixed(3) : '–', 'kept-val'),
