@@ -171,6 +171,24 @@ describe('the trainer at its limits, and what a host says of them', () => {
     assert.equal(readCheckpoint(t.toCheckpoint()).progress.optimizerSteps, Number.MAX_SAFE_INTEGER);
   });
 
+  it('a sample of length 0 is empty, not refused', () => {
+    const t = Trainer.create(corpus, small());
+    assert.deepEqual([...t.sample(0)], []);
+    assert.deepEqual([...t.sample(0, 'the')], []);
+  });
+
+  it('a dropout checkpoint of 2 threads resumed in 1 draws from one fresh dropout RNG, and saves one', () => {
+    const two = Trainer.create(corpus, small({ batch: 4, threads: 2, dropout: 0.3 }), nodeHost);
+    two.step();
+    const bytes = two.toCheckpoint();
+    two.close();
+    assert.equal(readCheckpoint(bytes).dropoutRngs?.length, 2);
+    const one = Trainer.fromCheckpoint(bytes, corpus);
+    assert.equal(one.config.threads, 1);
+    assert.ok(Number.isFinite(one.step().loss));
+    assert.equal(readCheckpoint(one.toCheckpoint()).dropoutRngs?.length, 1);
+  });
+
   it('names the forgotten best by its loss to 4 places, and its iteration when it is known', () => {
     assert.equal(
       forgottenPhrase({ loss: 1.234567, iter: 20 }),
