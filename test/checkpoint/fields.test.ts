@@ -218,6 +218,62 @@ describe('version 2: every metadata field is checked', () => {
   });
 });
 
+describe('a Checkpoint object is checked like a file', () => {
+  // Trainer.restore takes a Checkpoint a program may have built or edited: its progress is held to the
+  // ranges readCheckpoint holds a file's to, one line naming the field
+  const t = Trainer.create(corpus, { hidden: 6, seqLength: 8, seed: 2, backend: 'ref', dtype: 'f64' });
+  t.step();
+  const ck = readCheckpoint(t.toCheckpoint());
+  const restore = (progress: Record<string, unknown>) =>
+    Trainer.restore({ ...ck, progress: { ...ck.progress, ...progress } }, undefined, {}, 'ckpt');
+
+  const cases: [Record<string, unknown>, string][] = [
+    [{ iter: -1 }, "progress 'iter' is -1, not a whole number"],
+    [{ position: 0.5 }, "progress 'position' is 0.5, not a whole number"],
+    [{ optimizerSteps: Number.NaN }, "progress 'optimizerSteps' is NaN, not a whole number"],
+    [{ evalsSinceBest: -2 }, "progress 'evalsSinceBest' is -2, not a whole number"],
+    [{ bestValIter: 2 }, "progress 'bestValIter' is 2, after its 'iter' 1"],
+    [{ valDigest: 'ABCDEF01' }, "progress 'valDigest' is ABCDEF01, not 8 hex digits"],
+    [{ smoothLoss: Number.NaN }, "progress 'smoothLoss' is NaN"],
+    [{ smoothLoss: -Infinity }, "progress 'smoothLoss' is -Infinity"],
+    [{ bestValLoss: Number.NaN }, "progress 'bestValLoss' is NaN, not a loss"],
+    [{ trainSeconds: -1 }, "progress 'trainSeconds' is -1"],
+    [{ trainSeconds: Infinity }, "progress 'trainSeconds' is Infinity"],
+  ];
+  for (const [progress, message] of cases) {
+    it(`refuses ${message.replace(/^progress /, '')}`, () => {
+      assert.throws(
+        () => restore(progress),
+        (e: unknown) =>
+          e instanceof CharrnnError && e.message === `ckpt is not a valid charrnn checkpoint: ${message}`,
+      );
+    });
+  }
+
+  it('accepts the edges: a best at the last iteration, a best loss of 0, no position yet, a fingerprint', () => {
+    const r = restore({
+      bestValIter: 1,
+      bestValLoss: 0,
+      position: undefined,
+      valDigest: '0123abcd',
+      trainSeconds: 0,
+    });
+    assert.deepEqual([r.bestValIter, r.bestValLoss, r.valDigest, r.trainSeconds], [1, 0, '0123abcd', 0]);
+  });
+
+  it('a carried state beyond the range of float32 is refused for an f32 model only', () => {
+    const state = new Float64Array(ck.state.length);
+    state[0] = 1e300;
+    assert.equal(Trainer.restore({ ...ck, state }).model.getState()[0], 1e300, 'an f64 model carries it');
+    const f32 = readCheckpoint(
+      Trainer.create(corpus, { hidden: 6, seqLength: 8, seed: 2, backend: 'ref' }).toCheckpoint(),
+    );
+    const big = new Float64Array(f32.state.length);
+    big[0] = 3.4e38; // within float32's range
+    assert.equal(Trainer.restore({ ...f32, state: big }).model.getState()[0], Math.fround(3.4e38));
+  });
+});
+
 describe('version 1: every field is checked too', () => {
   const seed = new Uint8Array(readFileSync(new URL('../fixtures/v1/seed.ckpt', import.meta.url)));
   const lstm = new Uint8Array(readFileSync(new URL('../fixtures/v1/lstm.ckpt', import.meta.url)));

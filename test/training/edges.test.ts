@@ -15,7 +15,7 @@ import type { TrainConfig } from '../../src/training/config.js';
 import { evaluateStreams } from '../../src/training/evaluate.js';
 import { Optimizer } from '../../src/training/optim.js';
 import { presetConfig } from '../../src/training/presets.js';
-import { Trainer } from '../../src/training/trainer.js';
+import { forgottenPhrase, Trainer } from '../../src/training/trainer.js';
 import { golden } from '../helpers/golden.js';
 
 const corpus = corpusFromString(golden.corpus.repeat(3));
@@ -153,6 +153,62 @@ describe('the trainer at its edges', () => {
     assert.equal(started, 1);
     t.close();
     assert.equal(ended, 1);
+  });
+});
+
+describe('the trainer at its limits, and what a host says of them', () => {
+  it('refuses a step once the optimizer has counted the most a checkpoint can, whatever the iteration', () => {
+    const ck = readCheckpoint(Trainer.create(corpus, small({ optimizer: 'adam' })).toCheckpoint());
+    const t = Trainer.restore(
+      { ...ck, progress: { ...ck.progress, iter: 1, optimizerSteps: Number.MAX_SAFE_INTEGER } },
+      corpus,
+    );
+    assert.throws(
+      () => t.step(),
+      (e: unknown) => e instanceof CharrnnError && /the most a checkpoint can count/.test(e.message),
+    );
+    // nothing moved: what it saves still loads
+    assert.equal(readCheckpoint(t.toCheckpoint()).progress.optimizerSteps, Number.MAX_SAFE_INTEGER);
+  });
+
+  it('a sample of length 0 is empty, not refused', () => {
+    const t = Trainer.create(corpus, small());
+    assert.deepEqual([...t.sample(0)], []);
+    assert.deepEqual([...t.sample(0, 'the')], []);
+  });
+
+  it('a dropout checkpoint of 2 threads resumed in 1 draws from one fresh dropout RNG, and saves one', () => {
+    const two = Trainer.create(corpus, small({ batch: 4, threads: 2, dropout: 0.3 }), nodeHost);
+    two.step();
+    const bytes = two.toCheckpoint();
+    two.close();
+    assert.equal(readCheckpoint(bytes).dropoutRngs?.length, 2);
+    const one = Trainer.fromCheckpoint(bytes, corpus);
+    assert.equal(one.config.threads, 1);
+    assert.ok(Number.isFinite(one.step().loss));
+    assert.equal(readCheckpoint(one.toCheckpoint()).dropoutRngs?.length, 1);
+  });
+
+  it('names the forgotten best by its loss to 4 places, and its iteration when it is known', () => {
+    assert.equal(
+      forgottenPhrase({ loss: 1.234567, iter: 20 }),
+      "the validation text is not the checkpoint's, so its best val loss (1.2346 at iteration 20) does not compare: the best starts over",
+    );
+    assert.equal(
+      forgottenPhrase({ loss: 2, iter: 0 }),
+      "the validation text is not the checkpoint's, so its best val loss (2.0000) does not compare: the best starts over",
+    );
+  });
+
+  it('scores a text of 2 characters (one prediction), and refuses 1 with one line', () => {
+    const t = Trainer.create(corpus, small());
+    assert.equal(t.score(corpusFromString(golden.corpus.slice(0, 2))).characters, 1);
+    assert.throws(
+      () => t.score(corpusFromString(golden.corpus.slice(0, 1))),
+      (e: unknown) =>
+        e instanceof CharrnnError &&
+        e.line === 'the text has 1 character, and scoring needs at least 2; give a longer text',
+    );
   });
 });
 

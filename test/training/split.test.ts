@@ -4,7 +4,7 @@
 // so any window that crossed the split would show it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { layText, makeStreams, splitAt, valStart } from '../../src/data/streams.js';
+import { digestOf, layText, makeStreams, splitAt, TextTooShort, valStart } from '../../src/data/streams.js';
 import { corpusFromString, type IdArray, remapCorpus } from '../../src/data/text.js';
 import { CharrnnError } from '../../src/errors.js';
 import { initKernels } from '../../src/kernels/index.js';
@@ -84,6 +84,129 @@ describe('layText at a split point', () => {
   it('refuses a split point outside the text', () => {
     for (const bad of [-1, N + 1, 2.5, Number.NaN])
       assert.throws(() => splitAt(corpus.ids, bad), CharrnnError);
+  });
+});
+
+describe('a text too short for its windows', () => {
+  // each text named as it is, with the whole advice of a new run (hint) and what a resume, whose --batch
+  // and --seq-length stay, can still change about the split (splitRemedy): what the CLI prints on resume
+  const ids = (n: number) => corpusFromString('abcde'.repeat(40).slice(0, n)).ids;
+  const layout = (B: number, T: number, valFraction: number) => ({
+    batch: B,
+    seqLength: T,
+    valFraction,
+    windowing: 'streams' as const,
+  });
+  const refusal =
+    (message: string, hint: string, splitRemedy: string) =>
+    (e: unknown): boolean => {
+      assert.ok(e instanceof TextTooShort, `a TextTooShort, got ${e}`);
+      assert.deepEqual([e.message, e.hint, e.splitRemedy, e.kind], [message, hint, splitRemedy, 'input']);
+      return true;
+    };
+
+  it('the whole text, without validation: a longer text, or smaller windows; nothing about a split', () => {
+    assert.throws(
+      () => layText(ids(10), layout(2, 5, 0)),
+      refusal(
+        'the text has 10 characters, but 2 streams of seq-length 5 need at least 11',
+        'use a longer text, or a smaller --batch or --seq-length',
+        '',
+      ),
+    );
+  });
+
+  it('the training split of a fraction: or a smaller --val-fraction', () => {
+    // 21 characters, half held out: 11 train, too few for a window of 15
+    assert.throws(
+      () => layText(ids(21), layout(1, 15, 0.5)),
+      refusal(
+        'the training split has 11 characters, but a window of seq-length 15 needs at least 16',
+        'use a longer text, or a smaller --batch, --seq-length or --val-fraction',
+        ', or a smaller --val-fraction',
+      ),
+    );
+  });
+
+  it('the validation split of a fraction, too short or empty: or a larger --val-fraction', () => {
+    const hint =
+      'use a longer text, or a smaller --batch or --seq-length, or a larger --val-fraction (or a longer --val-file)';
+    const remedy = ', or a larger --val-fraction (or a longer --val-file)';
+    assert.throws(
+      () => layText(ids(100), layout(1, 8, 0.05)),
+      refusal(
+        'the validation split has 5 characters, but a window of seq-length 8 needs at least 9',
+        hint,
+        remedy,
+      ),
+    );
+    // a fraction that holds out no character of this text is refused, not a run without validation
+    assert.throws(
+      () => layText(ids(100), layout(1, 8, 0.005)),
+      refusal(
+        'the validation split (--val-fraction 0.005) has 0 characters, but a window of seq-length 8 needs at least 9',
+        hint,
+        remedy,
+      ),
+    );
+  });
+
+  it('two texts given apart (--val-file): the training text and the validation text, no fraction to change', () => {
+    assert.throws(
+      () => layText(ids(100), layout(1, 8, 0.5), 5),
+      refusal(
+        'the training text has 5 characters, but a window of seq-length 8 needs at least 9',
+        'use a longer text, or a smaller --batch or --seq-length',
+        '',
+      ),
+    );
+    assert.throws(
+      () => layText(ids(100), layout(1, 8, 0.5), 95),
+      refusal(
+        'the validation text has 5 characters, but a window of seq-length 8 needs at least 9',
+        'use a longer validation text, or a smaller --batch or --seq-length',
+        ' (or a longer validation text)',
+      ),
+    );
+  });
+
+  it('a split point outside the text is a usage error that says what to give', () => {
+    assert.throws(
+      () => splitAt(ids(10), 11),
+      (e: unknown) =>
+        e instanceof CharrnnError &&
+        e.kind === 'usage' &&
+        e.line ===
+          "the validation split must start within the text's 10 characters, got 11; give valFrom, the index of its first character, from 1 to the length of the text",
+    );
+  });
+});
+
+describe("the validation split's fingerprint", () => {
+  /** FNV-1a, 32 bits, over the length and then every id, computed apart in BigInt arithmetic. */
+  const fnv1a = (a: readonly number[]) => {
+    let h = 0x811c9dc5n ^ BigInt(a.length);
+    for (const x of a) h = ((h ^ BigInt(x)) * 0x01000193n) & 0xffffffffn;
+    return h.toString(16).padStart(8, '0');
+  };
+  const digest = (a: number[]) => digestOf(makeStreams(Uint16Array.from(a), 1, 1, 'streams', 'x'));
+
+  it('is FNV-1a over the ids and their length, 8 hex digits, leading zeros kept', () => {
+    for (const a of [
+      [0, 1, 2],
+      [2, 2, 1, 2], // a fingerprint that starts with 0
+      Array.from(corpus.ids.subarray(valFrom)),
+    ]) {
+      const want = fnv1a(a);
+      assert.equal(digest(a), want, `ids ${a.slice(0, 8)}`);
+      assert.match(want, /^[0-9a-f]{8}$/);
+    }
+    assert.equal(fnv1a([2, 2, 1, 2]), '05086646');
+  });
+
+  it('tells apart texts that differ in their last character, or in length only', () => {
+    assert.notEqual(digest([3, 1, 4, 1]), digest([3, 1, 4, 2]));
+    assert.notEqual(digest([0, 0]), digest([0, 0, 0]));
   });
 });
 
