@@ -326,11 +326,9 @@ export class Trainer {
     const c = this.config;
     const n = this.iter;
     if (n >= Number.MAX_SAFE_INTEGER || this.optimizer.t >= Number.MAX_SAFE_INTEGER) {
-      // a checkpoint counts iterations exactly up to 2^53 - 1 (a fuzzed file may claim that many)
-      throw new CharrnnError(
-        `this run is at iteration ${n}, the most a checkpoint can count`,
-        'start a new model',
-      );
+      // a checkpoint counts iterations and optimizer steps exactly up to 2^53 - 1 (a fuzzed file may claim that many)
+      const at = n >= Number.MAX_SAFE_INTEGER ? `iteration ${n}` : `optimizer step ${this.optimizer.t}`;
+      throw new CharrnnError(`this run is at ${at}, the most a checkpoint can count`, 'start a new model');
     }
     // prepare inputs (we're sweeping from left to right in steps seq_length long)
     if (this.position >= s.windows) this.position = 0; // go from start of data
