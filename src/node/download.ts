@@ -104,6 +104,7 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
         handHint,
       );
     }
+    const contentType = res.headers.get('content-type');
     const length = res.headers.get('content-length');
     if (length !== null && /^\d+$/.test(length)) total = Number(length);
     try {
@@ -132,8 +133,7 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
     const sha256 = hash.digest('hex');
     if (o.sha256 !== undefined && sha256 !== o.sha256.toLowerCase()) {
       // what came, so that an error page or an empty answer is told from a changed file at a glance
-      const type = res.headers.get('content-type');
-      const sent = `${received} ${received === 1 ? 'byte' : 'bytes'}${type ? `, ${shown(type)}` : ''}`;
+      const sent = `${received} ${received === 1 ? 'byte' : 'bytes'}${contentType ? `, ${shown(contentType)}` : ''}`;
       throw new CharrnnError(
         `the download of ${url} (${sent}) has the wrong SHA-256, expected ${o.sha256.toLowerCase()}, got ${sha256}; it was deleted`,
         `the server has another file there: check the address, or ${handHint}`,
@@ -144,7 +144,6 @@ export async function downloadFile(url: string, path: string, o: DownloadOptions
     } catch (e) {
       throw new CharrnnError(`cannot write '${path}': ${networkReason(e)}`, 'choose another place');
     }
-    const contentType = res.headers.get('content-type');
     return { path, bytes: received, sha256, ...(contentType !== null && { contentType }) };
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
