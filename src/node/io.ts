@@ -59,9 +59,12 @@ function fileError(e: unknown, path: string, what: string): CharrnnError {
   return new CharrnnError(`${what} '${path}' cannot be read: ${why}`, 'check the path');
 }
 
-/** A pipe (`<(zcat a.gz)`, a FIFO) or a socket: what it holds is known only at its end (stat says 0 bytes). */
-function isStream(st: Stats): boolean {
-  return st.isFIFO() || st.isSocket();
+/**
+ * What a file holds is known only at its end: a pipe (`<(zcat a.gz)`, a FIFO) or a socket, and a file that
+ * says it is empty, as the kernel's (`/proc/cpuinfo`) do, although reading them gives text (stat says 0 bytes).
+ */
+function sizeUnknown(st: Stats): boolean {
+  return st.isFIFO() || st.isSocket() || (st.isFile() && st.size === 0);
 }
 
 /**
@@ -86,7 +89,7 @@ export function readCorpus(path: string): Corpus {
   const fd = openForReading(path, 'the text file');
   try {
     const st = fstatSync(fd);
-    if (isStream(st)) {
+    if (sizeUnknown(st)) {
       const bytes = readToEnd(fd, () => textTooLong('the text'));
       if (bytes.length === 0) {
         throw new CharrnnError(`the text file '${path}' is empty`, 'give a file with some text in it');
@@ -254,8 +257,8 @@ function documentsOf(input: TextInput): Doc[] {
   } catch (e) {
     throw fileError(e, input.path, what);
   }
-  if (isStream(st)) {
-    // a pipe (`<(zcat a.gz)`) or a FIFO: read whole now, as standard input is
+  if (sizeUnknown(st)) {
+    // a pipe (`<(zcat a.gz)`), a FIFO or a kernel file: read whole now, as standard input is
     const fd = openForReading(input.path, what);
     let bytes: Uint8Array;
     try {
@@ -445,8 +448,8 @@ export function readBytes(path: string, what = 'the file'): Uint8Array {
   const fd = openForReading(path, what);
   try {
     const st = fstatSync(fd);
-    if (isStream(st)) {
-      // a pipe (`<(cat m.ckpt)`) or a FIFO: its size is known only at its end
+    if (sizeUnknown(st)) {
+      // a pipe (`<(cat m.ckpt)`), a FIFO or a kernel file: its size is known only at its end
       return readToEnd(fd, () => new CharrnnError(`${what} '${path}' is too large`, 'check the path'));
     }
     const size = st.size;

@@ -3,12 +3,12 @@
 // encoder's capacity (which was sized from the file's size at the open).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readCorpus } from '../../src/node/io.js';
+import { readBytes, readCorpus, readText, readTexts } from '../../src/node/io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-read-corpus-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,5 +37,27 @@ describe('readCorpus', () => {
     } finally {
       writer.kill('SIGKILL');
     }
+  });
+});
+
+describe('a kernel file, which says it is empty but gives text when read', () => {
+  const path = '/proc/version'; // Linux: one line of text, its size 0 to stat
+  const skip =
+    existsSync(path) && statSync(path).size === 0 ? false : 'needs /proc/version of size 0 (Linux)';
+  it('is read whole by every reader, as a pipe is', { skip }, () => {
+    const text = readFileSync(path, 'utf8');
+    assert.ok(text.length > 10, 'the kernel file has text');
+    assert.equal(readCorpus(path).vocab.decode(readCorpus(path).ids), text);
+    const read = readTexts([[{ name: path, path }]]);
+    assert.equal(read.corpus.vocab.decode(read.corpus.ids), text);
+    assert.equal(Buffer.from(readBytes(path)).toString('utf8'), text);
+    assert.equal(readText(path), text);
+  });
+  it('and an empty file is still refused as empty', () => {
+    const path = join(dir, 'empty.txt');
+    writeFileSync(path, '');
+    assert.throws(() => readCorpus(path), /is empty/);
+    assert.throws(() => readTexts([[{ name: path, path }]]), /is empty/);
+    assert.throws(() => readText(path), /is empty/);
   });
 });
