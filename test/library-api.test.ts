@@ -267,6 +267,26 @@ describe("a trainer's settings", () => {
     assert.equal(again.config.lr, 0.05);
     assert.deepEqual(again.changedOnResume, ['lr']);
   });
+
+  it('counters a program set by hand to what no file can hold are refused at the save, before a byte is written', () => {
+    const cases: [string, (t: Trainer) => void, RegExp][] = [
+      ['a fractional iteration', (t) => (t.iter = 1.5), /progress 'iter' is 1\.5, not a whole number/],
+      ['a fractional position', (t) => (t.position = 2.5), /progress 'position' is 2\.5/],
+      ['a loss of NaN', (t) => (t.smoothLoss = Number.NaN), /progress 'smoothLoss' is NaN/],
+      ['a best after the iteration', (t) => (t.bestValIter = 99), /'bestValIter' is 99, after its 'iter' 1/],
+      ['a negative training time', (t) => (t.trainSeconds = -2), /progress 'trainSeconds' is -2/],
+    ];
+    for (const [what, set, pattern] of cases) {
+      const t = Trainer.create(corpus, small);
+      t.step();
+      const good = t.toCheckpoint();
+      set(t);
+      assert.throws(() => t.toCheckpoint(), refused(pattern), what);
+      assert.throws(() => writeCheckpoint(t.snapshot()), refused(pattern), what);
+      // what is written can be read back: the good file is, and a file of the bad one is not written at all
+      assert.equal(readCheckpoint(good).progress.iter, 1);
+    }
+  });
 });
 
 describe('threads without a host', () => {

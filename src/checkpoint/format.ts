@@ -110,6 +110,24 @@ export function writeCheckpoint(c: Checkpoint): Uint8Array {
 }
 
 /**
+ * Throws a usage error when `ck` would make a file that readCheckpoint refuses (a count of 1.5, a loss of
+ * NaN, a tensor of the wrong shape: a program that set a Trainer's fields by hand), so that what is written
+ * can always be read back. Checked before a byte is written, so a save that fails keeps the file before it.
+ */
+function checkWritable(ck: Checkpoint): void {
+  try {
+    checkCheckpoint(ck, 'the checkpoint to write');
+  } catch (e) {
+    if (!(e instanceof CharrnnError)) throw e;
+    throw new CharrnnError(
+      e.message.replace(/: the run that wrote it diverged$/, ''),
+      'a file with it could not be read back, so nothing was written: check the values the program gave its trainer',
+      'usage',
+    );
+  }
+}
+
+/**
  * Throws a usage error when `ck`, passed to `who`, is not a Checkpoint: the bytes of one, above all (the
  * readers make a Checkpoint of them).
  */
@@ -137,6 +155,7 @@ export function checkIsCheckpoint(ck: Checkpoint, who: string): void {
  */
 export function checkpointParts(c: Checkpoint): Uint8Array[] {
   checkIsCheckpoint(c, 'checkpointParts');
+  checkWritable(c);
   const tensors = new Map<string, Tensor>(c.params);
   const dtype = c.config.dtype === 'f64' ? 'F64' : 'F32';
   for (const [name, data] of c.slots) tensors.set(`optim.${name}`, { dtype, shape: [data.length], data });
