@@ -399,8 +399,10 @@ function lostThread(e: unknown, trainer: Trainer, savePath: string | undefined):
       ? new CharrnnError(`${what}; ${failed.message}`, failed.hint, 'thread')
       : failed;
   }
+  // reset when a step failed; an evaluation that failed had held the training states aside
+  const reset = trainer.snapshot().state.every((x) => x === 0);
   return new CharrnnError(
-    `${what}; the state of that iteration is saved in '${savePath}' (the streams' carried states reset)`,
+    `${what}; the state of that iteration is saved in '${savePath}'${reset ? " (the streams' carried states reset)" : ''}`,
     `resume with charrnn train --resume ${savePath}`,
     'thread',
   );

@@ -22,7 +22,8 @@
 // at once), so the calling thread learns of the death within milliseconds and at no cost per window. It
 // then throws a CharrnnError of kind 'thread' and the model is lost: it stops the other workers, every
 // command throws that error, and the carried states read as reset (zeros), since the dead shard's died
-// with it and the others had already moved on into the failed window. The weights and the optimizer are
+// with it and the others had already moved on into the failed window. States set after that are kept on
+// the calling thread (an evaluation puts back the training states it held aside, for the checkpoint). The weights and the optimizer are
 // the calling thread's and the update comes after the gradient, so a trainer whose step failed still holds
 // the state from before that step: a host saves it, and a resume goes on from there.
 import { CharrnnError } from '../errors.js';
@@ -233,6 +234,8 @@ export class ShardedModel implements SequenceModel {
   private closed = false;
   /** why the model is lost: a worker died (then every command throws it) */
   private failure: CharrnnError | undefined;
+  /** once lost: the carried states, reset at the loss, and what setState gives after it */
+  private lostStates: Float64Array | undefined;
   /** a worker's gradient, copied into kernel memory to be added there */
   private readonly received: FloatArray;
 
@@ -335,6 +338,7 @@ export class ShardedModel implements SequenceModel {
   private lose(k: number, how: 'died' | 'failed' = 'died'): CharrnnError {
     this.close();
     this.local.resetState();
+    this.lostStates = new Float64Array(this.stateLength * this.K);
     this.failure = new CharrnnError(
       `worker thread ${k} ${how} (${readMessage(this.v.messages[k])})`,
       "the weights and optimizer from before the failed step are intact (the streams' carried states are lost): save them and resume",
@@ -376,8 +380,8 @@ export class ShardedModel implements SequenceModel {
   }
 
   resetState(): void {
-    if (this.failure) {
-      this.local.resetState(); // lost: it stays reset
+    if (this.lostStates) {
+      this.lostStates.fill(0);
       return;
     }
     this.run(Cmd.Reset);
@@ -387,7 +391,7 @@ export class ShardedModel implements SequenceModel {
 
   /** The states in the layout of one model of the full batch: per state buffer, (B, H) rows by stream. */
   getState(): Float64Array {
-    if (this.failure) return new Float64Array(this.stateLength * this.K); // lost: reset
+    if (this.lostStates) return this.lostStates.slice();
     this.run(Cmd.GetState);
     this.wait();
     const parts = [this.local.getState(), ...this.v.states.slice(1).map((s) => s.slice(0, this.stateLength))];
@@ -398,7 +402,10 @@ export class ShardedModel implements SequenceModel {
     if (state.length !== this.stateLength * this.K) {
       throw new RangeError(`state has ${state.length} numbers, expected ${this.stateLength * this.K}`);
     }
-    if (this.failure) return; // lost: the states stay reset
+    if (this.lostStates) {
+      this.lostStates.set(state); // lost: kept here, for a checkpoint
+      return;
+    }
     const parts = deinterleave(Float64Array.from(state), this.K, this.stateBuffers);
     // fetch first, so that each worker's dropout RNG (stored after its state) is written back unchanged
     this.run(Cmd.GetState);

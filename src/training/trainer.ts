@@ -409,6 +409,16 @@ export class Trainer {
         this.evalsSinceBest++;
       }
       return result;
+    } catch (e) {
+      if (e instanceof CharrnnError && e.kind === 'thread') {
+        // the training states are the ones held aside, put back below: only the evaluation is lost
+        throw new CharrnnError(
+          `${e.message} during an evaluation`,
+          'the weights, the optimizer and the training states are intact: save them and resume',
+          'thread',
+        );
+      }
+      throw e;
     } finally {
       this.model.setState(this.heldState);
       this.heldState = undefined;

@@ -3,7 +3,8 @@
 // worker can be terminated. It trains on 2 threads (the real Node host: a keeper and a shard worker per
 // shard) until a step throws, and posts what it saw: the error, how long the failed step took, whether
 // the weights, the optimizer and the progress are those from before the step, and the checkpoint saved
-// after it. workerData: { text, settings, entry? (a test's shard worker entry), maxSteps }.
+// after it. workerData: { text, settings, entry? (a test's shard worker entry), maxSteps, evaluateAfter? (an
+// evaluation in place of that step, and after each step from then on) }.
 import { parentPort, workerData } from 'node:worker_threads';
 import { corpusFromString } from '../../src/data/text.js';
 import { CharrnnError } from '../../src/errors.js';
@@ -24,13 +25,16 @@ export interface DeadWorkerRun {
   checkpoint: Uint8Array;
   /** what a second failed step and a second checkpoint do (the model stays lost, the save works) */
   again: string;
+  /** the training states before the call that failed */
+  statesBefore: number[];
 }
 
-const { text, settings, entry, maxSteps } = workerData as {
+const { text, settings, entry, maxSteps, evaluateAfter } = workerData as {
   text: string;
   settings: Partial<TrainConfig>;
   entry?: string;
   maxSteps: number;
+  evaluateAfter?: number;
 };
 await initKernels();
 const t = Trainer.create(corpusFromString(text), settings, entry ? threadHost(new URL(entry)) : nodeHost);
@@ -38,6 +42,7 @@ const times: number[] = [];
 let failure: unknown;
 let failedStepMs = Number.NaN;
 let intact = false;
+let statesBefore: number[] = [];
 for (let i = 0; i < maxSteps && failure === undefined; i++) {
   const before = {
     iter: t.iter,
@@ -45,8 +50,11 @@ for (let i = 0; i < maxSteps && failure === undefined; i++) {
     theta: Float64Array.from(t.model.theta),
     slots: Object.values(t.optimizer.getState()).map((a) => (typeof a === 'number' ? [a] : Array.from(a))),
   };
+  // (a command of its own: only where the test counts the evaluation's commands alone)
+  if (evaluateAfter !== undefined) statesBefore = Array.from(t.model.getState());
   const started = performance.now();
   try {
+    if (evaluateAfter !== undefined && i >= evaluateAfter) t.evaluate();
     t.step();
     times.push(performance.now() - started);
   } catch (e) {
@@ -84,5 +92,6 @@ const run: DeadWorkerRun = {
   intact,
   checkpoint,
   again,
+  statesBefore,
 };
 parentPort?.postMessage(run);

@@ -1,9 +1,12 @@
 // A shard worker that dies when the Nth command reaches it (N from CHARRNN_TEST_DIE_AT; 0: before it
 // starts serving): it exits (process.exit(3)), or with CHARRNN_TEST_DIE_HOW=throw, crashes (an exception
 // no one catches); or with CHARRNN_TEST_DIE_HOW=fail, lives on but fails that command (an exception its
-// command loop catches and reports, as when its replica cannot grow its memory). The real entry, src/node/shard-worker.ts, with its wait for a command counted; for
+// command loop catches and reports, as when its replica cannot grow its memory). With
+// CHARRNN_TEST_DIE_ON=C, only commands of code C count (2: an evaluation's Loss). The real entry, src/node/shard-worker.ts, with its wait for a command counted; for
 // test/training/dead-worker.test.ts (the keeper terminating a worker is the third way, CHARRNN_TEST_KILL_SHARD).
 const at = Number(process.env.CHARRNN_TEST_DIE_AT);
+const on =
+  process.env.CHARRNN_TEST_DIE_ON === undefined ? undefined : Number(process.env.CHARRNN_TEST_DIE_ON);
 const die = (): never => {
   if (process.env.CHARRNN_TEST_DIE_HOW === 'throw') throw new Error('a crash on purpose');
   process.exit(3);
@@ -14,7 +17,8 @@ let commands = 0;
 Atomics.wait = (array, index, value, timeout) => {
   const woke = wait(array as Int32Array, index, value as number, timeout);
   // runShard waits for each command on index 0 of the control array, and for nothing else
-  if (index === 0 && ++commands >= at) {
+  // the command's code is at index 1 (runShard's Cmd)
+  if (index === 0 && (on === undefined || Atomics.load(array as Int32Array, 1) === on) && ++commands >= at) {
     if (process.env.CHARRNN_TEST_DIE_HOW !== 'fail') die();
     failing = true;
   }

@@ -52,11 +52,15 @@ const settings: Partial<TrainConfig> = {
 };
 
 /** Runs test/helpers/dead-worker-run.ts in a worker with `env`; fails (and ends it) after HANG_MS. */
-async function deadWorkerRun(env: Record<string, string>, entry?: string): Promise<DeadWorkerRun> {
+async function deadWorkerRun(
+  env: Record<string, string>,
+  entry?: string,
+  evaluateAfter?: number,
+): Promise<DeadWorkerRun> {
   // a worker starts with a copy of this thread's environment, and passes it on to the threads it starts
   const saved = { ...process.env };
   Object.assign(process.env, env);
-  const data = { text, settings, entry, maxSteps: 200 };
+  const data = { text, settings, entry, maxSteps: 200, evaluateAfter };
   const worker = startThread(new URL('../helpers/dead-worker-run.ts', import.meta.url), data);
   for (const key of Object.keys(env)) {
     if (saved[key] === undefined) delete process.env[key];
@@ -152,6 +156,32 @@ describe('a worker thread that dies mid-run (in-process, the real Node host)', (
     await checkStopped(t, run, /^worker thread 1 failed \(a failure on purpose\)$/, AT - 2);
   });
 
+  it('during an evaluation: the training states it held aside are saved, not reset', async (t) => {
+    // the shard exits at the first Loss command: the evaluation after 5 steps (steps send Grad)
+    const run = await deadWorkerRun({ CHARRNN_TEST_DIE_AT: '1', CHARRNN_TEST_DIE_ON: '2' }, dying, 5);
+    t.diagnostic(run.error?.line ?? 'no error');
+    assert.equal(run.error?.kind, 'thread');
+    assert.equal(run.error?.message, 'worker thread 1 died (it exited with code 3) during an evaluation');
+    assert.match(run.error?.line ?? '', /the weights, the optimizer and the training states are intact/);
+    assert.equal(run.failedIter, 5);
+    assert.ok(run.intact, 'the weights, the optimizer, the iteration and the position are those from before');
+    const ck = readCheckpoint(run.checkpoint, 'the saved checkpoint');
+    assert.equal(ck.progress.iter, 5);
+    assert.ok(
+      run.statesBefore.some((x) => x !== 0),
+      'after 5 steps the training states are not zero',
+    );
+    assert.deepEqual(Array.from(ck.state), run.statesBefore, 'the checkpoint holds the training states');
+    // it resumes from them, on 2 threads again
+    const resumed = Trainer.fromCheckpoint(run.checkpoint, corpusFromString(text), {}, 'saved', nodeHost);
+    try {
+      assert.deepEqual(Array.from(resumed.model.getState()), run.statesBefore);
+      assert.ok(Number.isFinite(resumed.step().loss));
+    } finally {
+      resumed.close();
+    }
+  });
+
   it('exiting before it serves anything: the first command fails at once, not after the 60 s start timeout', async (t) => {
     const run = await deadWorkerRun({ CHARRNN_TEST_DIE_AT: '0', CHARRNN_TEST_DIE_HOW: 'exit' }, dying);
     await checkStopped(t, run, /^worker thread 1 died \(it exited with code 3\)$/, 0);
@@ -244,6 +274,46 @@ describe('a worker thread that dies mid-run (the CLI)', () => {
     );
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.equal(readCheckpoint(readFileSync(join(dir, 'x.ckpt')), 'x.ckpt').progress.iter, iter + 10);
+  });
+
+  it('during an evaluation: the line says so, and the file holds the training states, not reset ones', async () => {
+    writeFileSync(join(dir, 'corpus.txt'), text);
+    const run = [
+      'train',
+      'corpus.txt',
+      '--model',
+      'gru',
+      '--hidden',
+      '16',
+      '--layers',
+      '1',
+      '--embedding',
+      '8',
+    ];
+    run.push('--batch', '4', '--seq-length', '16', '--threads', '2', '--seed', '7', '--quiet');
+    // half the text held out (about 24 windows an evaluation) and an evaluation after every step: the
+    // 10th command is in the first evaluation, as are the few a shard may serve before it is terminated
+    run.push('--val-fraction', '0.5', '--eval-every', '1');
+    const r = await charrnn(
+      { CHARRNN_TEST_KILL_SHARD: '1:10' },
+      ...run,
+      '--iters',
+      '1000',
+      '--save',
+      'e.ckpt',
+    );
+    assert.notEqual(r.status, null, `the CLI hung: killed after ${HANG_MS / 1000} s`);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /^charrnn: worker thread 1 died \(it exited with code 1\) during an evaluation at iteration 1; the state of that iteration is saved in 'e\.ckpt'; resume with charrnn train --resume e\.ckpt\n$/,
+    );
+    const clean = await charrnn({}, ...run, '--iters', '1', '--save', 'e-clean.ckpt');
+    assert.equal(clean.status, 0, clean.stderr);
+    const saved = readCheckpoint(readFileSync(join(dir, 'e.ckpt')), 'e.ckpt');
+    const straight = readCheckpoint(readFileSync(join(dir, 'e-clean.ckpt')), 'e-clean.ckpt');
+    assert.ok(straight.state.some((x) => x !== 0));
+    assert.deepEqual(saved.state, straight.state, "the clean run's training states at iteration 1");
   });
 
   it('without --save: the same line, saying nothing was saved', async () => {
