@@ -12,8 +12,9 @@ import {
 } from '../checkpoint/interop.js';
 import { importTorch } from '../checkpoint/torch.js';
 import { CharrnnError } from '../errors.js';
-import { readBytes, sameFile, writeFileAtomic } from '../node/io.js';
+import { sameFile, writeFileAtomic } from '../node/io.js';
 import { defaultPreset } from '../training/presets.js';
+import { readModelFile } from './inputs.js';
 
 export interface ExportCliOptions {
   /** when absent, the one -o's name ends as (.onnx, .safetensors) */
@@ -62,19 +63,19 @@ function checkOutput(input: string, output: string, what: string): void {
   }
 }
 
-export function runExport(checkpoint: string, o: ExportCliOptions): void {
+export async function runExport(checkpoint: string, o: ExportCliOptions): Promise<void> {
   const format = exportFormat(o);
   checkOutput(checkpoint, o.output, 'the checkpoint');
-  const ck = readAnyCheckpoint(readBytes(checkpoint, 'the checkpoint'), `'${checkpoint}'`);
+  const { bytes, name } = await readModelFile(checkpoint, 'the checkpoint');
+  const ck = readAnyCheckpoint(bytes, name);
   writeFileAtomic(o.output, EXPORT_FORMATS[format].write(ck), `the ${format} export`);
-  process.stderr.write(
-    `charrnn: wrote '${o.output}' (${format}): the ${ck.config.model} of '${checkpoint}'\n`,
-  );
+  process.stderr.write(`charrnn: wrote '${o.output}' (${format}): the ${ck.config.model} of ${name}\n`);
 }
 
-export function runImport(file: string, o: { output: string }): void {
+export async function runImport(file: string, o: { output: string }): Promise<void> {
   checkOutput(file, o.output, 'the torch file');
-  const ck = importTorch(readBytes(file, 'the torch file'), `'${file}'`);
+  const { bytes, name } = await readModelFile(file, 'the torch file');
+  const ck = importTorch(bytes, name);
   writeFileAtomic(o.output, writeCheckpoint(ck));
   const c = ck.config;
   process.stderr.write(

@@ -3,21 +3,24 @@
 // Several texts (files, folders, `-`, catalog names) are joined with the document separator U+001E, as
 // training joins them, when the model knows that symbol; a model that never saw it scores them back to back.
 import { readAnyCheckpoint } from '../checkpoint/interop.js';
+import { CharrnnError } from '../errors.js';
 import { initKernels } from '../kernels/index.js';
-import { DOCUMENT_SEPARATOR, readBytes } from '../node/io.js';
+import { DOCUMENT_SEPARATOR } from '../node/io.js';
 import { Trainer } from '../training/trainer.js';
-import { describeInputs, readInputs } from './inputs.js';
+import { describeInputs, readInputs, readModelFile } from './inputs.js';
 import { writeStdout } from './output.js';
 
 export async function runEval(checkpoint: string, files: string[]): Promise<void> {
   await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
-  const bytes = readBytes(checkpoint, 'the checkpoint');
-  const trainer = Trainer.restore(
-    readAnyCheckpoint(bytes, `'${checkpoint}'`),
-    undefined,
-    { threads: 1 },
-    `'${checkpoint}'`,
-  );
+  if (checkpoint === '-' && files.includes('-')) {
+    throw new CharrnnError(
+      "'-' (standard input) is given as both the checkpoint and a text",
+      'it can be read only once: give one of them as a file',
+      'usage',
+    );
+  }
+  const { bytes, name } = await readModelFile(checkpoint, 'the checkpoint');
+  const trainer = Trainer.restore(readAnyCheckpoint(bytes, name), undefined, { threads: 1 }, name);
   const info = (line: string) => process.stderr.write(`charrnn: ${line}\n`);
   const separator = trainer.vocab.id(DOCUMENT_SEPARATOR) !== undefined;
   const { corpus, documents } = await readInputs(files, undefined, { separator, info });

@@ -4,8 +4,8 @@
 // and the PyTorch layout); --json prints the same as one JSON object.
 import { type Checkpoint, toJson } from '../checkpoint/format.js';
 import { layoutOf, readAnyCheckpoint } from '../checkpoint/interop.js';
-import { readBytes } from '../node/io.js';
 import { OPTIONS, optionName, type TrainConfig } from '../training/config.js';
+import { readModelFile } from './inputs.js';
 import { writeStdout } from './output.js';
 import { formatDuration } from './progress.js';
 
@@ -153,9 +153,12 @@ function unset(c: TrainConfig): Record<string, null> {
 }
 
 export async function runInfo(path: string, o: { json?: boolean }): Promise<void> {
-  const bytes = readBytes(path, 'the checkpoint');
-  const what = `'${path}'`;
-  const info = checkpointInfo(readAnyCheckpoint(bytes, what), path, layoutOf(bytes, what));
+  const { bytes, name } = await readModelFile(path, 'the checkpoint');
+  const info = checkpointInfo(
+    readAnyCheckpoint(bytes, name),
+    path === '-' ? name : path,
+    layoutOf(bytes, name),
+  );
   // JSON: numbers JSON cannot spell (Infinity, as in --clip off) as those words, as in the checkpoint, and
   // an unset setting (--backend: picked at run time) as null
   const json = () => toJson({ ...info, config: { ...info.config, ...unset(info.config) } });

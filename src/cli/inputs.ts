@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { findText } from '../data/catalog.js';
 import type { Corpus } from '../data/text.js';
 import { CharrnnError } from '../errors.js';
-import { readStdin, readTexts, type TextInput } from '../node/io.js';
+import { readBytes, readStdin, readTexts, type TextInput } from '../node/io.js';
 import { catalogText } from './download.js';
 
 export interface Inputs {
@@ -29,6 +29,29 @@ export interface InputOptions {
 }
 
 const STDIN_NAME = 'standard input';
+
+/**
+ * A model file argument (a checkpoint, a PyTorch file) read whole, and how messages name it: `-` reads
+ * standard input (`curl … | charrnn sample -`), named 'standard input'; a path is named in quotes.
+ */
+export async function readModelFile(
+  path: string,
+  what: string,
+): Promise<{ bytes: Uint8Array; name: string }> {
+  if (path !== '-') return { bytes: readBytes(path, what), name: `'${path}'` };
+  if (process.stdin.isTTY) {
+    throw new CharrnnError(
+      `${what} '-' is standard input, and that is a terminal`,
+      'pipe a file into it (charrnn sample - < model.ckpt), or give its path',
+      'usage',
+    );
+  }
+  const bytes = await readStdin();
+  if (bytes.length === 0) {
+    throw new CharrnnError(`${what} on standard input is empty`, 'pipe a file into it, or give its path');
+  }
+  return { bytes, name: STDIN_NAME };
+}
 
 /** Reads the training texts and, when given, the validation texts into one corpus. */
 export async function readInputs(

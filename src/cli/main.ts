@@ -150,7 +150,7 @@ program
       'first, as one stream (from the state the checkpoint carries when it trained one stream, else from zero); ' +
       'several texts are joined with U+001E when the model knows it.',
   )
-  .argument('<checkpoint>', 'a checkpoint written by charrnn train')
+  .argument('<checkpoint>', 'a checkpoint written by charrnn train; - reads standard input')
   .argument('<file...>', 'UTF-8 texts to score: files, folders, - or catalog names')
   .action(async (checkpoint: string, files: string[]) => {
     await runEval(checkpoint, files);
@@ -175,7 +175,10 @@ program
 program
   .command('sample')
   .description('Generate text from a checkpoint, streamed to stdout.')
-  .argument('<checkpoint>', 'a checkpoint written by charrnn train --save (or the web page)')
+  .argument(
+    '<checkpoint>',
+    'a checkpoint written by charrnn train --save (or the web page); - reads standard input',
+  )
   .option('--length <n>', 'characters to generate', integer(0, 1e9), 1000)
   .option('--prime <text>', 'text to start from (its characters must be in the vocabulary)')
   .option('--prime-file <path>', 'read the prime text from a UTF-8 file')
@@ -207,7 +210,7 @@ program
   )
   .argument(
     '<checkpoint>',
-    'a checkpoint written by charrnn train (or the web page, or charrnn export --format torch)',
+    'a checkpoint written by charrnn train (or the web page, or charrnn export --format torch); - reads standard input',
   )
   .option('--json', 'print it as one JSON object')
   .action(async (checkpoint: string, options: { json?: boolean }) => {
@@ -220,7 +223,7 @@ program
     "Write a checkpoint's model for another framework: --format torch is a safetensors file of the state_dict " +
       'of interop/pytorch/charrnn_torch.py (F32, or F64 for an f64 model); onnx is an ONNX model.',
   )
-  .argument('<checkpoint>', 'a checkpoint written by charrnn train (or the web page)')
+  .argument('<checkpoint>', 'a checkpoint written by charrnn train (or the web page); - reads standard input')
   .addOption(
     new Option(
       '--format <format>',
@@ -236,8 +239,8 @@ program
     }),
   )
   .requiredOption('-o, --output <file>', 'the file to write')
-  .action((checkpoint: string, options: ExportCliOptions) => {
-    runExport(checkpoint, options);
+  .action(async (checkpoint: string, options: ExportCliOptions) => {
+    await runExport(checkpoint, options);
   });
 
 program
@@ -247,10 +250,13 @@ program
       "interop/pytorch's save): iteration 0, the cell's default preset with the file's sizes, ready to sample, " +
       'eval or train --resume.',
   )
-  .argument('<file>', 'a .safetensors file in the PyTorch layout (metadata vocab required)')
+  .argument(
+    '<file>',
+    'a .safetensors file in the PyTorch layout (metadata vocab required); - reads standard input',
+  )
   .requiredOption('-o, --output <checkpoint>', 'the checkpoint to write')
-  .action((file: string, options: { output: string }) => {
-    runImport(file, options);
+  .action(async (file: string, options: { output: string }) => {
+    await runImport(file, options);
   });
 
 async function main(): Promise<number> {

@@ -6,9 +6,10 @@
 import { readAnyCheckpoint } from '../checkpoint/interop.js';
 import { CharrnnError } from '../errors.js';
 import { initKernels } from '../kernels/index.js';
-import { readBytes, readText } from '../node/io.js';
+import { readText } from '../node/io.js';
 import { checkSampleOptions, type SampleOptions } from '../sampling/sample.js';
 import { Trainer } from '../training/trainer.js';
+import { readModelFile } from './inputs.js';
 import { stdoutFailed, writeStdout } from './output.js';
 
 export interface SampleCliOptions {
@@ -39,13 +40,8 @@ export async function runSample(path: string, o: SampleCliOptions): Promise<void
   checkSampleOptions(options);
   if (o.stop === '') throw new CharrnnError('--stop needs a text to stop after', '', 'usage');
   await initKernels({ relaxed: process.env.CHARRNN_RELAXED_SIMD !== '0' });
-  const bytes = readBytes(path, 'the checkpoint');
-  const trainer = Trainer.restore(
-    readAnyCheckpoint(bytes, `'${path}'`),
-    undefined,
-    { threads: 1 },
-    `'${path}'`,
-  );
+  const { bytes, name } = await readModelFile(path, 'the checkpoint');
+  const trainer = Trainer.restore(readAnyCheckpoint(bytes, name), undefined, { threads: 1 }, name);
   trainer.rng.seed(o.seed ?? globalThis.crypto.getRandomValues(new Uint32Array(1))[0]);
   if (o.prime !== undefined && o.primeFile !== undefined) {
     throw new CharrnnError('give --prime or --prime-file, not both', '', 'usage');

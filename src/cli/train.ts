@@ -141,6 +141,13 @@ function create(o: TrainCliOptions, corpus: Corpus, split: DataSplit): Trainer {
 /** The --resume checkpoint's bytes, read before anything else is done: a wrong path creates nothing. */
 function readResumed(o: TrainCliOptions): Uint8Array {
   const path = o.resume as string;
+  if (path === '-') {
+    throw new CharrnnError(
+      '--resume - (standard input) cannot be resumed: a resumed run saves back to its file',
+      'save the checkpoint to a file first, and resume that',
+      'usage',
+    );
+  }
   if (o.preset !== undefined) {
     throw new CharrnnError(
       '--preset cannot be combined with --resume',

@@ -283,6 +283,72 @@ describe('texts, primes and checkpoints that are pipes (<(zcat a.gz), a FIFO)', 
   });
 });
 
+describe("a checkpoint on standard input ('-')", () => {
+  it('sample, eval, info, export and import read it as they read the file, named standard input', () => {
+    const text = file('stdin.txt', TEXT);
+    assert.equal(charrnn(['train', text, ...QUIET, '--save', 'stdin.ckpt']).status, 0);
+    const cli = '$CHARRNN';
+    const sample = ['--length', '50', '--seed', '3', '--prime', 'The'].join(' ');
+    const direct = charrnn([], { shell: `${cli} sample stdin.ckpt ${sample}` });
+    const piped = charrnn([], { shell: `cat stdin.ckpt | ${cli} sample - ${sample}` });
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.equal(piped.stdout, direct.stdout);
+    assert.match(direct.stdout, /^The.{50}\n$/s);
+    const evalDirect = charrnn(['eval', 'stdin.ckpt', text]);
+    const evalPiped = charrnn([], { shell: `${cli} eval - ${text} < stdin.ckpt` });
+    assert.equal(evalPiped.status, 0, evalPiped.stderr);
+    assert.equal(evalPiped.stdout, evalDirect.stdout);
+    const info = charrnn([], { shell: `${cli} info - < stdin.ckpt` });
+    assert.equal(info.status, 0, info.stderr);
+    assert.match(info.stdout, /^file +standard input: charrnn checkpoint, version 2/);
+    for (const out of ['stdin.onnx', 'stdin.safetensors']) {
+      assert.equal(charrnn(['export', 'stdin.ckpt', '-o', `direct-${out}`]).status, 0);
+      const r = charrnn([], { shell: `${cli} export - -o ${out} < stdin.ckpt` });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, / of standard input\n$/);
+      assert.deepEqual(readFileSync(join(dir, out)), readFileSync(join(dir, `direct-${out}`)));
+    }
+    const imported = charrnn([], { shell: `${cli} import - -o stdin-imported.ckpt < stdin.safetensors` });
+    assert.equal(imported.status, 0, imported.stderr);
+    const again = charrnn(['import', 'stdin.safetensors', '-o', 'direct-imported.ckpt']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(
+      readFileSync(join(dir, 'stdin-imported.ckpt')),
+      readFileSync(join(dir, 'direct-imported.ckpt')),
+    );
+  });
+
+  it('empty, a text, a terminal, twice, or resumed: one line each', () => {
+    const cli = '$CHARRNN';
+    assertOneLineError(
+      charrnn([], { shell: `${cli} sample - < /dev/null` }),
+      1,
+      /^charrnn: the checkpoint on standard input is empty; pipe a file into it, or give its path$/,
+    );
+    assertOneLineError(
+      charrnn([], { shell: `echo hello | ${cli} info -` }),
+      1,
+      /^charrnn: standard input is not a valid charrnn checkpoint: it is a text file/,
+    );
+    assertOneLineError(
+      charrnn([], { shell: `${cli} eval - - < stdin.ckpt` }),
+      2,
+      /'-' \(standard input\) is given as both the checkpoint and a text/,
+    );
+    assertOneLineError(
+      charrnn([], { shell: `${cli} train --resume - < stdin.ckpt` }),
+      2,
+      /--resume - \(standard input\) cannot be resumed: a resumed run saves back to its file/,
+    );
+    // a terminal (script, of Debian's essential bsdutils, gives the command one): refused at once instead
+    // of waiting for Ctrl-D
+    if (spawnSync('sh', ['-c', 'command -v script']).status !== 0) return;
+    const tty = charrnn([], { shell: `script -qec "${cli} sample -" /dev/null < /dev/null` });
+    assert.equal(tty.status, 2, tty.stdout + tty.stderr);
+    assert.match(tty.stdout, /the checkpoint '-' is standard input, and that is a terminal/);
+  });
+});
+
 describe('--val-fraction that holds out too little', () => {
   it('none of the text: refused in one line, not a run that says it validates and never does', () => {
     const text = file('tiny-val.txt', TEXT.slice(0, 1000)); // 0.0005 of 1000 characters is none
