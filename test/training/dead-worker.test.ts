@@ -189,6 +189,11 @@ describe('a worker thread that dies mid-run (in-process, the real Node host)', (
 });
 
 describe('a worker thread that dies mid-run (the CLI)', () => {
+  /** a small GRU on two threads, as `settings` above */
+  const SMALL_RUN = (
+    'train corpus.txt --model gru --hidden 16 --layers 1 --embedding 8 --batch 4 --seq-length 16 ' +
+    '--threads 2 --seed 7 --quiet'
+  ).split(' ');
   /** Runs the CLI with `env`; kills it (SIGKILL: a hung CLI would not hear SIGTERM) after HANG_MS. */
   function charrnn(env: Record<string, string>, ...args: string[]) {
     return new Promise<{ status: number | null; stderr: string; ms: number }>((resolve) => {
@@ -216,19 +221,7 @@ describe('a worker thread that dies mid-run (the CLI)', () => {
       'dist/ is not built: run npm run build first',
     );
     writeFileSync(join(dir, 'corpus.txt'), text);
-    const args = [
-      'train',
-      'corpus.txt',
-      '--model',
-      'gru',
-      '--hidden',
-      '16',
-      '--layers',
-      '1',
-      '--embedding',
-      '8',
-    ];
-    const run = [...args, '--batch', '4', '--seq-length', '16', '--threads', '2', '--seed', '7', '--quiet'];
+    const run = [...SMALL_RUN];
     const r = await charrnn(
       { CHARRNN_TEST_KILL_SHARD: `1:${AT}` },
       ...run,
@@ -278,19 +271,7 @@ describe('a worker thread that dies mid-run (the CLI)', () => {
 
   it('during an evaluation: the line says so, and the file holds the training states, not reset ones', async () => {
     writeFileSync(join(dir, 'corpus.txt'), text);
-    const run = [
-      'train',
-      'corpus.txt',
-      '--model',
-      'gru',
-      '--hidden',
-      '16',
-      '--layers',
-      '1',
-      '--embedding',
-      '8',
-    ];
-    run.push('--batch', '4', '--seq-length', '16', '--threads', '2', '--seed', '7', '--quiet');
+    const run = [...SMALL_RUN];
     // half the text held out (about 24 windows an evaluation) and an evaluation after every step: the
     // 10th command is in the first evaluation, as are the few a shard may serve before it is terminated
     run.push('--val-fraction', '0.5', '--eval-every', '1');
