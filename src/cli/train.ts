@@ -12,6 +12,7 @@ import { initKernels } from '../kernels/index.js';
 import {
   appendLog,
   bestPathOf,
+  lockSavePath,
   prepareLogPath,
   prepareSavePath,
   readBytes,
@@ -62,24 +63,30 @@ export async function runTrain(files: string[], o: TrainCliOptions): Promise<voi
   const resumed = o.resume ? readResumed(o) : undefined;
   const savePath = o.save ?? o.resume;
   if (savePath) prepareSavePath(savePath); // before any training: a path that cannot be written fails now
-  const logExisted = o.logFile !== undefined && existsSync(o.logFile);
-  if (o.logFile) prepareLogPath(o.logFile);
+  // one run at a time saves to a checkpoint (another one's saves would replace this one's)
+  const unlock = savePath ? lockSavePath(savePath) : undefined;
   try {
-    checkLogPath(o, savePath);
-  } catch (e) {
-    // the empty log just made would be left where the checkpoint goes, an empty file that no resume loads
-    if (!logExisted) rmSync(o.logFile as string, { force: true });
-    throw e;
-  }
-  const { corpus, split, validation, files: read } = await loadCorpus(files, o, info);
-  checkOutputs(o, savePath, read);
-  const trainer = resumed ? resume(o, resumed, corpus, split, info) : create(o, corpus, split);
-  try {
-    info(describe(trainer, validation));
-    const keepBest = () => resumed !== undefined && keepResumedBest(trainer, o, resumed, savePath, info);
-    await drive(trainer, o, corpus, savePath, info, keepBest);
+    const logExisted = o.logFile !== undefined && existsSync(o.logFile);
+    if (o.logFile) prepareLogPath(o.logFile);
+    try {
+      checkLogPath(o, savePath);
+    } catch (e) {
+      // the empty log just made would be left where the checkpoint goes, an empty file that no resume loads
+      if (!logExisted) rmSync(o.logFile as string, { force: true });
+      throw e;
+    }
+    const { corpus, split, validation, files: read } = await loadCorpus(files, o, info);
+    checkOutputs(o, savePath, read);
+    const trainer = resumed ? resume(o, resumed, corpus, split, info) : create(o, corpus, split);
+    try {
+      info(describe(trainer, validation));
+      const keepBest = () => resumed !== undefined && keepResumedBest(trainer, o, resumed, savePath, info);
+      await drive(trainer, o, corpus, savePath, info, keepBest);
+    } finally {
+      trainer.close();
+    }
   } finally {
-    trainer.close();
+    unlock?.();
   }
 }
 

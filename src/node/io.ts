@@ -13,11 +13,14 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readlinkSync,
   readSync,
   realpathSync,
   renameSync,
+  rmSync,
   type Stats,
   statSync,
+  symlinkSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -624,7 +627,72 @@ export function prepareSavePath(path: string): void {
   } catch (e) {
     throw new CharrnnError(`cannot save to '${path}': ${reason(e)}`, 'choose another --save path', 'usage');
   }
-  removeStaleTemporaries(dir, [basename(path), basename(bestPathOf(path)), '.charrnn-write-test']);
+  removeStaleTemporaries(dir, [
+    basename(path),
+    basename(bestPathOf(path)),
+    '.charrnn-write-test',
+    basename(lockPathOf(path)),
+  ]);
+}
+
+/** The lock of a run that saves to `path`: `<path>.lock`, in the folder's real path (links resolved). */
+function lockPathOf(path: string): string {
+  let dir = dirname(path);
+  try {
+    dir = realpathSync(dir);
+  } catch {
+    // not there yet: prepareSavePath creates it first
+  }
+  return join(dir, `${basename(path)}.lock`);
+}
+
+/**
+ * Claims the checkpoint `path` for this run until it ends: `<path>.lock`, a symbolic link whose target is
+ * this process's id, so that a second run saving to the same file (the same command typed in two
+ * terminals, a resume of a run still going) is refused in one line instead of the two replacing each
+ * other's saves. A link is made whole in one call and needs no space for its data (a full disk still runs
+ * its rescue path). A lock left by a run that no longer runs (killed) is taken over. Where links cannot be
+ * made, the run goes on unlocked. Returns the release, which also runs at the process's exit.
+ */
+export function lockSavePath(path: string): () => void {
+  const lock = lockPathOf(path);
+  const mine = String(process.pid);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      symlinkSync(mine, lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) return () => {};
+    }
+    let pid = Number.NaN;
+    try {
+      pid = Number(readlinkSync(lock));
+    } catch {
+      // not a link (not charrnn's), or gone meanwhile: taken over
+    }
+    // (this process's own id: a lock left in an earlier container, whose ids start again)
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isRunning(pid)) {
+      throw new CharrnnError(
+        `another charrnn run (process ${pid}) is saving to '${path}'`,
+        `wait for it to end, or give --save another path (if no such run is going on, remove '${lock}')`,
+        'usage',
+      );
+    }
+    rmSync(lock, { force: true }); // its run ended without removing it (killed)
+  }
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.off('exit', release);
+    try {
+      if (readlinkSync(lock) === mine) unlinkSync(lock);
+    } catch {
+      // gone already: nothing to release
+    }
+  };
+  process.on('exit', release);
+  return release;
 }
 
 /**
