@@ -127,6 +127,33 @@ const benches: Bench[] = [
         k.gemvT(y!, W!, x!, H, H, false),
   ),
   bench(
+    `rnnForward ${T}x${H} (recurrence)`,
+    2 * T * H * H,
+    'flop',
+    [T * H, (T + 1) * H, H * H],
+    (k, [G, hs, W]) => {
+      for (let i = 0; i < W!.length; i++) W![i] *= 0.1; // keep tanh off its flat tails
+      const G0 = G!.slice();
+      return () => {
+        G!.set(G0);
+        k.rnnForward(G!, hs!, W!, 1, H, T);
+      };
+    },
+  ),
+  bench(
+    `rnnBackward ${T}x${H} (recurrence)`,
+    2 * (T - 1) * H * H,
+    'flop',
+    [T * H, T * H, (T + 1) * H, H * H],
+    (k, [dG, dh, hs, W]) => {
+      const dh0 = dh!.slice();
+      return () => {
+        dh!.set(dh0);
+        k.rnnBackward(dG!, dh!, hs!, W!, 1, H, T);
+      };
+    },
+  ),
+  bench(
     `gemv ${V}x${H} (sample)`,
     2 * V * H,
     'flop',

@@ -135,7 +135,9 @@ describe('a worker thread that dies mid-run (in-process, the real Node host)', (
     const run = await deadWorkerRun({ CHARRNN_TEST_KILL_SHARD: `1:${AT}` });
     // command 1 is the reset of step 0 (a new pass), then one per step: command 20 is step 18's; the
     // keeper wakes with the shard, and a step takes under a millisecond, so the shard may serve a few more
-    await checkStopped(t, run, /^worker thread 1 died \(it exited with code 1\)$/, [AT - 2, AT + 20]);
+    // the keeper's terminate races the shard, which serves a few more commands on a quiet machine and
+    // dozens on a loaded one; the run stops well short of its 200 steps either way
+    await checkStopped(t, run, /^worker thread 1 died \(it exited with code 1\)$/, [AT - 2, AT + 150]);
   });
 
   it('exiting (process.exit(3) at its 20th command): the same', async (t) => {
@@ -229,13 +231,15 @@ describe('a worker thread that dies mid-run (the CLI)', () => {
     );
     assert.notEqual(r.status, null, `the CLI hung: killed after ${HANG_MS / 1000} s`);
     assert.equal(r.status, 1, r.stderr);
-    // command 20 is step 18's; the shard may serve a few more before the keeper's terminate lands
+    // command 20 is step 18's; the shard may serve more before the keeper's terminate lands: a few on a
+    // quiet machine, dozens on a loaded one (88 was seen once). Any stop far short of the 100,000
+    // iterations asked for is the kill's.
     const line = r.stderr.match(
       /^charrnn: worker thread 1 died \(it exited with code 1\) at iteration (\d+); the state of that iteration is saved in 'x\.ckpt' \(the streams' carried states reset\); resume with charrnn train --resume x\.ckpt\n$/,
     );
     assert.ok(line, `one line naming the thread, the iteration and the file: '${r.stderr}'`);
     const iter = Number(line[1]);
-    assert.ok(AT - 2 <= iter && iter <= AT + 20, `iteration ${iter}`);
+    assert.ok(AT - 2 <= iter && iter <= AT + 1000, `iteration ${iter}`);
     // the same run without the fault, to iteration `iter`: what the fault adds is the detection
     const clean = await charrnn({}, ...run, '--iters', String(iter), '--save', 'clean.ckpt');
     assert.equal(clean.status, 0, clean.stderr);
@@ -262,7 +266,7 @@ describe('a worker thread that dies mid-run (the CLI)', () => {
       '--resume',
       'x.ckpt',
       '--iters',
-      String(iter + 10), // past where it stopped, which may be up to AT + 20 on a busy machine
+      String(iter + 10), // past where it stopped, wherever that was
       '--quiet',
     );
     assert.equal(resumed.status, 0, resumed.stderr);
