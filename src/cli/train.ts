@@ -12,6 +12,7 @@ import { initKernels } from '../kernels/index.js';
 import {
   appendLog,
   bestPathOf,
+  lockLogPath,
   lockSavePath,
   prepareLogPath,
   prepareSavePath,
@@ -65,6 +66,7 @@ export async function runTrain(files: string[], o: TrainCliOptions): Promise<voi
   if (savePath) prepareSavePath(savePath); // before any training: a path that cannot be written fails now
   // one run at a time saves to a checkpoint (another one's saves would replace this one's)
   const unlock = savePath ? lockSavePath(savePath) : undefined;
+  let unlockLog: (() => void) | undefined;
   try {
     const logExisted = o.logFile !== undefined && existsSync(o.logFile);
     if (o.logFile) prepareLogPath(o.logFile);
@@ -75,6 +77,8 @@ export async function runTrain(files: string[], o: TrainCliOptions): Promise<voi
       if (!logExisted) rmSync(o.logFile as string, { force: true });
       throw e;
     }
+    // one run at a time appends to a log, too (two runs' lines mixed would be neither's curve)
+    unlockLog = o.logFile ? lockLogPath(o.logFile) : undefined;
     const { corpus, split, validation, files: read } = await loadCorpus(files, o, info);
     checkOutputs(o, savePath, read);
     const trainer = resumed ? resume(o, resumed, corpus, split, info) : create(o, corpus, split);
@@ -86,6 +90,7 @@ export async function runTrain(files: string[], o: TrainCliOptions): Promise<voi
       trainer.close();
     }
   } finally {
+    unlockLog?.();
     unlock?.();
   }
 }

@@ -635,7 +635,7 @@ export function prepareSavePath(path: string): void {
   ]);
 }
 
-/** The lock of a run that saves to `path`: `<path>.lock`, in the folder's real path (links resolved). */
+/** The lock of a run that writes `path`: `<path>.lock`, in the folder's real path (links resolved). */
 function lockPathOf(path: string): string {
   let dir = dirname(path);
   try {
@@ -655,6 +655,18 @@ function lockPathOf(path: string): string {
  * made, the run goes on unlocked. Returns the release, which also runs at the process's exit.
  */
 export function lockSavePath(path: string): () => void {
+  return lockOutput(path, 'saving to', '--save');
+}
+
+/**
+ * Claims the JSON log `path` as lockSavePath claims a checkpoint: a second run appending to the same log
+ * would mix its lines with this run's, and neither run's curve could be read from it.
+ */
+export function lockLogPath(path: string): () => void {
+  return lockOutput(path, 'logging to', '--log-file');
+}
+
+function lockOutput(path: string, doing: string, flag: string): () => void {
   const lock = lockPathOf(path);
   const mine = String(process.pid);
   for (let attempt = 0; ; attempt++) {
@@ -673,8 +685,8 @@ export function lockSavePath(path: string): () => void {
     // (this process's own id: a lock left in an earlier container, whose ids start again)
     if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isRunning(pid)) {
       throw new CharrnnError(
-        `another charrnn run (process ${pid}) is saving to '${path}'`,
-        `wait for it to end, or give --save another path (if no such run is going on, remove '${lock}')`,
+        `another charrnn run (process ${pid}) is ${doing} '${path}'`,
+        `wait for it to end, or give ${flag} another path (if no such run is going on, remove '${lock}')`,
         'usage',
       );
     }

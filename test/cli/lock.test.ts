@@ -1,7 +1,8 @@
 // One run at a time saves to a checkpoint: the real CLI holds `<save>.lock` (a symbolic link to its process
 // id) while it runs, so the same command typed in a second terminal is refused in one line instead of the two
 // runs replacing each other's saves; through another spelling of the path or a linked folder too. A lock
-// left by a killed run is taken over, and a run leaves none behind.
+// left by a killed run is taken over, and a run leaves none behind. A JSON log (`--log-file`) is held alike,
+// so that two runs' lines are never mixed in one file.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
@@ -32,17 +33,20 @@ function charrnn(...args: string[]) {
   return { status: r.status, stderr: r.stderr };
 }
 
-/** A run until stopped, saving to `save` every iteration, once its lock and its first save are there. */
-async function running(save: string): Promise<ChildProcess> {
+/**
+ * A run until stopped, saving to `save` every iteration (with `more` options), once the lock of `locked`
+ * (the checkpoint by default) and its first save are there.
+ */
+async function running(save: string, more: string[] = [], locked = save): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [CLI, 'train', ...MODEL, '--save', save, '--save-every', '1', '--quiet'],
+    [CLI, 'train', ...MODEL, '--save', save, '--save-every', '1', '--quiet', ...more],
     {
       cwd: dir,
       stdio: 'ignore',
     },
   );
-  const lock = join(dir, `${save}.lock`);
+  const lock = join(dir, `${locked}.lock`);
   for (let waited = 0; !isLink(lock) || !existsSync(join(dir, save)); waited += 20) {
     if (waited > 20_000 || child.exitCode !== null) {
       child.kill('SIGKILL');
@@ -125,5 +129,41 @@ describe('a second run saving to the checkpoint of a run still going', () => {
     const again = charrnn('train', ...MODEL, '--iters', '3', '--save', 'k.ckpt');
     assert.equal(again.status, 0, again.stderr);
     assert.ok(!existsSync(join(dir, 'k.ckpt.lock')));
+  });
+
+  it("a second run logging to a running run's --log-file is refused, and the log holds the first run's lines", async () => {
+    const first = await running('l1.ckpt', ['--log-file', 'runs.jsonl', '--log-every', '1'], 'runs.jsonl');
+    try {
+      const r = charrnn('train', ...MODEL, '--iters', '5', '--save', 'l2.ckpt', '--log-file', './runs.jsonl');
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(
+        r.stderr,
+        `charrnn: another charrnn run (process ${first.pid}) is logging to './runs.jsonl'; wait for it to end, ` +
+          `or give --log-file another path (if no such run is going on, remove '${join(dir, 'runs.jsonl.lock')}')\n`,
+      );
+      assert.ok(!existsSync(join(dir, 'l2.ckpt')), 'the refused run trained nothing');
+    } finally {
+      assert.equal(await interrupt(first), 130);
+    }
+    const iters = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+        .filter((o) => o.loss !== undefined && o.valLoss === undefined)
+        .map((o) => o.iter);
+    const logged = iters(readFileSync(join(dir, 'runs.jsonl'), 'utf8'));
+    assert.ok(logged.length > 0);
+    assert.deepEqual(
+      logged,
+      logged.map((_, i) => i),
+      "one run's iterations, 0, 1, 2, ... and none other",
+    );
+    assert.ok(!isLink(join(dir, 'runs.jsonl.lock')), 'the lock is gone');
+    // once the first run has ended, another appends to the same log
+    const after = charrnn('train', ...MODEL, '--iters', '2', '--log-file', 'runs.jsonl', '--log-every', '1');
+    assert.equal(after.status, 0, after.stderr);
+    assert.deepEqual(iters(readFileSync(join(dir, 'runs.jsonl'), 'utf8')), [...logged, 0, 1]);
+    assert.ok(!isLink(join(dir, 'runs.jsonl.lock')), 'no lock left behind');
   });
 });
