@@ -37,6 +37,7 @@ export default {
   plugins: ['@stryker-mutator/tap-runner'],
   mutate: [
     'src/sampling/sample.ts',
+    'src/training/config.ts',
     'src/training/optim.ts',
     'src/training/schedule.ts',
     'src/training/trainer.ts',
