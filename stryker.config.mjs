@@ -38,6 +38,8 @@ export default {
   mutate: [
     'src/sampling/sample.ts',
     'src/training/config.ts',
+    'src/training/presets.ts',
+    'src/training/build.ts',
     'src/training/optim.ts',
     'src/training/schedule.ts',
     'src/training/trainer.ts',

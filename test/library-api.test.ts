@@ -15,6 +15,7 @@ import {
   importTorch,
   initKernels,
   type ModelKind,
+  PRESETS,
   parseOption,
   presetConfig,
   RunLoop,
@@ -398,6 +399,60 @@ describe('a host that is not one', () => {
     const bytes = Trainer.create(corpus, small).toCheckpoint();
     assert.throws(() => Trainer.fromCheckpoint(bytes, corpus, {}, 'the checkpoint', split), named);
     assert.equal(Trainer.create(corpus, small, undefined, { valFrom: 900 }).hasValidation, true);
+  });
+
+  it('each part a Host needs is checked: an object, spawnShard a function, parallelism a number', () => {
+    const spawnShard = () => () => {};
+    for (const [bad, shown] of [
+      [null, 'null'],
+      [spawnShard, 'a function'],
+      [{ parallelism: 2 }, 'an object'],
+      [{ spawnShard }, 'an object'],
+      [{ spawnShard, parallelism: '2' }, 'an object'],
+    ] as const) {
+      const named = refused(
+        new RegExp(`^the host must be a Host \\(parallelism and spawnShard\\), got ${shown}$`),
+      );
+      assert.throws(() => Trainer.create(corpus, small, bad as unknown as Host), named);
+    }
+  });
+
+  it('threads 0: the most threads the host runs that split the batch evenly', () => {
+    const started = (batch: number, parallelism: number) => {
+      let n = 0;
+      const host: Host = {
+        parallelism,
+        spawnShard: () => {
+          n++;
+          return () => {};
+        },
+      };
+      const t = Trainer.create(corpus, { ...small, batch, threads: 0 }, host);
+      const threads = t.config.threads;
+      t.close();
+      return [threads, n];
+    };
+    assert.deepEqual(started(4, 2), [2, 1]);
+    assert.deepEqual(started(3, 2), [1, 0], '3 streams do not split over 2 threads');
+    assert.deepEqual(started(6, 4), [3, 2], 'not 4: 6 streams split over 3');
+    assert.deepEqual(started(1, 2), [1, 0]);
+    assert.equal(Trainer.create(corpus, { ...small, batch: 4, threads: 0 }).config.threads, 1, 'no host: 1');
+  });
+});
+
+describe('presetConfig', () => {
+  it('names an unknown preset and lists the known ones', () => {
+    const names = PRESETS.map((p) => p.name);
+    assert.ok(names.includes('min-char-rnn') && names.includes('shakespeare-5min'));
+    assert.throws(
+      () => presetConfig('char-lsmt'),
+      (e: unknown) => {
+        refused(/^unknown preset 'char-lsmt'$/)(e);
+        assert.equal((e as CharrnnError).hint, `choose one of: ${names.join(', ')}`);
+        return true;
+      },
+    );
+    assert.equal(presetConfig('char-gru', { hidden: 8 }).model, 'gru');
   });
 });
 

@@ -428,6 +428,17 @@ describe('dropout, loss units, smoothing and samples', () => {
     assert.equal((small({ dropout: 0 }).model as RecurrentModel).dropoutMasks.length, 0);
   });
 
+  it('--seed draws the dropout masks too: the same seed the same masks, another seed others', () => {
+    const masks = (seed: number) => {
+      const t = small({ hidden: 32, batch: 4, seqLength: 16, dropout: 0.4, seed });
+      t.step();
+      return (t.model as RecurrentModel).dropoutMasks.map((m) => Array.from(m).join()).join('|');
+    };
+    assert.equal(masks(3), masks(3));
+    assert.notEqual(masks(3), masks(4), 'the dropout masks follow the seed');
+    assert.notEqual(masks(0), masks(4));
+  });
+
   it("lossUnit and smoothing: the seed's summed window loss and 0.001, the recipes' per-character loss and 0.01", () => {
     for (const [preset, unit, w] of [
       ['min-char-rnn', 'window', 0.001],
