@@ -33,49 +33,47 @@ function refuses(fn: () => unknown, message: string, hint?: string): void {
   });
 }
 
-const range = (key: ConfigKey) => describeRange(optionSpec(key));
+/** Every setting: what it accepts, as a user reads it, and what a resumed run may do with it. */
+const TABLE: Record<ConfigKey, [string, 'free' | 'fixed' | 'new']> = {
+  model: ['one of rnn, lstm, gru', 'fixed'],
+  layers: ['an integer >= 1 and <= 64', 'fixed'],
+  hidden: ['an integer >= 1 and <= 16384', 'fixed'],
+  embedding: ['an integer >= 0 and <= 16384', 'fixed'],
+  dropout: ['a number >= 0 and <= 0.99', 'free'],
+  init: ['one of torch, seed', 'new'],
+  dtype: ['one of f32, f64', 'fixed'],
+  batch: ['an integer >= 1 and <= 65536', 'fixed'],
+  seqLength: ['an integer >= 1 and <= 100000', 'fixed'],
+  valFraction: ['a number >= 0 and <= 0.9', 'free'],
+  windowing: ['one of streams, seed', 'fixed'],
+  optimizer: ['one of sgd, adagrad, rmsprop, adam, adamw', 'fixed'],
+  lr: ['a number > 0 and <= 1000000', 'free'],
+  clip: ['a number > 0, or off', 'free'],
+  clipNorm: ['a number > 0, or off', 'free'],
+  weightDecay: ['a number >= 0 and <= 1', 'free'],
+  schedule: ['one of constant, cosine, linear, step', 'free'],
+  warmup: ['an integer >= 0', 'free'],
+  lrFloor: ['a number >= 0 and <= 1', 'free'],
+  decayIters: ['an integer >= 0', 'free'],
+  gamma: ['a number > 0 and <= 1', 'free'],
+  stepEvery: ['an integer >= 1', 'free'],
+  iters: ['an integer >= 0', 'free'],
+  timeLimit: ['a number >= 0', 'free'],
+  evalEvery: ['an integer >= 1', 'free'],
+  evalChars: ['an integer >= 0', 'free'],
+  patience: ['an integer >= 0', 'free'],
+  saveEvery: ['an integer >= 0', 'free'],
+  sampleEvery: ['an integer >= 0', 'free'],
+  sampleLength: ['an integer >= 0 and <= 10000000', 'free'],
+  sampleStart: ['one of zero, carried', 'free'],
+  lossUnit: ['one of char, window', 'fixed'],
+  smoothing: ['a number > 0 and <= 1', 'free'],
+  seed: ['an integer >= 0 and <= 4294967295', 'new'],
+  backend: ['one of wasm, ref', 'free'],
+  threads: ['an integer >= 0 and <= 256', 'free'],
+};
 
 describe('the ranges a user is shown', () => {
-  /** Every setting: what it accepts, as a user reads it, and what a resumed run may do with it. */
-  const TABLE: Record<ConfigKey, [string, 'free' | 'fixed' | 'new']> = {
-    model: ['one of rnn, lstm, gru', 'fixed'],
-    layers: ['an integer >= 1 and <= 64', 'fixed'],
-    hidden: ['an integer >= 1 and <= 16384', 'fixed'],
-    embedding: ['an integer >= 0 and <= 16384', 'fixed'],
-    dropout: ['a number >= 0 and <= 0.99', 'free'],
-    init: ['one of torch, seed', 'new'],
-    dtype: ['one of f32, f64', 'fixed'],
-    batch: ['an integer >= 1 and <= 65536', 'fixed'],
-    seqLength: ['an integer >= 1 and <= 100000', 'fixed'],
-    valFraction: ['a number >= 0 and <= 0.9', 'free'],
-    windowing: ['one of streams, seed', 'fixed'],
-    optimizer: ['one of sgd, adagrad, rmsprop, adam, adamw', 'fixed'],
-    lr: ['a number > 0 and <= 1000000', 'free'],
-    clip: ['a number > 0, or off', 'free'],
-    clipNorm: ['a number > 0, or off', 'free'],
-    weightDecay: ['a number >= 0 and <= 1', 'free'],
-    schedule: ['one of constant, cosine, linear, step', 'free'],
-    warmup: ['an integer >= 0', 'free'],
-    lrFloor: ['a number >= 0 and <= 1', 'free'],
-    decayIters: ['an integer >= 0', 'free'],
-    gamma: ['a number > 0 and <= 1', 'free'],
-    stepEvery: ['an integer >= 1', 'free'],
-    iters: ['an integer >= 0', 'free'],
-    timeLimit: ['a number >= 0', 'free'],
-    evalEvery: ['an integer >= 1', 'free'],
-    evalChars: ['an integer >= 0', 'free'],
-    patience: ['an integer >= 0', 'free'],
-    saveEvery: ['an integer >= 0', 'free'],
-    sampleEvery: ['an integer >= 0', 'free'],
-    sampleLength: ['an integer >= 0 and <= 10000000', 'free'],
-    sampleStart: ['one of zero, carried', 'free'],
-    lossUnit: ['one of char, window', 'fixed'],
-    smoothing: ['a number > 0 and <= 1', 'free'],
-    seed: ['an integer >= 0 and <= 4294967295', 'new'],
-    backend: ['one of wasm, ref', 'free'],
-    threads: ['an integer >= 0 and <= 256', 'free'],
-  };
-
   it('name the bounds, strict or not, and off where a setting can be turned off', () => {
     assert.deepEqual(
       OPTIONS.map((s) => s.key),
@@ -83,33 +81,7 @@ describe('the ranges a user is shown', () => {
       'every setting, in the order of TrainConfig',
     );
     for (const spec of OPTIONS) assert.equal(describeRange(spec), TABLE[spec.key][0], spec.key);
-    assert.equal(range('model'), `one of ${MODEL_KINDS.join(', ')}`);
-  });
-
-  it('resumeChanges lets the free settings change and refuses the others, as the table says', () => {
-    const saved = resolveConfig({ model: 'lstm', hidden: 32, batch: 4, seqLength: 16, seed: 3 });
-    for (const spec of OPTIONS) {
-      const key = spec.key;
-      const was = saved[key];
-      const candidates =
-        spec.type === 'choice'
-          ? spec.choices!
-          : [1, 2, 0.5, 7, 0.25, ...(typeof was === 'number' ? [was + 1, was / 2] : [])];
-      const value = candidates.find((v) => {
-        if (Object.is(v, was)) return false;
-        try {
-          checkOption(key, v);
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      assert.ok(value !== undefined, `a value for ${key}`);
-      const change = () => resumeChanges(saved, { [key]: value } as Partial<TrainConfig>);
-      const onResume = TABLE[key][1];
-      if (onResume === 'free') assert.deepEqual(change(), [key], `${key} ${was} -> ${value}`);
-      else assert.throws(change, CharrnnError, `${key} ${was} -> ${value} is refused (${onResume})`);
-    }
+    assert.equal(describeRange(optionSpec('model')), `one of ${MODEL_KINDS.join(', ')}`);
   });
 
   it('name a setting by its flag, or by its key where it has none', () => {
@@ -289,6 +261,31 @@ describe('resolveConfig: the defaults or a preset, overrides on top, checked tog
 
 describe('resumeChanges: what a resumed run may change', () => {
   const saved = resolveConfig({ model: 'lstm', hidden: 32, batch: 4, seqLength: 16, seed: 3, init: 'torch' });
+
+  it('lets the free settings change and refuses the others, as the table says', () => {
+    for (const spec of OPTIONS) {
+      const key = spec.key;
+      const was = saved[key];
+      const candidates =
+        spec.type === 'choice'
+          ? spec.choices!
+          : [1, 2, 0.5, 7, 0.25, ...(typeof was === 'number' ? [was + 1, was / 2] : [])];
+      const value = candidates.find((v) => {
+        if (Object.is(v, was)) return false;
+        try {
+          checkOption(key, v);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      assert.ok(value !== undefined, `a value for ${key}`);
+      const change = () => resumeChanges(saved, { [key]: value } as Partial<TrainConfig>);
+      const onResume = TABLE[key][1];
+      if (onResume === 'free') assert.deepEqual(change(), [key], `${key} ${was} -> ${value}`);
+      else assert.throws(change, CharrnnError, `${key} ${was} -> ${value} is refused (${onResume})`);
+    }
+  });
 
   it('lists the free settings that change, and not those given their saved value or undefined', () => {
     assert.deepEqual(resumeChanges(saved, {}), []);
