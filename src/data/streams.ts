@@ -2,13 +2,18 @@
 // each step takes the next window of T characters from every stream, the targets one character ahead.
 // Two rules say which windows exist (TrainConfig.windowing): 'streams' uses every character; 'seed' is
 // min-char-rnn's data pointer, which goes back to the start when a window would reach the last character
-// (`if p+seq_length+1 >= len(data)`), so with one stream it visits exactly the windows the seed visits.
+// (`if p+seq_length+1 >= len(data)`), so with one stream it visits exactly the windows the seed visits;
+// 'shifted' is 'streams' with every pass over the text moved on by an offset below T, drawn afresh for each
+// pass, so that the windows' edges (where backpropagation stops) fall elsewhere each time.
 import { CharrnnError, shownValue } from '../errors.js';
 import type { IdArray } from './text.js';
 
-export type Windowing = 'streams' | 'seed';
+export type Windowing = 'streams' | 'seed' | 'shifted';
 
-/** The text as B streams of L characters each; window w of stream b starts at b*L + w*T. */
+/**
+ * The text as B streams of L characters each; window w of stream b starts at b*L + w*T, plus the pass's
+ * shift (below `shifts`) in 'shifted' windowing.
+ */
 export interface Streams {
   readonly ids: IdArray;
   /** B */
@@ -19,6 +24,8 @@ export interface Streams {
   readonly L: number;
   /** windows per pass over the text */
   readonly windows: number;
+  /** how many shifts a pass may take (0 to shifts - 1 characters); 1: none */
+  readonly shifts: number;
 }
 
 /**
@@ -78,15 +85,44 @@ export function makeStreams(ids: IdArray, B: number, T: number, windowing: Windo
   }
   // the seed's pointer needs one more character after a window (p + T + 1 < len), but takes the first
   // window even when there is none (it resets and trains on it again)
-  const windows = windowing === 'seed' ? Math.max(1, Math.floor((L - 1) / T)) : Math.floor(L / T);
-  return { ids, batch: B, seqLength: T, L, windows };
+  if (windowing === 'seed')
+    return { ids, batch: B, seqLength: T, L, windows: Math.max(1, Math.floor((L - 1) / T)), shifts: 1 };
+  if (windowing === 'streams')
+    return { ids, batch: B, seqLength: T, L, windows: Math.floor(L / T), shifts: 1 };
+  // shifted: room for a shift of up to T - 1 after the pass's windows, unless the stream holds one window only
+  const windows = Math.max(1, Math.floor((L - T + 1) / T));
+  return { ids, batch: B, seqLength: T, L, windows, shifts: Math.min(T, L - windows * T + 1) };
 }
 
-/** Window w of every stream into inputs and targets (B*T ids each, b-major: stream b at [b*T, b*T+T)). */
-export function fillWindow(s: Streams, w: number, inputs: Int32Array, targets: Int32Array): void {
+/**
+ * The shift of the pass that began at iteration `passStart` of a run seeded with `seed`: a hash of the two,
+ * so that a resumed run lays the same windows as one that never stopped. Below `s.shifts` (0 when it is 1).
+ */
+export function passShift(s: Streams, seed: number, passStart: number): number {
+  if (s.shifts <= 1) return 0;
+  let h = mix32(seed >>> 0);
+  h = mix32(h ^ Math.floor(passStart / 0x100000000));
+  h = mix32(h ^ (passStart >>> 0));
+  return h % s.shifts;
+}
+
+/** A 32-bit integer hash (the finalizer of MurmurHash3): every input bit moves every output bit. */
+function mix32(x: number): number {
+  let h = (x ^ (x >>> 16)) >>> 0;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * Window w of every stream into inputs and targets (B*T ids each, b-major: stream b at [b*T, b*T+T)),
+ * moved on by `shift` characters (below `s.shifts`).
+ */
+export function fillWindow(s: Streams, w: number, inputs: Int32Array, targets: Int32Array, shift = 0): void {
   const { batch: B, seqLength: T, L, ids } = s;
   for (let b = 0; b < B; b++) {
-    const start = b * L + w * T;
+    const start = b * L + w * T + shift;
     for (let t = 0; t < T; t++) {
       inputs[b * T + t] = ids[start + t];
       targets[b * T + t] = ids[start + t + 1];

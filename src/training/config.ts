@@ -13,7 +13,7 @@ export const BACKENDS = ['wasm', 'ref'] as const;
 /** 'torch': PyTorch's uniform init; 'seed': min-char-rnn's randn * 0.01 with zero biases */
 export const INITS = ['torch', 'seed'] as const;
 /** how windows lie on the text (see `windowing` below) */
-export const WINDOWINGS = ['streams', 'seed'] as const;
+export const WINDOWINGS = ['streams', 'seed', 'shifted'] as const;
 /** where the sample drawn before a step starts (see `sampleStart` below) */
 export const SAMPLE_STARTS = ['zero', 'carried'] as const;
 /** what a step's loss is reported per (see `lossUnit` below) */
@@ -41,7 +41,9 @@ export interface TrainConfig {
   valFraction: number;
   /**
    * 'streams': every window of every stream is used; 'seed': min-char-rnn's data pointer, which goes back
-   * to the start when a window would reach the last character (p + seq_length + 1 >= len(data))
+   * to the start when a window would reach the last character (p + seq_length + 1 >= len(data)); 'shifted':
+   * 'streams' with each pass moved on by its own offset below seq_length (a hash of the seed and the
+   * iteration the pass began at), and one window fewer per pass where the offset needs the room
    */
   windowing: (typeof WINDOWINGS)[number];
   // ---- the optimization ----
@@ -236,7 +238,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     'windowing',
     undefined,
     '<rule>',
-    "how windows lie on the text: streams, or the seed's data pointer",
+    "how windows lie on the text: streams, the seed's data pointer, or streams shifted each pass",
     'choice',
     {
       choices: WINDOWINGS,

@@ -16,7 +16,7 @@ import {
   writeCheckpoint,
 } from '../checkpoint/format.js';
 import type { Tensor } from '../checkpoint/safetensors.js';
-import { digestOf, fillWindow, layText, type Streams } from '../data/streams.js';
+import { digestOf, fillWindow, layText, passShift, type Streams } from '../data/streams.js';
 import { type Corpus, checkCorpus, remapCorpus, type Vocab } from '../data/text.js';
 import { CharrnnError, shownValue } from '../errors.js';
 import type { FloatArray } from '../kernels/types.js';
@@ -334,7 +334,8 @@ export class Trainer {
     if (this.position >= s.windows) this.position = 0; // go from start of data
     const wrapped = this.position === 0;
     if (wrapped) this.model.resetState(); // reset RNN memory
-    fillWindow(s, this.position, this.inputs, this.targets);
+    // (a shifted windowing moves each pass on by its own offset: a function of where the pass began)
+    fillWindow(s, this.position, this.inputs, this.targets, passShift(s, c.seed ?? 0, n - this.position));
     // sample from the model now and then
     // (a report, like an evaluation: its time is not training time, so --time-limit and a schedule over
     // time are the same whatever --sample-every and --sample-length say)

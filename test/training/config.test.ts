@@ -45,7 +45,7 @@ const TABLE: Record<ConfigKey, [string, 'free' | 'fixed' | 'new']> = {
   batch: ['an integer >= 1 and <= 65536', 'fixed'],
   seqLength: ['an integer >= 1 and <= 100000', 'fixed'],
   valFraction: ['a number >= 0 and <= 0.9', 'free'],
-  windowing: ['one of streams, seed', 'fixed'],
+  windowing: ['one of streams, seed, shifted', 'fixed'],
   optimizer: ['one of sgd, adagrad, rmsprop, adam, adamw', 'fixed'],
   lr: ['a number > 0 and <= 1000000', 'free'],
   clip: ['a number > 0, or off', 'free'],

@@ -6,7 +6,7 @@
 // against one thread's, element by element).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { fillWindow, layText, splitText } from '../../src/data/streams.js';
+import { fillWindow, layText, makeStreams, passShift, splitText } from '../../src/data/streams.js';
 import { corpusFromString } from '../../src/data/text.js';
 import { initKernels } from '../../src/kernels/index.js';
 import type { RecurrentModel } from '../../src/models/recurrent.js';
@@ -190,6 +190,98 @@ describe('the data settings lay out the text as documented', () => {
       const e = t.step();
       assert.equal(e.wrapped, w === 0, `iteration ${i}`);
       assert.ok(rel(e.loss, want) < TOL.f64, `iteration ${i}: loss ${e.loss}, window ${w} gives ${want}`);
+    }
+  });
+  it("windowing 'shifted': each pass moved on by its own offset below T, every window inside its stream", () => {
+    const T = 8;
+    for (const [B, n] of [
+      [3, 3 * 10 * T + 1], // L = 10T: one window fewer than 'streams', shifts 0..T-1
+      [2, 2 * (5 * T + 3) + 1], // L = 5T + 3: shifts 0..T-1 after 4 windows
+      [1, T + 4], // L = T + 3: one window, shifts 0..3
+      [1, T + 1], // L = T: one window, no shift
+    ] as const) {
+      const s = makeStreams(ids.subarray(0, n), B, T, 'shifted', 'x');
+      const want = Math.max(1, Math.floor((s.L - T + 1) / T));
+      assert.equal(s.windows, want, `B ${B}, L ${s.L}`);
+      assert.equal(s.shifts, Math.min(T, s.L - want * T + 1), `B ${B}, L ${s.L}`);
+      // the last window of the largest shift still ends (its targets included) where its stream does
+      for (let b = 0; b < B; b++)
+        assert.ok(b * s.L + (s.windows - 1) * T + (s.shifts - 1) + T <= (b + 1) * s.L);
+      const inputs = new Int32Array(B * T);
+      const targets = new Int32Array(B * T);
+      fillWindow(s, s.windows - 1, inputs, targets, s.shifts - 1);
+      const start = (B - 1) * s.L + (s.windows - 1) * T + s.shifts - 1;
+      assert.deepEqual(
+        Array.from(targets.subarray((B - 1) * T)),
+        Array.from(ids.subarray(start + 1, start + T + 1)),
+      );
+    }
+    const s = makeStreams(ids, 2, T, 'shifted', 'x');
+    assert.equal(makeStreams(ids, 2, T, 'streams', 'x').shifts, 1);
+    // a pass's offset is a function of the seed and the iteration it began at: every offset turns up
+    const seen = new Set<number>();
+    const starts = Array.from({ length: 64 }, (_, k) => k * s.windows);
+    for (const at of starts) {
+      const shift = passShift(s, 5, at);
+      assert.ok(Number.isInteger(shift) && shift >= 0 && shift < T, `shift ${shift}`);
+      assert.equal(passShift(s, 5, at), shift);
+      seen.add(shift);
+    }
+    assert.equal(seen.size, T, `offsets seen: ${[...seen]}`);
+    const other = starts.filter((at) => passShift(s, 6, at) !== passShift(s, 5, at)).length;
+    assert.ok(other > 32, `another seed gives other offsets at only ${other} of 64 passes`);
+    assert.notEqual(
+      passShift(s, 5, 2 ** 40),
+      passShift(s, 5, 2 ** 40 + 2 ** 32),
+      'the high bits of the start count',
+    );
+    assert.equal(passShift(makeStreams(ids, 2, T, 'streams', 'x'), 5, 1000), 0);
+  });
+
+  it('the trainer feeds shifted windows, pass by pass, and a run resumed in mid-pass the same ones', () => {
+    const over = {
+      batch: 2,
+      seqLength: 8,
+      valFraction: 0.1,
+      optimizer: 'sgd',
+      lr: 1e-9,
+      windowing: 'shifted',
+    } as const;
+    const t = small(over);
+    const { train } = layText(ids, t.config);
+    const probe = small(over);
+    const inputs = new Int32Array(16);
+    const targets = new Int32Array(16);
+    const shifts = new Set<number>();
+    const losses: number[] = [];
+    for (let i = 0; i < 3 * train.windows; i++) {
+      const w = i % train.windows;
+      const shift = passShift(train, 3, i - w);
+      shifts.add(shift);
+      if (w === 0) probe.model.resetState();
+      fillWindow(train, w, inputs, targets, shift);
+      probe.model.theta.set(t.model.theta);
+      const want = probe.model.lossAndGrad(inputs, targets) / 16;
+      const e = t.step();
+      losses.push(e.loss);
+      assert.equal(e.wrapped, w === 0, `iteration ${i}`);
+      assert.ok(
+        rel(e.loss, want) < TOL.f64,
+        `iteration ${i}: loss ${e.loss}, window ${w} shifted ${shift} gives ${want}`,
+      );
+    }
+    assert.ok(shifts.size > 1, `every pass took offset ${[...shifts]}`);
+    // stopped in the middle of the second pass and resumed: the same windows as the run that went on
+    const again = small(over);
+    for (let i = 0; i < train.windows + 3; i++) again.step();
+    const resumed = Trainer.fromCheckpoint(again.toCheckpoint(), corpus);
+    open.push(resumed);
+    for (let i = train.windows + 3; i < 3 * train.windows; i++) {
+      const e = resumed.step();
+      assert.ok(
+        rel(e.loss, losses[i]!) < TOL.f64,
+        `iteration ${i}: resumed ${e.loss}, straight ${losses[i]}`,
+      );
     }
   });
 });
