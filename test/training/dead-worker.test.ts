@@ -274,10 +274,11 @@ describe('a worker thread that dies mid-run (the CLI)', () => {
   });
 
   it('during an evaluation: the line says so, and the file holds the training states, not reset ones', async () => {
-    writeFileSync(join(dir, 'corpus.txt'), text);
-    const run = [...SMALL_RUN];
-    // half the text held out (about 24 windows an evaluation) and an evaluation after every step: the
-    // 10th command is in the first evaluation, as are the few a shard may serve before it is terminated
+    // a text 8 times as long, half of it held out (about 190 windows an evaluation), and an evaluation after
+    // every step: the 10th command is in the first evaluation, and so are the many a shard may serve before
+    // its keeper's terminate lands on a loaded machine (with 24 windows, a CI run once saw it land after)
+    writeFileSync(join(dir, 'long.txt'), text.repeat(8));
+    const run = SMALL_RUN.map((a) => (a === 'corpus.txt' ? 'long.txt' : a));
     run.push('--val-fraction', '0.5', '--eval-every', '1');
     const r = await charrnn(
       { CHARRNN_TEST_KILL_SHARD: '1:10' },
