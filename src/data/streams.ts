@@ -1,6 +1,6 @@
 // How a text becomes training windows: the ids are cut into B contiguous streams (char-rnn's split), and
 // each step takes the next window of T characters from every stream, the targets one character ahead.
-// Two rules say which windows exist (TrainConfig.windowing): 'streams' uses every character; 'seed' is
+// Three rules say which windows exist (TrainConfig.windowing): 'streams' uses every character; 'seed' is
 // min-char-rnn's data pointer, which goes back to the start when a window would reach the last character
 // (`if p+seq_length+1 >= len(data)`), so with one stream it visits exactly the windows the seed visits;
 // 'shifted' is 'streams' with every pass over the text moved on by an offset below T, drawn afresh for each
@@ -84,14 +84,16 @@ export function makeStreams(ids: IdArray, B: number, T: number, windowing: Windo
     );
   }
   // the seed's pointer needs one more character after a window (p + T + 1 < len), but takes the first
-  // window even when there is none (it resets and trains on it again)
-  if (windowing === 'seed')
-    return { ids, batch: B, seqLength: T, L, windows: Math.max(1, Math.floor((L - 1) / T)), shifts: 1 };
-  if (windowing === 'streams')
-    return { ids, batch: B, seqLength: T, L, windows: Math.floor(L / T), shifts: 1 };
-  // shifted: room for a shift of up to T - 1 after the pass's windows, unless the stream holds one window only
-  const windows = Math.max(1, Math.floor((L - T + 1) / T));
-  return { ids, batch: B, seqLength: T, L, windows, shifts: Math.min(T, L - windows * T + 1) };
+  // window even when there is none (it resets and trains on it again); a shifted pass leaves room for a
+  // shift of up to T - 1 after its windows, unless the stream holds one window only
+  const windows =
+    windowing === 'seed'
+      ? Math.max(1, Math.floor((L - 1) / T))
+      : windowing === 'shifted'
+        ? Math.max(1, Math.floor((L - T + 1) / T))
+        : Math.floor(L / T);
+  const shifts = windowing === 'shifted' ? Math.min(T, L - windows * T + 1) : 1;
+  return { ids, batch: B, seqLength: T, L, windows, shifts };
 }
 
 /**

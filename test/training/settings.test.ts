@@ -175,22 +175,43 @@ describe('the data settings lay out the text as documented', () => {
     );
   });
 
-  it('the trainer feeds those windows in order, wrapping (and resetting the state) after the last', () => {
-    const t = small({ batch: 2, seqLength: 8, valFraction: 0.1, optimizer: 'sgd', lr: 1e-9 });
+  /** A run small enough to step through whole passes, whose updates do not move its loss. */
+  const FED = { batch: 2, seqLength: 8, valFraction: 0.1, optimizer: 'sgd', lr: 1e-9 } as const;
+
+  /**
+   * Steps a trainer laying its windows by `windowing` through `steps(windows per pass)` windows, each loss
+   * checked against a probe model fed the window `fillWindow` lays with the pass's shift, its state reset at
+   * each pass: the losses, the shifts the passes took, and the windows per pass.
+   */
+  function checkWindowsFed(windowing: TrainConfig['windowing'], steps: (windows: number) => number) {
+    const t = small({ ...FED, windowing });
     const { train } = layText(ids, t.config);
-    const probe = small({ batch: 2, seqLength: 8, valFraction: 0.1, optimizer: 'sgd', lr: 1e-9 });
+    const probe = small({ ...FED, windowing });
     const inputs = new Int32Array(16);
     const targets = new Int32Array(16);
-    for (let i = 0; i < train.windows + 2; i++) {
+    const losses: number[] = [];
+    const shifts = new Set<number>();
+    for (let i = 0; i < steps(train.windows); i++) {
       const w = i % train.windows;
+      const shift = passShift(train, 3, i - w); // small()'s seed
+      shifts.add(shift);
       if (w === 0) probe.model.resetState();
-      fillWindow(train, w, inputs, targets);
+      fillWindow(train, w, inputs, targets, shift);
       probe.model.theta.set(t.model.theta);
       const want = probe.model.lossAndGrad(inputs, targets) / 16;
       const e = t.step();
+      losses.push(e.loss);
       assert.equal(e.wrapped, w === 0, `iteration ${i}`);
-      assert.ok(rel(e.loss, want) < TOL.f64, `iteration ${i}: loss ${e.loss}, window ${w} gives ${want}`);
+      assert.ok(
+        rel(e.loss, want) < TOL.f64,
+        `iteration ${i}: loss ${e.loss}, window ${w} shifted ${shift} gives ${want}`,
+      );
     }
+    return { losses, shifts, windows: train.windows };
+  }
+
+  it('the trainer feeds those windows in order, wrapping (and resetting the state) after the last', () => {
+    assert.deepEqual([...checkWindowsFed('streams', (windows) => windows + 2).shifts], [0]);
   });
   it("windowing 'shifted': each pass moved on by its own offset below T, every window inside its stream", () => {
     const T = 8;
@@ -239,44 +260,14 @@ describe('the data settings lay out the text as documented', () => {
   });
 
   it('the trainer feeds shifted windows, pass by pass, and a run resumed in mid-pass the same ones', () => {
-    const over = {
-      batch: 2,
-      seqLength: 8,
-      valFraction: 0.1,
-      optimizer: 'sgd',
-      lr: 1e-9,
-      windowing: 'shifted',
-    } as const;
-    const t = small(over);
-    const { train } = layText(ids, t.config);
-    const probe = small(over);
-    const inputs = new Int32Array(16);
-    const targets = new Int32Array(16);
-    const shifts = new Set<number>();
-    const losses: number[] = [];
-    for (let i = 0; i < 3 * train.windows; i++) {
-      const w = i % train.windows;
-      const shift = passShift(train, 3, i - w);
-      shifts.add(shift);
-      if (w === 0) probe.model.resetState();
-      fillWindow(train, w, inputs, targets, shift);
-      probe.model.theta.set(t.model.theta);
-      const want = probe.model.lossAndGrad(inputs, targets) / 16;
-      const e = t.step();
-      losses.push(e.loss);
-      assert.equal(e.wrapped, w === 0, `iteration ${i}`);
-      assert.ok(
-        rel(e.loss, want) < TOL.f64,
-        `iteration ${i}: loss ${e.loss}, window ${w} shifted ${shift} gives ${want}`,
-      );
-    }
+    const { losses, shifts, windows } = checkWindowsFed('shifted', (w) => 3 * w);
     assert.ok(shifts.size > 1, `every pass took offset ${[...shifts]}`);
     // stopped in the middle of the second pass and resumed: the same windows as the run that went on
-    const again = small(over);
-    for (let i = 0; i < train.windows + 3; i++) again.step();
+    const again = small({ ...FED, windowing: 'shifted' });
+    for (let i = 0; i < windows + 3; i++) again.step();
     const resumed = Trainer.fromCheckpoint(again.toCheckpoint(), corpus);
     open.push(resumed);
-    for (let i = train.windows + 3; i < 3 * train.windows; i++) {
+    for (let i = windows + 3; i < 3 * windows; i++) {
       const e = resumed.step();
       assert.ok(
         rel(e.loss, losses[i]!) < TOL.f64,
