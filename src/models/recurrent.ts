@@ -128,8 +128,16 @@ export abstract class RecurrentModel implements SequenceModel {
   // window buffers (time-major)
   private readonly xs: Int32Array; // (T*B) input ids
   private readonly ys: Int32Array; // (T*B) target ids
-  private readonly emb: FloatArray; // (TB, E) embedded inputs
-  private readonly dEmb: FloatArray; // (TB, E)
+  /**
+   * With an embedding, layer 0's input projection either embeds every input and multiplies (emb, dEmb:
+   * (TB,E) each) or, when the vocabulary is at most half the window's TB rows, multiplies the whole
+   * embedding table once (table = embed @ Wih^T + bih, (V,GH)) and gathers its rows: the same sums in
+   * another order, for V*GH*E multiply-adds instead of TB*GH*E. Its backward adds each row's dG into
+   * dTable (V,GH) first, then dWih = dTable^T @ embed and dEmbed = dTable @ Wih.
+   */
+  private readonly foldEmbedding: boolean;
+  private readonly emb: FloatArray; // (TB, E) embedded inputs, or (V, GH) the projected table
+  private readonly dEmb: FloatArray; // (TB, E), or (V, GH) dTable
   /** per layer ((T+1)B, H): block 0 is the carried h, blocks 1..T the outputs */
   protected readonly hs: FloatArray[];
   /** per layer T+1 views (B,H) of hs */
@@ -200,7 +208,8 @@ export abstract class RecurrentModel implements SequenceModel {
     // every alloc below, in order: the kernel memory is sized from this list
     const copies = cfg.paramCopies ?? 0;
     const floats: number[] = [P, P, ...new Array<number>(copies).fill(P)];
-    if (E > 0) floats.push(TB * E, TB * E, E);
+    const fold = E > 0 && 2 * V <= TB;
+    if (E > 0) floats.push(...(fold ? [V * GH, V * GH] : [TB * E, TB * E]), E);
     for (let l = 0; l < N; l++) floats.push((T + 1) * B * H, TB * GH, H);
     if (p > 0) for (let l = 0; l < N; l++) floats.push(TB * H, TB * H);
     floats.push(TB * GH, TB * H, TB * V, GH, V);
@@ -249,8 +258,9 @@ export abstract class RecurrentModel implements SequenceModel {
     this.dby = view(this.dtheta, 'by');
 
     const empty = this.theta.subarray(0, 0);
-    this.emb = E > 0 ? this.take(TB * E) : empty;
-    this.dEmb = E > 0 ? this.take(TB * E) : empty;
+    this.foldEmbedding = fold;
+    this.emb = E > 0 ? this.take(fold ? V * GH : TB * E) : empty;
+    this.dEmb = E > 0 ? this.take(fold ? V * GH : TB * E) : empty;
     this.genX = E > 0 ? this.take(E) : empty;
     this.hs = [];
     this.hsRows = [];
@@ -368,16 +378,23 @@ export abstract class RecurrentModel implements SequenceModel {
         ys[t * B + b] = y;
       }
     }
-    if (E > 0) k.gatherRows(this.emb, this.embed, xs, TB, E); // emb (TB,E) = embed[xs]
     for (let l = 0; l < N; l++) {
       const G = this.gates[l];
       const Wih = this.P[l].Wih;
-      if (l === 0 && E === 0)
+      if (l === 0 && E === 0) {
         k.gatherRows(G, Wih, xs, TB, GH); // G (TB,GH) = WihT[xs]: Wih @ onehot
-      else if (l === 0)
-        k.gemmNT(G, this.emb, Wih, TB, GH, E, false); // G = emb @ Wih^T
-      else k.gemmNT(G, this.layerOutput(l - 1, training), Wih, TB, GH, H, false); // G = X @ Wih^T
-      k.addRowVector(G, this.P[l].bih, TB, GH);
+        k.addRowVector(G, this.P[l].bih, TB, GH);
+      } else if (l === 0 && this.foldEmbedding) {
+        k.gemmNT(this.emb, this.embed, Wih, V, GH, E, false); // table (V,GH) = embed @ Wih^T
+        k.addRowVector(this.emb, this.P[l].bih, V, GH);
+        k.gatherRows(G, this.emb, xs, TB, GH); // G (TB,GH) = table[xs]
+      } else {
+        if (l === 0) {
+          k.gatherRows(this.emb, this.embed, xs, TB, E); // emb (TB,E) = embed[xs]
+          k.gemmNT(G, this.emb, Wih, TB, GH, E, false); // G = emb @ Wih^T
+        } else k.gemmNT(G, this.layerOutput(l - 1, training), Wih, TB, GH, H, false); // G = X @ Wih^T
+        k.addRowVector(G, this.P[l].bih, TB, GH);
+      }
       this.recurrentForward(l);
       if (training && this.dropout > 0) {
         const mask = this.masks[l];
@@ -411,6 +428,11 @@ export abstract class RecurrentModel implements SequenceModel {
       if (l === 0 && E === 0) {
         d.Wih.fill(0);
         k.scatterAddRows(d.Wih, dG, xs, TB, GH); // dWihT[xs] += dG
+      } else if (l === 0 && this.foldEmbedding) {
+        this.dEmb.fill(0);
+        k.scatterAddRows(this.dEmb, dG, xs, TB, GH); // dTable (V,GH): dG summed per input id
+        k.gemmTN(d.Wih, this.dEmb, this.embed, GH, E, V, false); // dWih (GH,E) = dTable^T @ embed
+        k.gemmNN(this.dEmbed, this.dEmb, this.P[0].Wih, V, E, GH, false); // dEmbed (V,E) = dTable @ Wih
       } else if (l === 0) {
         k.gemmTN(d.Wih, dG, this.emb, GH, E, TB, false); // dWih (GH,E) = dG^T @ emb
         k.gemmNN(this.dEmb, dG, this.P[0].Wih, TB, E, GH, false); // demb (TB,E) = dG @ Wih

@@ -25,6 +25,9 @@ for (const kind of ['rnn', 'lstm', 'gru'] as const) {
   for (const layers of [1, 2]) {
     for (const embedding of [0, 4]) CASES.push({ kind, layers, embedding, batch: 3, seqLength: 4 });
   }
+  // an embedding is folded into layer 0's input projection when V <= TB/2 (the cases above, V = 5,
+  // TB = 12); one window of 4 rows takes the unfolded path
+  CASES.push({ kind, layers: 2, embedding: 4, batch: 1, seqLength: 4 });
   CASES.push({ kind, layers: 2, embedding: 3, batch: 2, seqLength: 6, dropout: 0.3 });
   CASES.push({ kind, layers: 1, embedding: 0, batch: 1, seqLength: 3, dropout: 0.5 });
 }
