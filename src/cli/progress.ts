@@ -155,13 +155,21 @@ export interface RunSummary {
   log: { path: string; lines: number } | undefined;
 }
 
-/** The line at the end: iterations, time, speed, losses, and the files this run wrote. */
+/**
+ * The line at the end: iterations, time, speed (over the run's wall-clock time, and over its training time),
+ * losses, and the files this run wrote.
+ */
 export function summaryLine(s: RunSummary): string {
   const perSecond = (x: number) => (s.runSeconds > 0 ? x / s.runSeconds : 0);
   const parts = [
     `${s.interrupted ? 'interrupted' : s.early ? 'stopped early (--patience)' : 'stopped'} at iteration ${s.iter} (${s.runIters} in this run, ` +
       `${formatDuration(s.runSeconds)}, training ${formatDuration(s.runTrainSeconds)})`,
-    `${perSecond(s.runIters).toFixed(1)} iter/s, ${perSecond(s.runIters * s.charsPerStep).toFixed(0)} chars/s`,
+    `${perSecond(s.runIters).toFixed(1)} iter/s, ${perSecond(s.runIters * s.charsPerStep).toFixed(0)} chars/s` +
+      // what the model learned at, without the evaluations, samples and start-up: the rate to compare with
+      // another trainer's, and the one a --log-file gives (iterations against elapsedSeconds)
+      (s.runTrainSeconds > 0
+        ? ` (${((s.runIters * s.charsPerStep) / s.runTrainSeconds).toFixed(0)} chars/s while training)`
+        : ''),
     `smooth loss ${s.smoothLoss.toFixed(6)}`,
   ];
   if (Number.isFinite(s.bestValLoss)) {

@@ -102,7 +102,7 @@ describe('the line at the end', () => {
   it('sums up iterations, times, speed, losses and the files written', () => {
     assert.equal(
       summary(),
-      'stopped at iteration 1500 (1000 in this run, 20.0 s, training 16.0 s); 50.0 iter/s, 3200 chars/s; ' +
+      'stopped at iteration 1500 (1000 in this run, 20.0 s, training 16.0 s); 50.0 iter/s, 3200 chars/s (4000 chars/s while training); ' +
         "smooth loss 1.500000; best val loss 0.6931 nats/char (1.0000 bits/char); saved 'm.ckpt', " +
         "best 'm.best.ckpt', log 'run.jsonl' (12 lines)",
     );
@@ -114,14 +114,22 @@ describe('the line at the end', () => {
         best: undefined,
         log: undefined,
       }),
-      'interrupted at iteration 1500 (1000 in this run, 20.0 s, training 16.0 s); 50.0 iter/s, 3200 chars/s; ' +
+      'interrupted at iteration 1500 (1000 in this run, 20.0 s, training 16.0 s); 50.0 iter/s, 3200 chars/s (4000 chars/s while training); ' +
         'smooth loss 1.500000; no files written',
     );
     assert.equal(
       summary({ early: true, bestValIter: 1200, log: undefined }),
       'stopped early (--patience) at iteration 1500 (1000 in this run, 20.0 s, training 16.0 s); 50.0 iter/s, ' +
-        "3200 chars/s; smooth loss 1.500000; best val loss 0.6931 nats/char (1.0000 bits/char) at iteration 1200; saved 'm.ckpt', " +
+        "3200 chars/s (4000 chars/s while training); smooth loss 1.500000; best val loss 0.6931 nats/char (1.0000 bits/char) at iteration 1200; saved 'm.ckpt', " +
         "best 'm.best.ckpt'",
+    );
+  });
+
+  it('gives the rate while training only when the run trained', () => {
+    assert.match(
+      summary({ runIters: 0, runSeconds: 0.5, runTrainSeconds: 0 }),
+      /; 0\.0 iter\/s, 0 chars\/s; smooth loss/,
+      'a run with nothing left to train (a resume at its --iters) has no training rate to give',
     );
   });
 
@@ -163,7 +171,7 @@ describe('the line at the end', () => {
       last,
       new RegExp(
         String.raw`^charrnn: stopped at iteration 20 \(20 in this run, \d+\.\d s, training \d+\.\d s\); ` +
-          String.raw`\d+\.\d iter/s, \d+ chars/s; smooth loss \d\.\d{6}; ` +
+          String.raw`\d+\.\d iter/s, \d+ chars/s \(\d+ chars/s while training\); smooth loss \d\.\d{6}; ` +
           `best val loss ${best.toFixed(4)} nats/char \\(${(best / Math.LN2).toFixed(4)} bits/char\\) at iteration ${bestIter}; ` +
           `saved 'g\\.ckpt', best 'g\\.best\\.ckpt', log 'g\\.jsonl' \\(${lines} lines\\)$`,
       ),
