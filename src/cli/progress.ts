@@ -77,7 +77,22 @@ export function progressLine(s: ProgressState): string {
 export type StderrLine = ReturnType<typeof createLogUpdate>;
 export async function stderrLine(): Promise<StderrLine> {
   const { createLogUpdate } = await import('log-update');
-  return createLogUpdate(process.stderr, { showCursor: true });
+  return createLogUpdate(sized(process.stderr), { showCursor: true });
+}
+
+/**
+ * `stream` as log-update sees it, 80 x 24 when the terminal reports no size: a serial console or a
+ * pseudo-terminal nobody sized (`script` run from a pipe) says 0 x 0, and log-update draws nothing in 0 rows.
+ */
+function sized(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  return new Proxy(stream, {
+    get(target, key) {
+      if (key === 'columns') return target.columns || 80;
+      if (key === 'rows') return target.rows || 24;
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 export class Progress {

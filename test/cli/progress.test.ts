@@ -241,25 +241,44 @@ describe('the line at the end', () => {
     );
   });
 
-  it('from the real CLI in a terminal: the progress line shows the elapsed time, ETA and validation loss', (t) => {
-    // util-linux `script` runs the CLI on a pseudo-terminal (sized, or log-update draws nothing)
-    if (spawnSync('script', ['--version']).status !== 0) return t.skip('no util-linux script');
-    const cmd = `stty rows 24 cols 200; ${process.execPath} ${CLI} train ${corpusFile} --hidden 16 --iters 30000 --val-fraction 0.2 --eval-every 2000 --seed 1`;
+  /**
+   * The progress lines the CLI drew on a pseudo-terminal (util-linux `script`), `stty` run first when given;
+   * `unwrap`: join the rows a narrow terminal's line was wrapped into.
+   */
+  function drawnInTerminal(stty: string, args: string, unwrap = false): string[] {
+    const cmd = `${stty}${process.execPath} ${CLI} train ${corpusFile} ${args}`;
     const r = spawnSync('script', ['-qfec', cmd, '/dev/null'], {
       cwd: dir,
       encoding: 'utf8',
       timeout: 120_000,
     });
     assert.equal(r.status, 0, r.stdout);
+    const screen = unwrap ? r.stdout.replace(/\r?\n/g, '') : r.stdout;
     const drawn = [
-      ...r.stdout.matchAll(
+      ...screen.matchAll(
         /\] +\d+% {2}iter \d+ {2}loss [\d.]+ {2}[\d.]+[kM]? chars\/s {2}elapsed \d+:\d\d {2}ETA \d+:\d\d.*/g,
       ),
     ].map((m) => m[0]);
     assert.ok(drawn.length > 0, `no progress line in:\n${r.stdout.slice(-2000)}`);
+    return drawn;
+  }
+
+  it('from the real CLI in a terminal: the progress line shows the elapsed time, ETA and validation loss', (t) => {
+    if (spawnSync('script', ['--version']).status !== 0) return t.skip('no util-linux script');
+    const drawn = drawnInTerminal(
+      'stty rows 24 cols 200; ',
+      '--hidden 16 --iters 30000 --val-fraction 0.2 --eval-every 2000 --seed 1',
+    );
     assert.ok(
       drawn.some((l) => / {2}val loss \d+\.\d{4}/.test(l)),
       `no validation loss in: ${drawn.join('\n')}`,
     );
+  });
+
+  it('from the real CLI in a terminal that reports no size (0 x 0, as script from a pipe makes it): still drawn', (t) => {
+    if (spawnSync('script', ['--version']).status !== 0) return t.skip('no util-linux script');
+    // script sizes its pseudo-terminal as its own standard input, a pipe here: 0 rows and 0 columns
+    // (log-update wraps the line at the 80 columns it then assumes)
+    drawnInTerminal('stty size; ', '--hidden 16 --iters 20000 --seed 1', true);
   });
 });
