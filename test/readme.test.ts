@@ -68,3 +68,19 @@ it("gives the defaults of min-char-rnn, char-lstm and shakespeare-5min in train'
   assert.ok(checked >= 60, `only ${checked} cells checked`);
   assert.deepEqual(wrong, []);
 });
+
+it('shows the line at the end of charrnn train as the CLI prints it now, in every example', () => {
+  // a format changed in src/cli/progress.ts (summaryLine) and not in the README's examples fails here
+  const duration = String.raw`(?:\d+\.\d s|\d+ min \d\d s|\d+ h \d\d min)`;
+  const files = String.raw`(?:saved '[^']+'(?:, best '[^']+')?(?:, log '[^']+' \(\d+ lines?\))?|no files written)`;
+  const format = new RegExp(
+    String.raw`^charrnn: (?:stopped|interrupted|stopped early \(--patience\)) at iteration \d+ \(\d+ in this run, ` +
+      String.raw`${duration}, training ${duration}\); \d+\.\d iter/s, \d+ chars/s \(\d+ chars/s while training\); ` +
+      String.raw`smooth loss \d+\.\d{6}(?:; best val loss \d+\.\d{4} nats/char \(\d+\.\d{4} bits/char\) at iteration \d+)?; ` +
+      `${files}$`,
+  );
+  const lines = readme.split('\n').filter((l) => /^charrnn: (?:stopped|interrupted) /.test(l));
+  assert.ok(lines.length >= 2, `only ${lines.length} examples of the line found`);
+  const stale = lines.filter((l) => !format.test(l));
+  assert.deepEqual(stale, [], 'README lines unlike what charrnn train prints at the end');
+});

@@ -1,7 +1,7 @@
 // The real CLI, spawned as a user runs it (node dist/cli/main.js; `npm test` builds first): the seed's
 // output, checkpoints and exact resume, Ctrl-C, sampling, and one clear line for every bad input.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -14,41 +14,22 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { assertSameCheckpoint } from '../helpers/checkpoints.js';
+import { assertOneLineError, CLI, ROOT, type Run, runCli } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
-const FIXTURE = join(root, 'test/fixtures/min-char-rnn-corpus.txt');
+const FIXTURE = join(ROOT, 'test/fixtures/min-char-rnn-corpus.txt');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function charrnn(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { cwd: dir });
 }
 
 function file(name: string, content: string | Uint8Array): string {
   const path = join(dir, name);
   writeFileSync(path, content);
   return path;
-}
-
-/** A user error: the given exit code, one line on stderr naming the problem, no stack trace. */
-function assertOneLineError(r: Run, status: number, pattern: RegExp): void {
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(r.status, status, `exit status ${r.status}, stderr: ${r.stderr}`);
-  assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
-  assert.match(lines[0], /^charrnn: /);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(r.stderr, /\bat .*\.(js|ts):\d+/, 'a stack trace leaked');
 }
 
 describe('charrnn train', () => {

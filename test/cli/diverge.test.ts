@@ -3,26 +3,22 @@
 // stays byte for byte; with --save-every 1 every checkpoint written is finite and loads (the trainer's guards:
 // test/training/divergence.test.ts).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
 import { MODEL_KINDS } from '../../src/models/types.js';
+import { type Run, runCli } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-diverge-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const TEXT = join(dir, 'text.txt');
 writeFileSync(TEXT, golden.corpus);
 
-function charrnn(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
-  return { status: r.status, stderr: r.stderr };
+function charrnn(...args: string[]): Run {
+  return runCli(args, { cwd: dir, timeout: 60_000 });
 }
 
 /** Exit 1 and one line saying where and why it diverged; returns that iteration. */

@@ -3,27 +3,22 @@
 // PyTorch layout from `export`), against what the runs that made them were told: the sizes and settings
 // given, the parameter count from the cells' formulas, the vocabulary of the text, the iterations run.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { ROOT, type Run, runCli, succeeded } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
-const V1 = join(root, 'test/fixtures/v1');
+const V1 = join(ROOT, 'test/fixtures/v1');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-info-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function charrnn(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000 });
+function charrnn(...args: string[]): Run {
+  return runCli(args, { cwd: dir });
 }
-function ok(...args: string[]) {
-  const r = charrnn(...args);
-  assert.equal(r.status, 0, `charrnn ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout;
+function ok(...args: string[]): string {
+  return succeeded(charrnn(...args), `charrnn ${args.join(' ')}`).stdout;
 }
 function json(...args: string[]) {
   const out = ok('info', ...args, '--json');

@@ -17,7 +17,6 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { makeStreams } from '../../src/data/streams.js';
 import {
   CorpusEncoder,
@@ -31,29 +30,16 @@ import { initKernels } from '../../src/kernels/index.js';
 import { readTexts } from '../../src/node/io.js';
 import { evaluateStreams } from '../../src/training/evaluate.js';
 import { Trainer } from '../../src/training/trainer.js';
+import { type Run, runCli } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-inputs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 before(async () => {
   await initKernels();
 });
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function charrnn(args: string[], input?: string): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    cwd: dir,
-    timeout: 120_000,
-    ...(input !== undefined && { input }),
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { cwd: dir, ...(input !== undefined && { input }) });
 }
 
 function ok(r: Run): Run {

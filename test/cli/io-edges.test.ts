@@ -20,30 +20,20 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { assertOneLineError, CLI, ROOT, type Run, runCli } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
-const TEXT = readFileSync(join(root, 'test/fixtures/min-char-rnn-corpus.txt'), 'utf8');
+const TEXT = readFileSync(join(ROOT, 'test/fixtures/min-char-rnn-corpus.txt'), 'utf8');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-io-edges-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function charrnn(args: string[], options: { shell?: string } = {}): Run {
-  const r =
-    options.shell !== undefined
-      ? spawnSync('bash', ['-c', options.shell], {
-          encoding: 'utf8',
-          cwd: dir,
-          timeout: 120_000,
-          env: { ...process.env, CHARRNN: `${process.execPath} ${CLI}` },
-        })
-      : spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000 });
+  if (options.shell === undefined) return runCli(args, { cwd: dir });
+  const r = spawnSync('bash', ['-c', options.shell], {
+    encoding: 'utf8',
+    cwd: dir,
+    timeout: 120_000,
+    env: { ...process.env, CHARRNN: `${process.execPath} ${CLI}` },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -51,16 +41,6 @@ function file(name: string, content: string | Uint8Array): string {
   mkdirSync(join(dir, name, '..'), { recursive: true });
   writeFileSync(join(dir, name), content);
   return name;
-}
-
-/** A user error: the given exit code, one line on stderr naming the problem, no stack trace. */
-function assertOneLineError(r: Run, status: number, pattern: RegExp): void {
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(r.status, status, `exit status ${r.status}, stderr: ${r.stderr}`);
-  assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
-  assert.match(lines[0], /^charrnn: /);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(r.stderr, /\bat .*\.(js|ts):\d+/, 'a stack trace leaked');
 }
 
 const SMALL = ['--hidden', '8', '--seq-length', '8', '--iters', '3', '--sample-every', '0', '--seed', '1'];

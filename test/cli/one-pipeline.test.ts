@@ -2,7 +2,7 @@
 // user met it, through the real CLI (node dist/cli/main.js; `npm test` builds first). Every one of these
 // failed on the release before the one pipeline.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
@@ -16,7 +16,6 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
 import { corpusFromString } from '../../src/data/text.js';
 import { initKernels } from '../../src/kernels/index.js';
@@ -27,11 +26,10 @@ import { OPTIMIZERS } from '../../src/training/optim.js';
 import { PRESET_NAMES } from '../../src/training/presets.js';
 import { SCHEDULES } from '../../src/training/schedule.js';
 import { Trainer } from '../../src/training/trainer.js';
+import { CLI, ROOT, type Run, runCli } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
-const BUILTIN = join(root, 'dist/builtin-corpus.txt');
+const BUILTIN = join(ROOT, 'dist/builtin-corpus.txt');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-pipeline-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 before(async () => {
@@ -41,9 +39,8 @@ before(async () => {
 /** Named tolerances: eval prints 4 decimals; the f32 model against a float64 reference of its weights. */
 const TOL = { printed: 1e-4, f32VsF64: 2e-4 } as const;
 
-function charrnn(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 300_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+function charrnn(...args: string[]): Run {
+  return runCli(args, { cwd: dir, timeout: 300_000 });
 }
 
 function ok(r: ReturnType<typeof charrnn>): ReturnType<typeof charrnn> {

@@ -8,14 +8,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
 import { type ConfigKey, OPTIONS, type TrainConfig } from '../../src/training/config.js';
 import { presetConfig } from '../../src/training/presets.js';
+import { CLI, type Run, runCli, succeeded } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-options-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const corpusFile = join(dir, 'corpus.txt');
@@ -24,10 +22,8 @@ writeFileSync(corpusFile, golden.corpus.repeat(4));
 const longFile = join(dir, 'long.txt');
 writeFileSync(longFile, golden.corpus.repeat(25));
 
-function charrnn(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000 });
-  assert.equal(r.status, 0, `charrnn ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r;
+function charrnn(...args: string[]): Run {
+  return succeeded(runCli(args, { cwd: dir }), `charrnn ${args.join(' ')}`);
 }
 
 /**

@@ -2,18 +2,15 @@
 // that the first release would have continued (the losses of the next 10 iterations against the ones
 // that release's CLI logged, on the same relaxed-simd kernels), and `sample` and `eval` read them.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
+import { ROOT, type Run, runCli, succeeded } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
-const FIXTURES = join(root, 'test/fixtures/v1');
-const CORPUS = join(root, 'test/fixtures/min-char-rnn-corpus.txt');
+const FIXTURES = join(ROOT, 'test/fixtures/v1');
+const CORPUS = join(ROOT, 'test/fixtures/min-char-rnn-corpus.txt');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-v1-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -32,10 +29,8 @@ const CASES = [
   ['rnn-recipe', TOL.rnnF32],
 ] as const;
 
-function charrnn(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000 });
-  assert.equal(r.status, 0, `charrnn ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r;
+function charrnn(...args: string[]): Run {
+  return succeeded(runCli(args, { cwd: dir }), `charrnn ${args.join(' ')}`);
 }
 
 const losses = (path: string) =>

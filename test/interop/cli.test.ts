@@ -11,7 +11,8 @@ import { decodeSafetensors, encodeSafetensors } from '../../src/checkpoint/safet
 import { corpusFromString } from '../../src/data/text.js';
 import { initKernels } from '../../src/kernels/index.js';
 import { Trainer } from '../../src/training/trainer.js';
-import { charrnn, evalLoss, type Run } from './helpers.js';
+import { assertOneLineError } from '../helpers/cli.js';
+import { charrnn, evalLoss } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-export-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,16 +31,6 @@ before(async () => {
   writeFileSync(at('lstm.ckpt'), t.toCheckpoint());
   t.close();
 });
-
-/** A user error: the exit status, one line on stderr matching `pattern`, no stack trace. */
-function assertOneLineError(r: Run, status: number, pattern: RegExp): void {
-  assert.equal(r.status, status, `exit status ${r.status}, stderr: ${r.stderr}`);
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
-  assert.match(lines[0]!, /^charrnn: /);
-  assert.match(lines[0]!, pattern);
-  assert.doesNotMatch(r.stderr, /\bat .*\.(js|ts):\d+/, 'a stack trace leaked');
-}
 
 describe('charrnn export and import', () => {
   it('export --format torch writes the state_dict; sample and eval read it; import makes a checkpoint', () => {

@@ -2,11 +2,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CLI, ROOT, type Run, runCli } from '../helpers/cli.js';
 
-export const root = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = join(root, 'dist/cli/main.js');
-export const INTEROP = join(root, 'interop/pytorch');
+export { CLI, ROOT as root, type Run } from '../helpers/cli.js';
+export const INTEROP = join(ROOT, 'interop/pytorch');
 
 /** Debian's Python first (`python3` on PATH may be a pyenv shim without torch); fails with how to install. */
 export function torchPython(): string {
@@ -20,16 +19,9 @@ export function torchPython(): string {
   );
 }
 
-export interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The real CLI (`npm run build` first), in `cwd`. */
 export function charrnn(cwd: string, ...args: string[]): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd, timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { cwd });
 }
 
 /** A process run to its end, without blocking the event loop (so several run at once). */

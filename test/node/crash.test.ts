@@ -11,13 +11,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
 import { prepareSavePath } from '../../src/node/io.js';
 import { MT19937 } from '../../src/rng.js';
+import { CLI, type Run, runCli } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-crash-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const CKPT = join(dir, 'x.ckpt');
@@ -39,8 +37,8 @@ before(() => {
   assert.equal(r.status, 0, r.stderr);
 });
 
-function charrnn(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+function charrnn(...args: string[]): Run {
+  return runCli(args, { cwd: dir, timeout: 60_000 });
 }
 
 const temporaries = () => readdirSync(dir).filter((f) => f.endsWith('.tmp'));

@@ -1,12 +1,10 @@
 // The one trainer, for every model: minibatches of streams, validation, optimizers and schedules, exact
 // resume for every model and optimizer, data-parallel threads, and the CLI around it.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { corpusFromString } from '../../src/data/text.js';
 import { CharrnnError } from '../../src/errors.js';
 import { initKernels } from '../../src/kernels/index.js';
@@ -14,10 +12,9 @@ import type { TrainConfig } from '../../src/training/config.js';
 import { findPreset } from '../../src/training/presets.js';
 import { Trainer } from '../../src/training/trainer.js';
 import { assertSameCheckpoint } from '../helpers/checkpoints.js';
+import { type Run, runCli } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-recipe-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 before(async () => {
@@ -138,9 +135,8 @@ describe('general trainer', () => {
   });
 });
 
-function charrnn(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 300_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+function charrnn(...args: string[]): Run {
+  return runCli(args, { cwd: dir, timeout: 300_000 });
 }
 
 describe('charrnn train with a recipe (CLI)', () => {
