@@ -46,31 +46,39 @@ export function etaSeconds(s: ProgressState): number | undefined {
   return etas.length ? Math.min(...etas) : undefined;
 }
 
-/** The progress line. */
-export function progressLine(s: ProgressState): string {
+/**
+ * The progress line, fitted to a terminal `columns` wide (its last column left empty, where a terminal
+ * would wrap): on a narrow one the bar gives way to its percentage, then the elapsed time, then the speed,
+ * and what is still too long is cut.
+ */
+export function progressLine(s: ProgressState, columns = Number.POSITIVE_INFINITY): string {
   const rate = s.runSeconds > 0 ? (s.runIters * s.charsPerStep) / s.runSeconds : 0;
-  const parts = [
-    `iter ${s.iter}`,
-    `loss ${s.smoothLoss.toFixed(4)}`,
-    `${formatRate(rate)} chars/s`,
-    `elapsed ${formatClock(s.runSeconds)}`,
-  ];
   const eta = etaSeconds(s);
-  if (eta !== undefined) parts.push(`ETA ${formatClock(eta)}`);
-  if (s.valLoss !== undefined) parts.push(`val loss ${s.valLoss.toFixed(4)}`);
-  if (s.evaluating !== undefined) parts.push(`evaluating ${(s.evaluating * 100).toFixed(0)}%`);
-  let line = parts.join('  ');
+  const head = [`iter ${s.iter}`, `loss ${s.smoothLoss.toFixed(4)}`];
+  const speed = `${formatRate(rate)} chars/s`;
+  const elapsed = `elapsed ${formatClock(s.runSeconds)}`;
+  const tail = [
+    ...(eta !== undefined ? [`ETA ${formatClock(eta)}`] : []),
+    ...(s.valLoss !== undefined ? [`val loss ${s.valLoss.toFixed(4)}`] : []),
+    ...(s.evaluating !== undefined ? [`evaluating ${(s.evaluating * 100).toFixed(0)}%`] : []),
+  ];
   // the bar: how far the run is toward whichever bound it reaches first
-  const done = Math.max(
-    s.iters > 0 ? s.iter / s.iters : 0,
-    s.timeLimit > 0 ? s.trainSeconds / s.timeLimit : 0,
+  const bounded = s.iters > 0 || s.timeLimit > 0;
+  const f = Math.min(
+    1,
+    Math.max(s.iters > 0 ? s.iter / s.iters : 0, s.timeLimit > 0 ? s.trainSeconds / s.timeLimit : 0),
   );
-  if (s.iters > 0 || s.timeLimit > 0) {
-    const f = Math.min(1, done);
-    const filled = Math.round(f * BAR);
-    line = `[${'#'.repeat(filled)}${'-'.repeat(BAR - filled)}] ${(f * 100).toFixed(0).padStart(3)}%  ${line}`;
-  }
-  return line;
+  const percent = `${(f * 100).toFixed(0).padStart(3)}%`;
+  const filled = Math.round(f * BAR);
+  const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR - filled)}] ${percent}`;
+  const lines = [
+    [...(bounded ? [bar] : []), ...head, speed, elapsed, ...tail],
+    [...(bounded ? [percent.trimStart()] : []), ...head, speed, elapsed, ...tail],
+    [...(bounded ? [percent.trimStart()] : []), ...head, speed, ...tail],
+    [...(bounded ? [percent.trimStart()] : []), ...head, ...tail],
+  ].map((parts) => parts.join('  '));
+  const fits = lines.find((l) => l.length < columns);
+  return fits ?? lines.at(-1)!.slice(0, Math.max(1, columns - 1));
 }
 
 /** A line redrawn in place on stderr (a terminal), log-update loaded on first use. */
@@ -111,7 +119,8 @@ export class Progress {
     const now = performance.now();
     if (now - this.last < MIN_INTERVAL_MS) return;
     this.last = now;
-    this.render(progressLine(state()));
+    // a terminal that reports no width is taken as 80 columns, as log-update takes it (`sized` below)
+    this.render(progressLine(state(), process.stderr.columns || 80));
   }
 
   /** Removes the line before something else is printed to the terminal. */

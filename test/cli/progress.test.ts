@@ -79,6 +79,31 @@ describe('the progress line', () => {
     assert.match(progressLine({ ...STATE, iters: 0, timeLimit: 16 }), /^\[#{12}-{12}\] {2}50% .* ETA 0:10$/);
     assert.equal(formatClock(59.6), '1:00');
   });
+
+  it('fits a narrow terminal: the bar gives way to its percentage, then the elapsed time, then the speed', () => {
+    const s = { ...STATE, valLoss: 1.5 };
+    const full =
+      '[######------------------]  25%  iter 250  loss 1.2346  2.5k chars/s  elapsed 0:10  ETA 0:30  val loss 1.5000';
+    assert.equal(progressLine(s), full);
+    assert.equal(progressLine(s, full.length + 1), full, 'a line one column narrower than the terminal');
+    assert.equal(
+      progressLine(s, full.length),
+      '25%  iter 250  loss 1.2346  2.5k chars/s  elapsed 0:10  ETA 0:30  val loss 1.5000',
+      'the last column stays empty',
+    );
+    assert.equal(
+      progressLine(s, 82),
+      '25%  iter 250  loss 1.2346  2.5k chars/s  elapsed 0:10  ETA 0:30  val loss 1.5000',
+    );
+    assert.equal(progressLine(s, 80), '25%  iter 250  loss 1.2346  2.5k chars/s  ETA 0:30  val loss 1.5000');
+    assert.equal(progressLine(s, 67), '25%  iter 250  loss 1.2346  ETA 0:30  val loss 1.5000');
+    assert.equal(progressLine(s, 30), '25%  iter 250  loss 1.2346  E', 'cut where nothing else fits');
+    assert.equal(
+      progressLine({ ...s, iters: 0 }, 70),
+      'iter 250  loss 1.2346  2.5k chars/s  elapsed 0:10  val loss 1.5000',
+      'an unbounded run has no bar and no percentage',
+    );
+  });
 });
 
 function summary(over: Partial<RunSummary> = {}): string {
@@ -242,10 +267,11 @@ describe('the line at the end', () => {
   });
 
   /**
-   * The progress lines the CLI drew on a pseudo-terminal (util-linux `script`), `stty` run first when given;
-   * `unwrap`: join the rows a narrow terminal's line was wrapped into.
+   * The rows of the screen the CLI drew on a pseudo-terminal (util-linux `script`, `stty` run first), its
+   * terminal escapes taken out, that hold a progress line: `[bar] P%  iter N  loss X ...` or, fitted to a
+   * narrow terminal, `P%  iter N  loss X ...`.
    */
-  function drawnInTerminal(stty: string, args: string, unwrap = false): string[] {
+  function drawnInTerminal(stty: string, args: string): string[] {
     const cmd = `${stty}${process.execPath} ${CLI} train ${corpusFile} ${args}`;
     const r = spawnSync('script', ['-qfec', cmd, '/dev/null'], {
       cwd: dir,
@@ -253,12 +279,9 @@ describe('the line at the end', () => {
       timeout: 120_000,
     });
     assert.equal(r.status, 0, r.stdout);
-    const screen = unwrap ? r.stdout.replace(/\r?\n/g, '') : r.stdout;
-    const drawn = [
-      ...screen.matchAll(
-        /\] +\d+% {2}iter \d+ {2}loss [\d.]+ {2}[\d.]+[kM]? chars\/s {2}elapsed \d+:\d\d {2}ETA \d+:\d\d.*/g,
-      ),
-    ].map((m) => m[0]);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's escape sequences
+    const rows = r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split(/\r?\n/);
+    const drawn = rows.filter((l) => /^(?:\[[#-]+\] +)?\d+% {2}iter \d+ {2}loss [\d.]+/.test(l));
     assert.ok(drawn.length > 0, `no progress line in:\n${r.stdout.slice(-2000)}`);
     return drawn;
   }
@@ -269,6 +292,12 @@ describe('the line at the end', () => {
       'stty rows 24 cols 200; ',
       '--hidden 16 --iters 30000 --val-fraction 0.2 --eval-every 2000 --seed 1',
     );
+    const full =
+      /^\[[#-]{24}\] +\d+% {2}iter \d+ {2}loss [\d.]+ {2}[\d.]+[kM]? chars\/s {2}elapsed \d+:\d\d {2}ETA \d+:\d\d/;
+    assert.ok(
+      drawn.every((l) => full.test(l)),
+      `a line without the bar, speed, elapsed time or ETA: ${drawn.join('\n')}`,
+    );
     assert.ok(
       drawn.some((l) => / {2}val loss \d+\.\d{4}/.test(l)),
       `no validation loss in: ${drawn.join('\n')}`,
@@ -277,8 +306,15 @@ describe('the line at the end', () => {
 
   it('from the real CLI in a terminal that reports no size (0 x 0, as script from a pipe makes it): still drawn', (t) => {
     if (spawnSync('script', ['--version']).status !== 0) return t.skip('no util-linux script');
-    // script sizes its pseudo-terminal as its own standard input, a pipe here: 0 rows and 0 columns
-    // (log-update wraps the line at the 80 columns it then assumes)
-    drawnInTerminal('stty size; ', '--hidden 16 --iters 20000 --seed 1', true);
+    // script sizes its pseudo-terminal as its own standard input, a pipe here: 0 rows and 0 columns; the
+    // line is then fitted to 80 columns, so no row is wrapped
+    const drawn = drawnInTerminal('stty size; ', '--hidden 16 --iters 20000 --seed 1');
+    for (const l of drawn) assert.ok(l.length < 80, `a line of ${l.length} columns: ${l}`);
+  });
+
+  it('from the real CLI in a terminal 50 columns wide: each line fits', (t) => {
+    if (spawnSync('script', ['--version']).status !== 0) return t.skip('no util-linux script');
+    const drawn = drawnInTerminal('stty rows 24 cols 50; ', '--hidden 16 --iters 20000 --seed 1');
+    for (const l of drawn) assert.ok(l.length < 50, `a line of ${l.length} columns: ${l}`);
   });
 });
