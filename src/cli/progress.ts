@@ -71,11 +71,13 @@ export function progressLine(s: ProgressState, columns = Number.POSITIVE_INFINIT
   const percent = `${(f * 100).toFixed(0).padStart(3)}%`;
   const filled = Math.round(f * BAR);
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR - filled)}] ${percent}`;
+  // from the widest to the narrowest: the bar, then its percentage alone, without the elapsed time, without the speed
+  const narrow = bounded ? [percent.trimStart()] : [];
   const lines = [
     [...(bounded ? [bar] : []), ...head, speed, elapsed, ...tail],
-    [...(bounded ? [percent.trimStart()] : []), ...head, speed, elapsed, ...tail],
-    [...(bounded ? [percent.trimStart()] : []), ...head, speed, ...tail],
-    [...(bounded ? [percent.trimStart()] : []), ...head, ...tail],
+    [...narrow, ...head, speed, elapsed, ...tail],
+    [...narrow, ...head, speed, ...tail],
+    [...narrow, ...head, ...tail],
   ].map((parts) => parts.join('  '));
   const fits = lines.find((l) => l.length < columns);
   return fits ?? lines.at(-1)!.slice(0, Math.max(1, columns - 1));
@@ -89,14 +91,18 @@ export async function stderrLine(): Promise<StderrLine> {
 }
 
 /**
- * `stream` as log-update sees it, 80 x 24 when the terminal reports no size: a serial console or a
- * pseudo-terminal nobody sized (`script` run from a pipe) says 0 x 0, and log-update draws nothing in 0 rows.
+ * A terminal's size, 80 x 24 when it reports none: a serial console or a pseudo-terminal nobody sized
+ * (`script` run from a pipe) says 0 x 0.
  */
+function terminalSize(stream: NodeJS.WriteStream): { columns: number; rows: number } {
+  return { columns: stream.columns || 80, rows: stream.rows || 24 };
+}
+
+/** `stream` as log-update sees it, of `terminalSize` (log-update draws nothing in 0 rows). */
 function sized(stream: NodeJS.WriteStream): NodeJS.WriteStream {
   return new Proxy(stream, {
     get(target, key) {
-      if (key === 'columns') return target.columns || 80;
-      if (key === 'rows') return target.rows || 24;
+      if (key === 'columns' || key === 'rows') return terminalSize(target)[key];
       const value = Reflect.get(target, key, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -119,8 +125,7 @@ export class Progress {
     const now = performance.now();
     if (now - this.last < MIN_INTERVAL_MS) return;
     this.last = now;
-    // a terminal that reports no width is taken as 80 columns, as log-update takes it (`sized` below)
-    this.render(progressLine(state(), process.stderr.columns || 80));
+    this.render(progressLine(state(), terminalSize(process.stderr).columns));
   }
 
   /** Removes the line before something else is printed to the terminal. */
@@ -185,15 +190,14 @@ export interface RunSummary {
  */
 export function summaryLine(s: RunSummary): string {
   const perSecond = (x: number) => (s.runSeconds > 0 ? x / s.runSeconds : 0);
+  const chars = s.runIters * s.charsPerStep;
   const parts = [
     `${s.interrupted ? 'interrupted' : s.early ? 'stopped early (--patience)' : 'stopped'} at iteration ${s.iter} (${s.runIters} in this run, ` +
       `${formatDuration(s.runSeconds)}, training ${formatDuration(s.runTrainSeconds)})`,
-    `${perSecond(s.runIters).toFixed(1)} iter/s, ${perSecond(s.runIters * s.charsPerStep).toFixed(0)} chars/s` +
+    `${perSecond(s.runIters).toFixed(1)} iter/s, ${perSecond(chars).toFixed(0)} chars/s` +
       // what the model learned at, without the evaluations, samples and start-up: the rate to compare with
       // another trainer's, and the one a --log-file gives (iterations against elapsedSeconds)
-      (s.runTrainSeconds > 0
-        ? ` (${((s.runIters * s.charsPerStep) / s.runTrainSeconds).toFixed(0)} chars/s while training)`
-        : ''),
+      (s.runTrainSeconds > 0 ? ` (${(chars / s.runTrainSeconds).toFixed(0)} chars/s while training)` : ''),
     `smooth loss ${s.smoothLoss.toFixed(6)}`,
   ];
   if (Number.isFinite(s.bestValLoss)) {
