@@ -23,12 +23,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { catalogText } from '../../src/cli/download.js';
 import { type CatalogEntry, findText } from '../../src/data/catalog.js';
+import { CLI } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-download-'));
 const cache = join(dir, 'cache');
 after(() => rmSync(dir, { recursive: true, force: true }));

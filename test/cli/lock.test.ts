@@ -19,18 +19,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
+import { CLI, type Run, runCli } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-lock-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const MODEL = ['--model', 'gru', '--hidden', '16', '--layers', '1', '--sample-every', '0', '--seed', '3'];
 
-function charrnn(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
-  return { status: r.status, stderr: r.stderr };
+function charrnn(...args: string[]): Run {
+  return runCli(args, { cwd: dir, timeout: 60_000 });
 }
 
 /**

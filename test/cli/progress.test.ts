@@ -8,7 +8,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
 import {
   etaSeconds,
@@ -18,10 +17,9 @@ import {
   type RunSummary,
   summaryLine,
 } from '../../src/cli/progress.js';
+import { CLI } from '../helpers/cli.js';
 import { golden } from '../helpers/golden.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-progress-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const corpusFile = join(dir, 'corpus.txt');

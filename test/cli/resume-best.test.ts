@@ -7,11 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { CLI, ROOT } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
-const TEXT = join(root, 'test/fixtures/min-char-rnn-corpus.txt');
+const TEXT = join(ROOT, 'test/fixtures/min-char-rnn-corpus.txt');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-resume-best-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -6,18 +6,17 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import type { Probe } from '../../web/ui/probe.js';
+import { CLI, ROOT } from '../helpers/cli.js';
 
-export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+export { CLI, ROOT as root } from '../helpers/cli.js';
 export const CHROMIUM = '/usr/bin/chromium';
-export const CLI = join(root, 'dist/cli/main.js');
 /** the CLI's built-in corpus, which the page's build takes as its built-in text */
-export const BUILTIN_PATH = join(root, 'dist/builtin-corpus.txt');
+export const BUILTIN_PATH = join(ROOT, 'dist/builtin-corpus.txt');
 export const WAIT = 30_000;
 
 export const probe = (page: Page): Promise<Probe> => page.evaluate(() => ({ ...window.__charrnn })); // the page's window.__charrnn (web/ui/probe.ts)
@@ -108,7 +107,7 @@ export interface Shared {
 }
 /** The page's vite config, loaded by vite's module runner: nothing bundled into node_modules/.vite-temp. */
 const PAGE_CONFIG = {
-  configFile: join(root, 'web/vite.config.ts'),
+  configFile: join(ROOT, 'web/vite.config.ts'),
   configLoader: 'runner',
   logLevel: 'warn',
 } as const;

@@ -23,11 +23,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
+import { CLI } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
 /** Runs a command as root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: file permissions then bind it
  * as they bind its owner (a folder of mode 0555 cannot be written), while the clone stays readable wherever it is. */
 const UNPRIVILEGED = ['--bounding-set=-dac_override,-dac_read_search', '--'];

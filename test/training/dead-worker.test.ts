@@ -10,7 +10,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readCheckpoint } from '../../src/checkpoint/format.js';
 import { corpusFromString } from '../../src/data/text.js';
 import { initKernels } from '../../src/kernels/index.js';
@@ -18,11 +17,10 @@ import { nodeHost, startThread } from '../../src/node/threads.js';
 import type { TrainConfig } from '../../src/training/config.js';
 import { findPreset } from '../../src/training/presets.js';
 import { Trainer } from '../../src/training/trainer.js';
+import { CLI, ROOT } from '../helpers/cli.js';
 import type { DeadWorkerRun } from '../helpers/dead-worker-run.js';
 import { golden } from '../helpers/golden.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(root, 'dist/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-dead-worker-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 before(async () => {
@@ -219,7 +217,7 @@ describe('a worker thread that dies mid-run (the CLI)', () => {
 
   it('charrnn train --threads 2 --save: one line naming the thread and the file, which resumes', async (t) => {
     assert.ok(
-      existsSync(CLI) && existsSync(join(root, 'dist/node/shard-keeper.js')),
+      existsSync(CLI) && existsSync(join(ROOT, 'dist/node/shard-keeper.js')),
       'dist/ is not built: run npm run build first',
     );
     writeFileSync(join(dir, 'corpus.txt'), text);
